@@ -1,0 +1,472 @@
+"""The Bundle and Member types and ``open_bundle`` (see the package docstring)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import shutil
+import stat
+import sys
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO, Any, Callable
+
+try:
+    import zstandard
+except ImportError:  # pragma: no cover - a declared dependency; keep tars readable without it
+    zstandard = None
+
+
+class BundleError(Exception):
+    """The input cannot be opened at all; the message is one line saying what to do."""
+
+
+class ReadFailed(Exception):
+    """One member cannot be read; recorded as a ReadError, the rest goes on."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds for untrusted input; all configurable."""
+
+    max_total_bytes: int = 32 << 30        # uncompressed bytes read from one bundle
+    max_member_bytes: int = 4 << 30        # one member, after decompression
+    max_line_bytes: int = 1 << 20          # longer lines are cut and recorded
+    max_members: int = 500_000             # entries in one archive
+    max_object_bytes: int = 256 << 20      # JSON/YAML documents parsed whole
+    max_ratio: int = 200                   # decompressed/compressed beyond 256 MiB: a bomb
+
+
+@dataclass(frozen=True)
+class ReadError:
+    path: str
+    error: str
+
+
+@dataclass
+class Member:
+    """One file of the bundle. ``path`` is relative to the bundle root, POSIX style."""
+
+    path: str
+    size: int | None
+    opener: Callable[[], IO[bytes]]
+    kind: str = "text"
+    meta: dict[str, Any] = field(default_factory=dict)
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+    def open(self) -> IO[bytes]:
+        """A binary stream of the content (gzip members decompressed), capped at the limit."""
+        try:
+            raw = self.opener()
+        except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
+            raise ReadFailed(f"cannot open: {_one_line(exc)}") from None
+        if self.path.endswith(".gz"):
+            raw = gzip.GzipFile(fileobj=raw)
+        return _Capped(raw, self.limits.max_member_bytes, self.path)
+
+    def read_bytes(self, limit: int | None = None) -> bytes:
+        """The whole content; ReadFailed when corrupt or larger than ``limit``."""
+        cap = self.limits.max_member_bytes if limit is None else limit
+        with self.open() as f:
+            try:
+                data = f.read(cap + 1)
+            except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, ValueError) as exc:
+                raise ReadFailed(f"corrupt or truncated: {_one_line(exc)}") from None
+        if len(data) > cap:
+            raise ReadFailed(f"larger than the {cap} byte limit for this kind of file")
+        return data
+
+    def head(self, n: int = 8192) -> bytes:
+        """The first ``n`` bytes (for sniffing); empty on error."""
+        try:
+            with self.open() as f:
+                return f.read(n)
+        except (ReadFailed, OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, ValueError):
+            return b""
+
+
+class _Capped(io.RawIOBase):
+    """Wraps a stream; raises ReadFailed past ``cap`` bytes (a decompression bomb stops here)."""
+
+    def __init__(self, raw: IO[bytes], cap: int, path: str):
+        self._raw, self._cap, self._path, self._pos = raw, cap, path, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        if self._pos > self._cap:
+            raise ReadFailed(f"larger than the {self._cap} byte limit")
+        try:
+            data = self._raw.read(min(len(b), self._cap + 1 - self._pos))
+        except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, ValueError) as exc:
+            raise ReadFailed(f"corrupt or truncated: {_one_line(exc)}") from None
+        n = len(data)
+        b[:n] = data
+        self._pos += n
+        return n
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        if size is None or size < 0:
+            chunks = []
+            while True:
+                chunk = self.read(1 << 20)
+                if not chunk:
+                    return b"".join(chunks)
+                chunks.append(chunk)
+        buf = bytearray(size)
+        n = self.readinto(memoryview(buf))
+        return bytes(buf[:n])
+
+    def close(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            super().close()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) or exc.__class__.__name__
+    return text.splitlines()[0][:300]
+
+
+@dataclass
+class Bundle:
+    """An opened bundle: layout, members and the problems met so far."""
+
+    root: str
+    layout: str = "loose"
+    members: list[Member] = field(default_factory=list)
+    read_errors: list[ReadError] = field(default_factory=list)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    top: str = ""
+    limits: Limits = field(default_factory=Limits)
+    _cleanup: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    def error(self, path: str, message: str) -> None:
+        self.read_errors.append(ReadError(path, message))
+
+    def close(self) -> None:
+        while self._cleanup:
+            self._cleanup.pop()()
+
+    def __enter__(self) -> "Bundle":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def by_kind(self, *kinds: str) -> list[Member]:
+        return [m for m in self.members if m.kind in kinds]
+
+
+# --------------------------------------------------------------------------- opening
+
+_MAGIC_GZ = b"\x1f\x8b"
+_MAGIC_ZST = b"\x28\xb5\x2f\xfd"
+_MAGIC_ZIP = b"PK\x03\x04"
+_MAGIC_ZIP_EMPTY = b"PK\x05\x06"
+
+
+def _safe_name(name: str) -> str | None:
+    """The member name as a clean relative POSIX path, or None when it must be refused."""
+    name = name.replace("\\", "/")
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return None
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if not parts or any(p == ".." for p in parts):
+        return None
+    return "/".join(parts)
+
+
+def open_bundle(source: str | os.PathLike[str], limits: Limits | None = None) -> Bundle:
+    """Open ``source`` (path or ``-``), list its members, detect the layout and member kinds."""
+    from analyzer.ingest.layout import classify
+
+    limits = limits or Limits()
+    if str(source) == "-":
+        bundle = _open_stdin(limits)
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise BundleError(f"{path}: no such file or directory")
+        if path.is_dir():
+            bundle = _open_dir(path, limits)
+        elif path.is_file():
+            bundle = _open_file(path, limits)
+        else:
+            raise BundleError(f"{path}: not a regular file or directory")
+    _strip_common_top(bundle)
+    bundle.members.sort(key=lambda m: m.path)
+    classify(bundle)
+    return bundle
+
+
+def _open_dir(path: Path, limits: Limits, display: str | None = None) -> Bundle:
+    bundle = Bundle(root=display or str(path), limits=limits)
+    count = 0
+    for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+        dirnames.sort()
+        base = Path(dirpath)
+        for d in list(dirnames):
+            if (base / d).is_symlink():
+                bundle.error(_rel(base / d, path), "symbolic link refused")
+                dirnames.remove(d)
+        for fn in sorted(filenames):
+            full = base / fn
+            rel = _rel(full, path)
+            try:
+                st = full.lstat()
+            except OSError as exc:
+                bundle.error(rel, f"cannot stat: {_one_line(exc)}")
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                bundle.error(rel, "symbolic link refused")
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                bundle.error(rel, "not a regular file (device, fifo or socket) refused")
+                continue
+            count += 1
+            if count > limits.max_members:
+                bundle.error(rel, f"more than {limits.max_members} files; the rest were not read")
+                return bundle
+            bundle.members.append(Member(rel, st.st_size, _file_opener(full), limits=limits))
+    return bundle
+
+
+def _rel(full: Path, root: Path) -> str:
+    return full.relative_to(root).as_posix()
+
+
+def _file_opener(full: Path) -> Callable[[], IO[bytes]]:
+    def opener() -> IO[bytes]:
+        # O_NOFOLLOW: a file swapped for a link after listing is still refused
+        fd = os.open(full, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        return os.fdopen(fd, "rb")
+
+    return opener
+
+
+def _sniff_container(path: Path) -> str:
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError as exc:
+        raise BundleError(f"{path}: cannot read: {_one_line(exc)}") from None
+    if head.startswith((_MAGIC_ZIP, _MAGIC_ZIP_EMPTY)):
+        return "zip"
+    if head.startswith(_MAGIC_GZ):
+        return "gz"
+    if head.startswith(_MAGIC_ZST):
+        return "zst"
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        return "tar"
+    return "file"
+
+
+def _open_file(path: Path, limits: Limits) -> Bundle:
+    kind = _sniff_container(path)
+    if kind == "zip":
+        return _open_zip(path, limits)
+    if kind == "tar":
+        return _open_tar(path, limits)
+    if kind in ("gz", "zst"):
+        return _open_compressed(path, kind, limits)
+    bundle = Bundle(root=str(path), layout="file", limits=limits)
+    bundle.members.append(Member(path.name, path.stat().st_size, _file_opener(path), limits=limits))
+    return bundle
+
+
+def _open_tar(path: Path, limits: Limits) -> Bundle:
+    bundle = Bundle(root=str(path), limits=limits)
+    try:
+        tf = tarfile.open(path, mode="r:")
+    except (tarfile.TarError, OSError) as exc:
+        raise BundleError(f"{path}: not a readable tar archive ({_one_line(exc)})") from None
+    bundle._cleanup.append(tf.close)
+    count = 0
+    try:
+        for info in tf:
+            count += 1
+            if count > limits.max_members:
+                bundle.error(info.name, f"more than {limits.max_members} archive entries; the rest were not read")
+                break
+            _add_tar_member(bundle, tf, info, limits)
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        bundle.error(path.name, f"archive truncated or corrupt after {count} entries: {_one_line(exc)}")
+    return bundle
+
+
+def _add_tar_member(bundle: Bundle, tf: tarfile.TarFile, info: tarfile.TarInfo, limits: Limits) -> None:
+    name = _safe_name(info.name)
+    if name is None:
+        bundle.error(info.name, "unsafe member path (absolute or '..') refused")
+        return
+    if info.isdir():
+        return
+    if info.issym() or info.islnk():
+        bundle.error(name, "link member refused")
+        return
+    if not info.isfile():
+        bundle.error(name, "device, fifo or special member refused")
+        return
+
+    def opener(info=info) -> IO[bytes]:
+        f = tf.extractfile(info)
+        if f is None:
+            raise OSError("no content")
+        return f
+
+    bundle.members.append(Member(name, info.size, opener, limits=limits))
+
+
+def _open_zip(path: Path, limits: Limits) -> Bundle:
+    bundle = Bundle(root=str(path), limits=limits)
+    try:
+        zf = zipfile.ZipFile(path)
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise BundleError(f"{path}: not a readable zip archive ({_one_line(exc)})") from None
+    bundle._cleanup.append(zf.close)
+    for count, info in enumerate(infos, 1):
+        if count > limits.max_members:
+            bundle.error(info.filename, f"more than {limits.max_members} archive entries; the rest were not read")
+            break
+        name = _safe_name(info.filename)
+        if name is None:
+            bundle.error(info.filename, "unsafe member path (absolute or '..') refused")
+            continue
+        if info.is_dir():
+            continue
+        mode = (info.external_attr >> 16) & 0o170000
+        if mode and not stat.S_ISREG(mode):
+            bundle.error(name, "link or special member refused")
+            continue
+        bundle.members.append(Member(name, info.file_size, lambda info=info: zf.open(info), limits=limits))
+    return bundle
+
+
+def _decompressor(kind: str, raw: IO[bytes]) -> IO[bytes]:
+    if kind == "gz":
+        return gzip.GzipFile(fileobj=raw)
+    if zstandard is None:
+        raise BundleError("this bundle is zstd-compressed: pip install zstandard")
+    return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
+
+
+def _open_compressed(path: Path, kind: str, limits: Limits) -> Bundle:
+    """A gzip/zstd file: a compressed tar is spooled to a private folder, else one text file."""
+    compressed = path.stat().st_size
+    cap = min(limits.max_total_bytes, max(256 << 20, compressed * limits.max_ratio))
+    with open(path, "rb") as raw:
+        return _spool(_decompressor(kind, raw), str(path), limits,
+                      single_name=path.name.rsplit(".", 1)[0], cap=cap)
+
+
+def _open_stdin(limits: Limits) -> Bundle:
+    data = sys.stdin.buffer
+    head = data.peek(512)[:512] if hasattr(data, "peek") else b""
+    if head.startswith(_MAGIC_GZ) or head.startswith(_MAGIC_ZST):
+        return _spool(_decompressor("gz" if head.startswith(_MAGIC_GZ) else "zst", data), "<stdin>",
+                      limits, single_name="stdin")
+    return _spool(data, "<stdin>", limits, single_name="stdin")
+
+
+def _spool(stream: IO[bytes], display: str, limits: Limits, single_name: str,
+           cap: int | None = None) -> Bundle:
+    """Copy a one-pass stream into a private temp dir: untar it safely, or keep it as one file."""
+    tmp = Path(tempfile.mkdtemp(prefix="bundle-analyzer-"))
+    os.chmod(tmp, 0o700)
+    capped = _Capped(stream, cap or limits.max_total_bytes, display)
+    blob = tmp / "input"
+    try:
+        with open(blob, "wb") as out:
+            shutil.copyfileobj(capped, out, 1 << 20)
+        truncated = None
+    except ReadFailed as exc:
+        truncated = str(exc)
+    except (OSError, EOFError, ValueError) as exc:
+        truncated = f"compressed stream truncated or corrupt: {_one_line(exc)}"
+    except Exception as exc:  # zstd raises its own error type
+        truncated = f"compressed stream corrupt: {_one_line(exc)}"
+
+    with open(blob, "rb") as f:
+        head = f.read(512)
+    if len(head) >= 262 and head[257:262] == b"ustar":
+        bundle = _extract_tar(blob, tmp / "tree", display, limits)
+        blob.unlink()
+    elif head.startswith((_MAGIC_ZIP, _MAGIC_ZIP_EMPTY)):
+        bundle = _open_zip(blob, limits)
+        bundle.root = display
+    else:
+        bundle = Bundle(root=display, layout="file", limits=limits)
+        bundle.members.append(Member(single_name, blob.stat().st_size, _file_opener(blob), limits=limits))
+    if truncated:
+        bundle.error(Path(display).name, truncated)
+    bundle._cleanup.append(lambda: shutil.rmtree(tmp, ignore_errors=True))
+    return bundle
+
+
+def _extract_tar(blob: Path, dest: Path, display: str, limits: Limits) -> Bundle:
+    """Extract regular files only, with safe names, under ``dest``; refuse the rest."""
+    bundle = Bundle(root=display, limits=limits)
+    dest.mkdir()
+    count = 0
+    try:
+        with tarfile.open(blob, mode="r:") as tf:
+            for info in tf:
+                count += 1
+                if count > limits.max_members:
+                    bundle.error(info.name, f"more than {limits.max_members} archive entries; the rest were not read")
+                    break
+                name = _safe_name(info.name)
+                if name is None:
+                    bundle.error(info.name, "unsafe member path (absolute or '..') refused")
+                    continue
+                if info.isdir():
+                    continue
+                if info.issym() or info.islnk():
+                    bundle.error(name, "link member refused")
+                    continue
+                if not info.isfile():
+                    bundle.error(name, "device, fifo or special member refused")
+                    continue
+                target = dest / name
+                src = tf.extractfile(info)
+                if src is None:
+                    continue
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with open(target, "xb") as out:  # "x": a duplicate name never overwrites
+                        shutil.copyfileobj(src, out, 1 << 20)
+                except (FileExistsError, NotADirectoryError, IsADirectoryError):
+                    bundle.error(name, "duplicate or conflicting member refused")
+                    continue
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        bundle.error(Path(display).name, f"archive truncated or corrupt after {count} entries: {_one_line(exc)}")
+    inner = _open_dir(dest, limits, display)
+    bundle.members = inner.members
+    bundle.read_errors.extend(inner.read_errors)
+    return bundle
+
+
+def _strip_common_top(bundle: Bundle) -> None:
+    """Bundles usually have one top folder (``gpu-bundle-.../``); paths are relative to it."""
+    if bundle.layout == "file" or not bundle.members:
+        return
+    tops = {m.path.split("/", 1)[0] for m in bundle.members}
+    if len(tops) == 1 and all("/" in m.path for m in bundle.members):
+        top = tops.pop()
+        if top.startswith("test_fault_scenario["):
+            return  # the scenario folder's name carries the deployment and failure
+        bundle.top = top
+        for m in bundle.members:
+            m.path = m.path[len(top) + 1:]

@@ -1,0 +1,225 @@
+"""Detect the bundle layout from marker files and give every member its kind and identity.
+
+Layouts (SPEC section 5): ``collector`` (ours: ``manifest.json``, paths from
+``analyzer.sources``), ``ft-results`` (Dynamo fault-tolerance test folders), ``troubleshoot``
+(Replicated support bundle), ``must-gather`` (OpenShift, ``oc adm inspect``, GPU Operator flat
+must-gather), ``cluster-info-dump``, ``file`` (one pasted file) and ``loose`` (anything else:
+each file sniffed on its own).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+
+import regex
+
+from analyzer.ingest.bundle import Bundle, Member, ReadFailed
+from analyzer.ingest.sniff import sniff_kind
+from analyzer.sources import match_source
+
+_FT_SCENARIO = regex.compile(r"(?:^|/)test_fault_scenario\[[^/]*\](?:/|$)")
+_TS_LOG = regex.compile(r"^cluster-resources/pods/logs/(?P<namespace>[^/]+)/(?P<pod>[^/]+)/(?P<container>.+?)(?P<previous>-previous)?\.log$")
+_TS_ERRORS = regex.compile(r"(?:-errors\.json|-logs-errors\.log)$")
+_MG_LOG = regex.compile(r"(?:^|/)namespaces/(?P<namespace>[^/]+)/pods/(?P<pod>[^/]+)/(?P<container>[^/]+)/[^/]+/logs/(?P<which>current|previous|current\.insecure|previous\.insecure)\.log(?:\.gz)?$")
+_MG_ROTATED = regex.compile(r"(?:^|/)namespaces/(?P<namespace>[^/]+)/pods/(?P<pod>[^/]+)/(?P<container>[^/]+)/[^/]+/logs/rotated/")
+_MG_GPU_POD_LOG = regex.compile(r"^(?:.*/)?gpu_operand_pod_(?P<pod>.+?)(?P<previous>\.previous)?\.log$|^(?:.*/)?gpu_operator_pod(?P<previous2>\.previous)?\.log$")
+_CID_LOGS = regex.compile(r"^(?P<namespace>[^/]+)/(?P<pod>[^/]+)/logs\.txt$")
+_FT_POD = regex.compile(r"(?:^|/)(?P<service>[^/]+)/(?P<pod>[^/]+?)(?P<suffix>\.previous\.log|\.metrics\.log|\.log|\.yaml)$")
+
+_TEXT_SUFFIXES = (".log", ".txt", ".out", ".err", ".descr", ".status", ".labels", ".prom")
+
+
+def classify(bundle: Bundle) -> None:
+    """Set ``bundle.layout`` (unless a single file) and each member's ``kind`` and ``meta``."""
+    paths = [m.path for m in bundle.members]
+    if bundle.layout != "file":
+        bundle.layout = detect_layout(paths)
+    handler = _HANDLERS.get(bundle.layout, _classify_loose)
+    for m in bundle.members:
+        handler(bundle, m)
+    if bundle.layout == "collector":
+        _load_manifest(bundle)
+
+
+def detect_layout(paths: list[str]) -> str:
+    """The layout whose marker files are present."""
+    pset = set(paths)
+    if "manifest.json" in pset and any(p.startswith(("cluster/", "namespaces/")) for p in paths):
+        return "collector"
+    if any(_FT_SCENARIO.search(p) for p in paths) or any(
+            PurePosixPath(p).name == "test.log.txt" for p in paths):
+        return "ft-results"
+    if any(p.startswith("cluster-resources/") for p in paths) and (
+            "version.yaml" in pset or any(p.startswith("cluster-info/") for p in paths)
+            or any(p.startswith("cluster-resources/pods/") for p in paths)):
+        return "troubleshoot"
+    if any("cluster-scoped-resources/" in p for p in paths) or any(_MG_LOG.search(p) for p in paths) \
+            or any(PurePosixPath(p).name in ("cluster_policy.yaml", "gpu_operand_pods.yaml",
+                                            "gpu_operator_pod.yaml") for p in paths):
+        return "must-gather"
+    if "nodes.json" in pset and any(regex.match(r"^[^/]+/pods\.json$", p) for p in paths):
+        return "cluster-info-dump"
+    return "loose"
+
+
+def _sniff(m: Member) -> str:
+    return sniff_kind(m.head(), m.name)
+
+
+def _classify_loose(bundle: Bundle, m: Member) -> None:
+    name = m.name.lower()
+    kind = _sniff(m)
+    if kind == "text" and name.endswith((".log", ".log.gz", ".txt")) and "previous" in name:
+        m.meta["previous"] = True
+    m.kind = kind
+
+
+def _classify_file(bundle: Bundle, m: Member) -> None:
+    m.kind = _sniff(m)
+
+
+def _classify_collector(bundle: Bundle, m: Member) -> None:
+    hit = match_source(m.path)
+    if hit is None:
+        _classify_loose(bundle, m)
+        return
+    src, values = hit
+    m.kind = src.kind
+    m.meta.update(values)
+    m.meta["source"] = src.name
+    if src.name == "previous_log":
+        m.meta["previous"] = True
+    if src.kind in ("text", "describe_pod", "describe_node") and not m.path.endswith(".json"):
+        sniffed = _sniff(m)
+        if sniffed == "binary":
+            m.kind = "binary"
+
+
+def _classify_troubleshoot(bundle: Bundle, m: Member) -> None:
+    p = m.path
+    lm = _TS_LOG.match(p)
+    if lm:
+        m.kind = "log"
+        m.meta.update(namespace=lm["namespace"], pod=lm["pod"], container=lm["container"],
+                      previous=bool(lm["previous"]))
+        return
+    if _TS_ERRORS.search(p):
+        m.kind = "collect_errors"
+        return
+    if p == "cluster-info/cluster_version.json":
+        m.kind = "version"
+        return
+    if p.startswith("cluster-resources/") and p.endswith((".json", ".yaml")):
+        m.kind = "objects"
+        parts = p.split("/")
+        if len(parts) == 3:  # cluster-resources/<kind>/<namespace>.json
+            m.meta["namespace"] = parts[2].rsplit(".", 1)[0]
+        return
+    if p in ("analysis.json", "version.yaml") or p.startswith(("execution-data/", "metadata/")):
+        m.kind = "meta"
+        return
+    _classify_loose(bundle, m)
+
+
+def _classify_must_gather(bundle: Bundle, m: Member) -> None:
+    p = m.path
+    lm = _MG_LOG.search(p)
+    if lm:
+        m.kind = "log"
+        m.meta.update(namespace=lm["namespace"], pod=lm["pod"], container=lm["container"],
+                      previous=lm["which"].startswith("previous"))
+        return
+    rm = _MG_ROTATED.search(p)
+    if rm:
+        m.kind = "log"
+        m.meta.update(namespace=rm["namespace"], pod=rm["pod"], container=rm["container"], rotated=True)
+        return
+    gm = _MG_GPU_POD_LOG.match(p)
+    if gm:
+        m.kind = "log"
+        m.meta.update(pod=gm["pod"] or "gpu-operator",
+                      previous=bool(gm["previous"] or gm["previous2"]))
+        return
+    name = m.name
+    if name.endswith((".yaml", ".yml", ".json")) and not name.endswith(("metrics.json",)):
+        m.kind = "objects"
+        return
+    if name.endswith(".descr"):
+        m.kind = "describe_node" if name.startswith("gpu_nodes") else _sniff(m)
+        if m.kind == "text":
+            m.kind = "describe"
+        return
+    if name in ("version", "timestamp", "event-filter.html", "must-gather.logs", "gather.logs"):
+        m.kind = "meta" if name != "gather.logs" and name != "must-gather.logs" else "text"
+        return
+    _classify_loose(bundle, m)
+
+
+def _classify_cluster_info_dump(bundle: Bundle, m: Member) -> None:
+    lm = _CID_LOGS.match(m.path)
+    if lm:
+        m.kind = "log_multi"  # containers concatenated between START/END markers
+        m.meta.update(namespace=lm["namespace"], pod=lm["pod"])
+        return
+    if m.path.endswith((".json", ".yaml")):
+        m.kind = "objects"
+        parts = m.path.split("/")
+        if len(parts) == 2:
+            m.meta["namespace"] = parts[0]
+        return
+    _classify_loose(bundle, m)
+
+
+def _classify_ft(bundle: Bundle, m: Member) -> None:
+    name = m.name
+    if regex.match(r"client_\d+\.log\.txt$", name):
+        m.kind = "ft_client"
+        return
+    if name in ("test.log.txt", "watcher.log.txt"):
+        m.kind = "ft_test_log"
+        return
+    if name.endswith(".json") and ("aiperf" in name or "profile_export" in name):
+        m.kind = "ft_aiperf"
+        return
+    fm = _FT_POD.search(m.path)
+    if fm and _FT_SCENARIO.search(m.path):
+        suffix = fm["suffix"]
+        scen = _FT_SCENARIO.search(m.path).group(0).strip("/")
+        m.meta.update(service=fm["service"], pod=fm["pod"], scenario=scen)
+        if suffix == ".yaml":
+            m.kind = "objects"
+        elif suffix == ".metrics.log":
+            m.kind = "metrics"
+        else:
+            m.kind = "log"
+            m.meta["previous"] = suffix == ".previous.log"
+            m.meta["container"] = fm["service"].lower()
+        return
+    _classify_loose(bundle, m)
+
+
+_HANDLERS = {
+    "collector": _classify_collector,
+    "troubleshoot": _classify_troubleshoot,
+    "must-gather": _classify_must_gather,
+    "cluster-info-dump": _classify_cluster_info_dump,
+    "ft-results": _classify_ft,
+    "file": _classify_file,
+    "loose": _classify_loose,
+}
+
+
+def _load_manifest(bundle: Bundle) -> None:
+    for m in bundle.members:
+        if m.kind == "manifest":
+            try:
+                data = json.loads(m.read_bytes(bundle.limits.max_object_bytes))
+            except (ReadFailed, ValueError, RecursionError) as exc:
+                bundle.error(m.path, f"manifest unreadable: {str(exc).splitlines()[0] if str(exc) else exc}")
+                return
+            if isinstance(data, dict):
+                bundle.manifest = data
+            else:
+                bundle.error(m.path, "manifest is not a JSON object")
+            return

@@ -1,0 +1,64 @@
+"""Tell what a text file is from its first bytes: the kind of a pasted file or a loose member.
+
+Kinds: objects (Kubernetes JSON/YAML), events_table, describe_pod, describe_node, describe,
+metrics (Prometheus text), text (any log), binary.
+"""
+
+from __future__ import annotations
+
+import regex
+
+_EVENTS_HEADER = regex.compile(r"^(?:NAMESPACE\s+)?LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+(?:SUBOBJECT\s+)?(?:SOURCE\s+)?MESSAGE", regex.M)
+_OLD_EVENTS_HEADER = regex.compile(r"^(?:NAMESPACE\s+)?LASTSEEN\s+FIRSTSEEN\s+COUNT\s+NAME\s+KIND", regex.M)
+_YAML_OBJECT = regex.compile(r"^(?:apiVersion|kind):\s*\S", regex.M)
+_PROM_LINE = regex.compile(r"^(?:# (?:HELP|TYPE) [A-Za-z_:][\w:]* |[A-Za-z_:][\w:]*(?:\{[^}\n]*\})? [-+0-9.eE]+(?:Inf|NaN)?(?: \d+)?$)", regex.M)
+_KV = regex.compile(r"^(Name|Namespace|Roles|Containers|Status|Node|Capacity|System Info|Conditions|Labels|Taints|Events|Kind|API Version):", regex.M)
+
+
+def is_binary(head: bytes) -> bool:
+    """NUL bytes or mostly non-text bytes in the first block."""
+    if not head:
+        return False
+    if b"\x00" in head[:4096]:
+        return True
+    sample = head[:4096]
+    text_like = sum(1 for b in sample if b in b"\t\n\r\x1b" or 32 <= b < 127 or b >= 128)
+    return text_like / len(sample) < 0.85
+
+
+def sniff_kind(head: bytes, name: str = "") -> str:
+    """The member kind of a text file from its name and first bytes."""
+    if is_binary(head):
+        return "binary"
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    stripped = text.lstrip()
+    lname = name.lower()
+    if stripped.startswith(("{", "[")):
+        if lname.endswith((".json", ".yaml", ".yml")) or _looks_like_k8s_json(stripped):
+            return "objects"
+        return "text"  # JSON lines: a structured log
+    if _YAML_OBJECT.search(text[:4096]) and not _looks_like_log(text):
+        return "objects"
+    if _EVENTS_HEADER.search(text[:2048]) or _OLD_EVENTS_HEADER.search(text[:2048]):
+        return "events_table"
+    keys = set(_KV.findall(text))
+    if "Name" in keys and ({"Roles", "Capacity", "System Info"} & keys):
+        return "describe_node"
+    if "Name" in keys and "Namespace" in keys and ({"Containers", "Status", "Node"} & keys):
+        return "describe_pod"
+    if "Name" in keys and ("Events" in keys or "Namespace" in keys or "Kind" in keys):
+        return "describe"
+    lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
+    if lines and sum(1 for ln in lines if _PROM_LINE.match(ln)) >= max(2, int(0.8 * len(lines))):
+        return "metrics"
+    return "text"
+
+
+def _looks_like_k8s_json(text: str) -> bool:
+    head = text[:4096]
+    return '"apiVersion"' in head or '"kind"' in head or '"items"' in head
+
+
+def _looks_like_log(text: str) -> bool:
+    # a log that happens to print "kind: x" has many timestamped lines
+    return len(regex.findall(r"^\S*\d{2}:\d{2}:\d{2}", text, regex.M)) > 3

@@ -1,0 +1,310 @@
+"""Parse an opened bundle into Polars tables (schemas in ``analyzer.tables``).
+
+``parse_bundle`` reads every structured member (objects, describe text, events tables, metrics)
+into small tables at once, and leaves the log-like members to ``Parsed.iter_log_batches``,
+which streams ``log_lines`` frames a batch at a time so that memory stays bounded whatever the
+size of the logs. A member that cannot be parsed becomes a ``read_errors`` row, never a crash.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import polars as pl
+
+from analyzer.ingest import Bundle, Member, ReadError, ReadFailed, open_bundle
+from analyzer.ingest.sniff import is_binary
+from analyzer.parse.describe import (events_section_lines, node_from_describe, pod_from_describe,
+                                     split_objects)
+from analyzer.parse.events import table_rows
+from analyzer.parse.logs import log_frames
+from analyzer.parse.metrics import metric_rows
+from analyzer.parse.objects import ObjectRows, ObjectsError, iter_objects, load_documents
+from analyzer.parse.quantity import parse_time
+from analyzer.tables import SCHEMAS, TABLE_NAMES, frame
+
+LOG_KINDS = ("log", "log_multi", "text", "describe_pod", "describe_node", "describe")
+BATCH_ROWS = 500_000
+
+_MULTI_START = r"^==== START logs for container (\S+) of pod "
+
+
+@dataclass
+class Parsed:
+    """The parsed bundle: small tables, facts, and the log members to stream."""
+
+    bundle: Bundle
+    tables: dict[str, pl.DataFrame]
+    facts: dict[str, Any]
+    errors: list[ReadError] = field(default_factory=list)
+    _describe_events: dict[str, set[int]] = field(default_factory=dict, repr=False)
+
+    @property
+    def ref_year(self) -> int | None:
+        return self.facts.get("ref_year")
+
+    def log_members(self) -> list[Member]:
+        return [m for m in self.bundle.members if m.kind in LOG_KINDS]
+
+    def read_errors(self) -> pl.DataFrame:
+        """All problems so far: ingest, parse and (once streamed) log reading."""
+        rows = [{"path": e.path, "error": e.error} for e in [*self.bundle.read_errors, *self.errors]]
+        seen, unique = set(), []
+        for r in rows:
+            key = (r["path"], r["error"])
+            if key not in seen:
+                seen.add(key)
+                unique.append(r)
+        return frame("read_errors", unique)
+
+    def iter_log_frames(self, members: list[Member] | None = None) -> Iterator[pl.DataFrame]:
+        """``log_lines`` frames, one file block at a time."""
+        limits = self.bundle.limits
+        for m in members if members is not None else self.log_members():
+            source = {"log": "log", "log_multi": "log", "text": "text"}.get(m.kind, "describe")
+            identity = {"path": m.path, "namespace": m.meta.get("namespace"),
+                        "pod": m.meta.get("pod"), "container": m.meta.get("container"),
+                        "previous": bool(m.meta.get("previous", False)), "source": source}
+            if is_binary(m.head()):
+                self.errors.append(ReadError(m.path, "binary file skipped"))
+                continue
+            problems: list[str] = []
+            try:
+                with m.open() as f:
+                    for df in log_frames(f, identity, limits.max_line_bytes, self.ref_year, problems):
+                        if m.kind == "log_multi":
+                            df = _split_containers(df)
+                        if source == "describe":
+                            skip = self._describe_events.get(m.path)
+                            if skip:
+                                df = df.filter(~pl.col("line").is_in(sorted(skip)))
+                        yield df
+            except ReadFailed as exc:
+                self.errors.append(ReadError(m.path, str(exc)))
+            self.errors.extend(ReadError(m.path, p) for p in problems)
+
+    def iter_log_batches(self, batch_rows: int = BATCH_ROWS) -> Iterator[pl.DataFrame]:
+        """``log_lines`` frames of about ``batch_rows`` rows (small files grouped together)."""
+        pending: list[pl.DataFrame] = []
+        rows = 0
+        for df in self.iter_log_frames():
+            pending.append(df)
+            rows += df.height
+            if rows >= batch_rows:
+                yield pl.concat(pending)
+                pending, rows = [], 0
+        if pending:
+            yield pl.concat(pending)
+
+    def log_lines(self) -> pl.DataFrame:
+        """All log lines in one frame (for small bundles and tests; prefer the iterators)."""
+        frames = list(self.iter_log_frames())
+        return pl.concat(frames) if frames else frame("log_lines", [])
+
+
+def _split_containers(df: pl.DataFrame) -> pl.DataFrame:
+    """cluster-info dump ``logs.txt``: containers concatenated between START/END markers."""
+    return df.with_columns(
+        pl.col("text").str.extract(_MULTI_START, 1).forward_fill().alias("container"))
+
+
+def parse_bundle(bundle: Bundle) -> Parsed:
+    """Read every structured member into tables; logs are left to stream."""
+    acc = ObjectRows()
+    metrics: list[dict] = []
+    errors: list[ReadError] = []
+    describe_events: dict[str, set[int]] = {}
+    facts: dict[str, Any] = {"layout": bundle.layout, "root": bundle.root}
+    limits = bundle.limits
+    for m in bundle.members:
+        try:
+            if m.kind == "objects":
+                docs = load_documents(m.read_bytes(limits.max_object_bytes), m.name)
+                for doc in docs:
+                    for obj in iter_objects(doc):
+                        acc.add(obj, m.path, m.meta.get("namespace"))
+            elif m.kind in ("describe_pod", "describe_node", "describe"):
+                text = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
+                _parse_describe(text, m, acc)
+                describe_events[m.path] = events_section_lines(text)
+            elif m.kind == "events_table":
+                text = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
+                acc.rows["events"].extend(table_rows(text, m.path))
+            elif m.kind == "metrics":
+                text = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
+                problems: list[str] = []
+                metrics.extend(metric_rows(text, m.path, m.meta.get("namespace"), m.meta.get("pod"), problems))
+                errors.extend(ReadError(m.path, p) for p in problems)
+            elif m.kind == "version":
+                facts.update(_version(m.read_bytes(1 << 20)))
+            elif m.kind == "binary":
+                errors.append(ReadError(m.path, "binary file skipped"))
+        except ReadFailed as exc:
+            errors.append(ReadError(m.path, str(exc)))
+        except ObjectsError as exc:
+            errors.append(ReadError(m.path, str(exc)))
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            # a document of the right syntax but the wrong shape
+            errors.append(ReadError(m.path, f"unexpected content: {type(exc).__name__}: {str(exc)[:200]}"))
+    tables = {name: frame(name, acc.rows.get(name, [])) for name in TABLE_NAMES
+              if name not in ("log_lines", "read_errors", "files", "metrics")}
+    tables["metrics"] = frame("metrics", metrics)
+    tables["files"] = frame("files", [
+        {"path": m.path, "size": m.size, "kind": m.kind, "namespace": m.meta.get("namespace"),
+         "pod": m.meta.get("pod"), "container": m.meta.get("container"),
+         "previous": bool(m.meta.get("previous", False)), "source": m.meta.get("source")}
+        for m in bundle.members])
+    _merge_describe_duplicates(tables)
+    facts.update(_manifest_facts(bundle.manifest))
+    facts["ref_year"] = _ref_year(facts, tables)
+    parsed = Parsed(bundle=bundle, tables=tables, facts=facts, errors=errors,
+                    _describe_events=describe_events)
+    _add_ft_tables(parsed)
+    return parsed
+
+
+def _parse_describe(text: str, m: Member, acc: ObjectRows) -> None:
+    for first, lines in split_objects(text):
+        if m.kind == "describe_node" or _looks_like_node(lines):
+            node, events = node_from_describe(lines, first, m.path)
+            acc.rows["nodes"].append(node)
+            acc.rows["events"].extend(events)
+        elif any(l.startswith(("Containers:", "Init Containers:")) for l in lines) or m.kind == "describe_pod":
+            pod, containers, events = pod_from_describe(lines, first, m.path)
+            acc.rows["pods"].append(pod)
+            acc.rows["containers"].extend(containers)
+            acc.rows["events"].extend(events)
+
+
+def _looks_like_node(lines: list[str]) -> bool:
+    return any(l.startswith(("Roles:", "Capacity:", "System Info:")) for l in lines)
+
+
+def _merge_describe_duplicates(tables: dict[str, pl.DataFrame]) -> None:
+    """Our collector saves both JSON and describe: keep the JSON rows, add describe-only facts.
+
+    Describe rows stay only for objects that have no JSON row (a pasted describe). Node
+    ``allocated`` comes only from describe, so it is copied onto the JSON row.
+    """
+    for name, keys in (("pods", ["namespace", "name"]), ("containers", ["namespace", "pod", "name", "init"]),
+                       ("nodes", ["name"])):
+        df = tables[name]
+        if df.is_empty():
+            continue
+        json_rows = df.filter(pl.col("origin") != "describe")
+        desc = df.filter(pl.col("origin") == "describe")
+        if json_rows.is_empty() or desc.is_empty():
+            continue
+        if name == "nodes":
+            extra = desc.select("name", pl.col("allocated").alias("_a"), pl.col("gpu_allocated").alias("_g"))
+            json_rows = json_rows.join(extra.unique("name", keep="first"), on="name", how="left").with_columns(
+                pl.coalesce("allocated", "_a").alias("allocated"),
+                pl.coalesce("gpu_allocated", "_g").alias("gpu_allocated")).drop("_a", "_g")
+        only_desc = desc.join(json_rows.select(keys), on=keys, how="anti")
+        tables[name] = pl.concat([json_rows.select(df.columns), only_desc])
+    ev = tables["events"]
+    if not ev.is_empty() and ev.filter(pl.col("origin") == "json").height:
+        # describe Events repeat the JSON events of the same object: keep the JSON ones
+        json_objs = ev.filter(pl.col("origin") == "json").select("object_kind", "object_name").unique()
+        desc = ev.filter(pl.col("origin") == "describe").join(json_objs, on=["object_kind", "object_name"], how="anti")
+        tables["events"] = pl.concat([ev.filter(pl.col("origin") != "describe"), desc])
+
+
+def _version(data: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return {}
+    if not isinstance(doc, dict):
+        return {}
+    server = doc.get("serverVersion") or doc
+    out = {}
+    if isinstance(server, dict) and server.get("gitVersion"):
+        out["server_version"] = server["gitVersion"]
+    return out
+
+
+def _manifest_facts(manifest: dict[str, Any]) -> dict[str, Any]:
+    keys = ("collected_at", "context", "server_version", "namespaces", "hami_namespace",
+            "collector_version")
+    return {k: manifest[k] for k in keys if manifest.get(k) is not None}
+
+
+def _ref_year(facts: dict[str, Any], tables: dict[str, pl.DataFrame]) -> int | None:
+    """The year for log formats that print none (vLLM, klog): collection time, else the data."""
+    collected = parse_time(facts.get("collected_at"))
+    if collected:
+        return collected.year
+    for name, col in (("events", "last_time"), ("pods", "start_time"), ("containers", "state_started")):
+        df = tables.get(name)
+        if df is not None and not df.is_empty():
+            latest = df.get_column(col).max()
+            if latest is not None:
+                return latest.year  # type: ignore[union-attr]
+    return None
+
+
+def _add_ft_tables(parsed: Parsed) -> None:
+    """Fault-tolerance result folders add ``ft_requests`` and ``ft_events``."""
+    if parsed.bundle.layout != "ft-results":
+        return
+    try:
+        from analyzer.ft import ft_tables
+    except ImportError:
+        return
+    try:
+        parsed.tables.update(ft_tables(parsed.bundle))
+    except Exception as exc:  # noqa: BLE001 - one broken folder must not stop the analysis
+        parsed.errors.append(ReadError(parsed.bundle.root, f"fault-tolerance results unreadable: {exc}"))
+
+
+def write_tables(source: str, out_dir: Path, fmt: str = "parquet") -> dict[str, int]:
+    """Parse ``source`` and write every table to ``out_dir``; returns rows per table."""
+    import pyarrow.parquet as pq
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: dict[str, int] = {}
+    with open_bundle(source) as bundle:
+        parsed = parse_bundle(bundle)
+        # log_lines first: reading logs may add read_errors
+        log_path = out_dir / f"log_lines.{fmt}"
+        rows = 0
+        if fmt == "parquet":
+            writer = None
+            for df in parsed.iter_log_batches():
+                table = df.to_arrow()
+                if writer is None:
+                    writer = pq.ParquetWriter(log_path, table.schema)
+                writer.write_table(table)
+                rows += df.height
+            if writer is None:
+                frame("log_lines", []).write_parquet(log_path)
+            else:
+                writer.close()
+        else:
+            with open(log_path, "wb") as f:
+                header = True
+                for df in parsed.iter_log_batches():
+                    df.write_csv(f, include_header=header)
+                    header = False
+                    rows += df.height
+                if header:
+                    frame("log_lines", []).write_csv(f)
+        written["log_lines"] = rows
+        all_tables = dict(parsed.tables)
+        all_tables["read_errors"] = parsed.read_errors()
+        for name in sorted(all_tables):
+            df = all_tables[name]
+            path = out_dir / f"{name}.{fmt}"
+            if fmt == "parquet":
+                df.write_parquet(path)
+            else:
+                df.write_csv(path)
+            written[name] = df.height
+    return dict(sorted(written.items()))
+
+
+__all__ = ["Parsed", "parse_bundle", "write_tables", "SCHEMAS"]

@@ -1,0 +1,241 @@
+"""Container logs and any log-like text -> ``log_lines`` (one row per physical line).
+
+Real samples this module reads (each may carry a ``kubectl logs --timestamps`` RFC3339Nano
+prefix or a CRI ``<ts> stdout F`` prefix, and ANSI colours)::
+
+    2026-11-20T10:00:01.123456789Z INFO 11-20 10:00:01 [api_server.py:1090] Starting vLLM API server
+    (APIServer pid=1) ERROR 08-06 21:18:16 [async_llm.py:704] vllm.v1.engine.exceptions.EngineDeadError: ...
+    2025-09-02T15:50:01.770028Z  INFO main.init: VllmWorker for Qwen/Qwen3-0.6B has been initialized
+    {"time":"2025-09-02T15:53:31.943377Z","level":"INFO","target":"log","message":"..."}
+    I0530 10:00:00.000000       1 scheduler.go:123] "Successfully bound pod to node"
+    INFO:     10.254.5.122:45440 - "POST /v1/completions HTTP/1.1" 500 Internal Server Error
+    2024-01-15 10:30:00,123 - model_server - ERROR - Prediction failed
+    [1] 2026/11/20 10:00:00.000000 [INF] Server is ready
+    Traceback (most recent call last):            <- attached to the record that started it
+
+Each line keeps its raw ``text`` (so per-pattern counts equal ``rg -c``); ``time``, ``level`` and
+``format`` come from the line's own prefix, ``record_line`` points continuation lines (traceback
+frames, the final ``torch.OutOfMemoryError: ...``) at the line that started their record, and
+those lines inherit the record's time and level.
+
+Files are read in blocks, never whole: memory is bounded by the block size, whatever the file.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Iterator
+
+import polars as pl
+
+from analyzer.tables import SCHEMAS, TIME
+
+BLOCK_BYTES = 16 << 20
+
+_ANSI = r"(?:\x1b\[[0-9;]*m)*"
+LINE_RX = (
+    r"^(?:(?P<kts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))"
+    r"(?P<cri> (?:stdout|stderr) [FP])? )?"
+    + _ANSI +
+    r"(?:\([^()\n]{1,80}\)" + _ANSI + r"\s+)?"
+    r"(?:"
+    r"(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)" + _ANSI
+    + r"\s+" + _ANSI + r"(?:-\s+)?(?:[\w.\-]+\s+-\s+)?\[?(?P<isolvl>TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL)\b"
+    r"|(?P<vlvl>DEBUG|INFO|WARNING|ERROR|CRITICAL) (?P<vts>\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)? "
+    r"|(?P<klvl>[IWEF])(?P<klts>\d{4} \d\d:\d\d:\d\d\.\d+)\s+\d+ "
+    r"|\[\d+\] (?P<nts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d+) \[(?P<nlvl>INF|WRN|ERR|FTL|DBG|TRC)\]"
+    r"|(?P<plvl>DEBUG|INFO|WARNING|ERROR|CRITICAL):(?:\s|[\w.]+:)"
+    r"|\{.{0,200}?\"(?:time|timestamp|ts)\"\s*:\s*\"(?P<jts>[^\"]+)\""
+    r"|\{"
+    r"|\[(?P<sts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)[^\]]{0,40}\]"
+    r"|\[TensorRT-LLM\]\[(?P<tlvl>[A-Z]+)\]"
+    r"|(?P<gts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d)(?:\.\d+)? "
+    r"|\s?(?P<dlvl>TRACE|DEBUG|INFO|WARN|WARNING|ERROR) "
+    r"|(?P<tb>Traceback \(most recent call last\))"
+    r"|(?P<cont>[ \t]|$|During handling of the above|The above exception was|[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\b)"
+    r")?"
+)
+
+_LEVELS = {
+    "I": "INFO", "INF": "INFO", "INFO": "INFO",
+    "W": "WARNING", "WRN": "WARNING", "WARN": "WARNING", "WARNING": "WARNING",
+    "E": "ERROR", "ERR": "ERROR", "ERROR": "ERROR",
+    "F": "CRITICAL", "FTL": "CRITICAL", "FATAL": "CRITICAL", "CRITICAL": "CRITICAL",
+    "PANIC": "CRITICAL",
+    "D": "DEBUG", "DBG": "DEBUG", "DEBUG": "DEBUG", "TRACE": "DEBUG", "TRC": "DEBUG",
+    "V": "DEBUG", "VERBOSE": "DEBUG",
+}
+_RFC3339 = "%Y-%m-%dT%H:%M:%S%.f%#z"
+
+
+def iter_line_blocks(stream: IO[bytes], max_line: int, block: int = BLOCK_BYTES
+                     ) -> Iterator[tuple[str, int, list[int]]]:
+    """Yield (text, first line number, cut line numbers): whole lines, ``block`` bytes at a time.
+
+    A line longer than ``max_line`` bytes is cut to ``max_line`` (its number is reported) and the
+    rest of it is skipped without being held in memory.
+    """
+    line_no = 1
+    carry = b""
+    skipping = False  # inside an over-long line, discarding until its newline
+    cut: list[int] = []
+    while True:
+        chunk = stream.read(block)
+        if not chunk:
+            break
+        if skipping:
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                continue
+            chunk = chunk[nl + 1:]
+            skipping = False
+            line_no += 1
+        data = carry + chunk
+        end = data.rfind(b"\n")
+        if end < 0:
+            if len(data) > max_line:
+                cut.append(line_no)
+                yield _decode(data[:max_line]), line_no, cut
+                cut = []
+                carry, skipping = b"", True
+            else:
+                carry = data
+            continue
+        body, carry = data[:end], data[end + 1:]
+        text, n_lines, long = _cut_long(body, max_line, line_no)
+        cut.extend(long)
+        yield text, line_no, cut
+        cut = []
+        line_no += n_lines
+        if len(carry) > max_line:
+            cut.append(line_no)
+            yield _decode(carry[:max_line]), line_no, cut
+            cut = []
+            carry, skipping = b"", True
+    if carry and not skipping:
+        yield _decode(carry), line_no, cut
+    elif cut:
+        yield "", line_no, cut
+
+
+def _cut_long(body: bytes, max_line: int, first: int) -> tuple[str, int, list[int]]:
+    n_lines = body.count(b"\n") + 1
+    if len(body) <= max_line or max(map(len, body.split(b"\n"))) <= max_line:
+        return _decode(body), n_lines, []
+    parts = body.split(b"\n")
+    long = [first + i for i, p in enumerate(parts) if len(p) > max_line]
+    return _decode(b"\n".join(p[:max_line] for p in parts)), n_lines, long
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def lines_frame(text: str, first_line: int) -> pl.DataFrame:
+    """One row per line of ``text`` (``line``, ``text``), CR of CRLF endings dropped."""
+    s = pl.Series("text", [text]).str.split("\n").explode()
+    df = pl.DataFrame({"text": s})
+    return df.with_columns(
+        pl.int_range(first_line, first_line + df.height, dtype=pl.UInt32).alias("line"),
+        pl.col("text").str.strip_suffix("\r"),
+    )
+
+
+def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) -> tuple[pl.DataFrame, dict]:
+    """Add time, level, format and record_line to a frame of (line, text) of one file.
+
+    ``carry`` is the state of the record open at the end of the previous block of the same file;
+    the returned dict is the state at the end of this block.
+    """
+    g = df.get_column("text").str.extract_groups(LINE_RX).struct.unnest()
+    year = str(ref_year) if ref_year else None
+    kts = g["kts"].str.to_datetime(_RFC3339, strict=False, time_unit="us")
+    iso = _iso(g["iso"])
+    jts = _iso(g["jts"])
+    parts = [iso, jts,
+             g["nts"].str.to_datetime("%Y/%m/%d %H:%M:%S%.f", strict=False, time_unit="us").dt.replace_time_zone("UTC"),
+             g["sts"].str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us").dt.replace_time_zone("UTC"),
+             g["gts"].str.to_datetime("%Y/%m/%d %H:%M:%S", strict=False, time_unit="us").dt.replace_time_zone("UTC")]
+    if year:
+        parts.append((year + "-" + g["vts"]).str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us").dt.replace_time_zone("UTC"))
+        parts.append((year + g["klts"]).str.to_datetime("%Y%m%d %H:%M:%S%.f", strict=False, time_unit="us").dt.replace_time_zone("UTC"))
+    inner_time = pl.select(pl.coalesce([p.cast(TIME) for p in parts])).to_series()
+    raw_level = pl.select(pl.coalesce([g["isolvl"], g["dlvl"], g["vlvl"], g["klvl"], g["nlvl"], g["plvl"], g["tlvl"]])).to_series()
+    json_level = df.get_column("text").str.extract(r"^\{.{0,300}?\"(?:level|severity|lvl)\"\s*:\s*\"(\w+)\"", 1)
+    level = pl.select(pl.coalesce([raw_level, json_level]).str.to_uppercase()).to_series().replace_strict(
+        _LEVELS, default=None, return_dtype=pl.Utf8)
+    fmt = pl.select(
+        pl.when(g["isolvl"].is_not_null() | g["dlvl"].is_not_null()).then(pl.lit("iso"))
+        .when(g["vlvl"].is_not_null()).then(pl.lit("vllm"))
+        .when(g["klvl"].is_not_null()).then(pl.lit("klog"))
+        .when(g["nlvl"].is_not_null()).then(pl.lit("nats"))
+        .when(g["plvl"].is_not_null()).then(pl.lit("python"))
+        .when(g["jts"].is_not_null() | json_level.is_not_null()).then(pl.lit("json"))
+        .when(g["sts"].is_not_null()).then(pl.lit("sglang"))
+        .when(g["tlvl"].is_not_null()).then(pl.lit("trtllm"))
+        .when(g["gts"].is_not_null()).then(pl.lit("go"))
+        .when(g["kts"].is_not_null() & g["cri"].is_not_null()).then(pl.lit("cri"))
+        .when(g["kts"].is_not_null()).then(pl.lit("kubectl-ts"))
+        .otherwise(pl.lit("plain"))
+    ).to_series()
+    line = df.get_column("line")
+    cont = g["cont"].is_not_null()
+    tb = g["tb"].is_not_null()
+    carry = carry or {}
+    n = df.height
+    row = pl.int_range(0, n, eager=True, dtype=pl.Int64)
+    # first pass: records without tracebacks, to know the level of the record a traceback follows
+    start1 = ~(cont | tb)
+    idx1 = pl.select(pl.when(start1).then(row)).to_series().forward_fill()
+    rec_level1 = _gather(level, idx1, carry.get("level"))
+    prev_err = rec_level1.shift(1, fill_value=carry.get("level")).is_in(
+        ["ERROR", "CRITICAL", "WARNING"]).fill_null(False)
+    start = start1 | (tb & ~prev_err)
+    if carry.get("record_line") is None and n:
+        start = start | (row == 0)  # a file's first line always starts a record
+    idx = pl.select(pl.when(start).then(row)).to_series().forward_fill()
+    record_line = _gather(line, idx, carry.get("record_line"))
+    record_time = _gather(inner_time, idx, carry.get("time"))
+    record_level = _gather(level, idx, carry.get("level"))
+    time = pl.select(pl.coalesce([kts.cast(TIME), record_time])).to_series()
+    out = df.with_columns(
+        record_line.cast(pl.UInt32).alias("record_line"), time.alias("time"),
+        record_level.alias("level"), fmt.alias("format"))
+    state = {}
+    if out.height:
+        last = out.row(out.height - 1, named=True)
+        state = {"record_line": last["record_line"], "time": record_time[-1], "level": last["level"]}
+    return out, state
+
+
+def _iso(s: pl.Series) -> pl.Series:
+    """RFC3339-ish strings (space or T, comma or dot, with or without zone) -> UTC datetimes."""
+    norm = s.str.replace(" ", "T", literal=True).str.replace(",", ".", literal=True)
+    has_zone = norm.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$")
+    norm = pl.select(pl.when(has_zone).then(norm).otherwise(norm + "Z")).to_series()
+    return norm.str.to_datetime(_RFC3339, strict=False, time_unit="us").cast(TIME)
+
+
+def _gather(values: pl.Series, idx: pl.Series, initial) -> pl.Series:
+    """Each row's value at its record's start row; rows before the block's first start get
+    ``initial`` (the record carried over from the previous block)."""
+    got = values.gather(idx.fill_null(0))
+    if idx.null_count():
+        got = pl.select(pl.when(idx.is_null()).then(pl.lit(initial, dtype=values.dtype))
+                        .otherwise(got)).to_series()
+    return got
+
+
+def log_frames(stream: IO[bytes], identity: dict, max_line: int, ref_year: int | None,
+               errors: list[str], block: int = BLOCK_BYTES) -> Iterator[pl.DataFrame]:
+    """``log_lines`` frames for one file, a block at a time. Cut lines are added to ``errors``."""
+    carry: dict = {}
+    schema = SCHEMAS["log_lines"]
+    for text, first, cut in iter_line_blocks(stream, max_line, block):
+        for n in cut:
+            errors.append(f"line {n} longer than {max_line} bytes: cut")
+        df = lines_frame(text, first)
+        df, carry = annotate(df, ref_year, carry)
+        yield df.with_columns(
+            [pl.lit(identity.get(c), dtype=schema[c]).alias(c)
+             for c in ("path", "namespace", "pod", "container", "previous", "source")]
+        ).select(list(schema))

@@ -1,0 +1,52 @@
+"""Prometheus text exposition (a pod's ``/metrics``) -> ``metrics`` rows.
+
+Real sample::
+
+    # HELP vllm:num_requests_running Number of requests in model execution batches.
+    # TYPE vllm:num_requests_running gauge
+    vllm:num_requests_running{engine="0",model_name="Qwen/Qwen3-0.6B"} 3.0
+    dynamo_frontend_requests_total{model="qwen",request_type="stream",status="error"} 12
+
+Parsed with ``prometheus_client``'s parser; when a scrape is malformed (cut short, mixed with
+an error page) the lines that still parse are kept, one by one.
+"""
+
+from __future__ import annotations
+
+import math
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from analyzer.tables import to_json
+
+
+def metric_rows(text: str, path: str, namespace: str | None, pod: str | None,
+                errors: list[str]) -> list[dict]:
+    """One row per sample; unparsable lines are reported in ``errors``."""
+    try:
+        return _rows(text, path, namespace, pod)
+    except (ValueError, TypeError, IndexError, KeyError):
+        pass
+    rows: list[dict] = []
+    bad = 0
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        try:
+            rows.extend(_rows(line + "\n", path, namespace, pod))
+        except (ValueError, TypeError, IndexError, KeyError):
+            bad += 1
+    if bad:
+        errors.append(f"{bad} line(s) are not Prometheus text and were skipped")
+    return rows
+
+
+def _rows(text: str, path: str, namespace: str | None, pod: str | None) -> list[dict]:
+    rows = []
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            value = float(s.value)
+            rows.append({"path": path, "namespace": namespace, "pod": pod, "name": s.name,
+                         "labels": to_json(dict(s.labels)),
+                         "value": value if not math.isnan(value) else None})
+    return rows

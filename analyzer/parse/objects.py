@@ -1,0 +1,123 @@
+"""Kubernetes objects in JSON or YAML (one object, a ``List``, or YAML documents) -> rows.
+
+Pods go to ``pods``/``containers``, Nodes to ``nodes``, Events to ``events``; every other
+object to ``objects`` with its status conditions and its body. A Secret's values are never
+kept: only its key names, each with an empty value.
+
+Real sample: the output of ``kubectl get pods -n dynamo -o json``::
+
+    {"apiVersion": "v1", "kind": "List", "items": [{"apiVersion": "v1", "kind": "Pod", ...}]}
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterator
+
+import yaml
+
+from analyzer.parse.events import event_row
+from analyzer.parse.nodes import node_row
+from analyzer.parse.pods import pod_rows
+from analyzer.tables import to_json
+
+try:
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _Loader = yaml.SafeLoader
+
+MAX_ALIASES = 1000  # a "billion laughs" document expands aliases; refuse past this
+
+
+class ObjectsError(ValueError):
+    """The document is not JSON/YAML objects we can read."""
+
+
+def load_documents(data: bytes, name: str) -> list[Any]:
+    """Parse JSON (preferred) or YAML (safe loader, bounded aliases) documents."""
+    text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        try:
+            return [json.loads(stripped)]
+        except RecursionError:
+            raise ObjectsError("JSON nested too deeply") from None
+        except ValueError as exc:
+            if name.endswith(".json"):
+                raise ObjectsError(f"invalid JSON: {exc}") from None
+    if text.count("*") > MAX_ALIASES and text.count("&") > 0:
+        raise ObjectsError("YAML with too many aliases refused (possible alias bomb)")
+    try:
+        return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+    except RecursionError:
+        raise ObjectsError("YAML nested too deeply") from None
+    except yaml.YAMLError as exc:
+        raise ObjectsError(f"invalid YAML: {str(exc).splitlines()[0]}") from None
+
+
+def iter_objects(doc: Any) -> Iterator[dict]:
+    """Every Kubernetes object in a document (Lists and ``items`` unwrapped)."""
+    if isinstance(doc, list):
+        for d in doc:
+            yield from iter_objects(d)
+        return
+    if not isinstance(doc, dict):
+        return
+    items = doc.get("items")
+    if isinstance(items, list) and (str(doc.get("kind", "")).endswith("List") or "kind" not in doc):
+        list_kind = str(doc.get("kind", ""))[:-4] if str(doc.get("kind", "")).endswith("List") else ""
+        for item in items:
+            if isinstance(item, dict):
+                if "kind" not in item and list_kind:
+                    item = {**item, "kind": list_kind}
+                yield item
+        return
+    if "kind" in doc or "metadata" in doc:
+        yield doc
+
+
+def strip_secret(obj: dict) -> dict:
+    """A Secret with every value replaced by "" (key names kept)."""
+    out = dict(obj)
+    for key in ("data", "stringData"):
+        if isinstance(obj.get(key), dict):
+            out[key] = {k: "" for k in obj[key]}
+    meta = dict(obj.get("metadata") or {})
+    ann = dict(meta.get("annotations") or {})
+    if "kubectl.kubernetes.io/last-applied-configuration" in ann:
+        ann["kubectl.kubernetes.io/last-applied-configuration"] = ""
+        meta["annotations"] = ann
+        out["metadata"] = meta
+    return out
+
+
+class ObjectRows:
+    """Accumulates rows for pods, containers, nodes, events and objects."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[dict]] = {"pods": [], "containers": [], "nodes": [],
+                                             "events": [], "objects": []}
+
+    def add(self, obj: dict, path: str, default_namespace: str | None = None) -> None:
+        kind = obj.get("kind")
+        if kind == "Pod":
+            pod, containers = pod_rows(obj, path)
+            self.rows["pods"].append(pod)
+            self.rows["containers"].extend(containers)
+        elif kind == "Node":
+            self.rows["nodes"].append(node_row(obj, path))
+        elif kind == "Event":
+            row = event_row(obj, path)
+            row["namespace"] = row["namespace"] or default_namespace
+            self.rows["events"].append(row)
+        else:
+            if kind == "Secret":
+                obj = strip_secret(obj)
+            meta = obj.get("metadata") or {}
+            status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
+            conditions = status.get("conditions") if isinstance(status.get("conditions"), list) else None
+            self.rows["objects"].append({
+                "path": path, "api_version": obj.get("apiVersion"), "kind": kind,
+                "namespace": meta.get("namespace") or None, "name": meta.get("name"),
+                "conditions": to_json(conditions), "body": to_json(obj),
+            })

@@ -1,0 +1,81 @@
+"""Schemas of the parsed tables (docs/ARCHITECTURE.md) and helpers to build frames from rows.
+
+Every table carries ``path`` so that evidence can point at file:line. JSON columns hold compact,
+key-sorted JSON text, which keeps Parquet/CSV export simple and output deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Iterable
+
+import polars as pl
+
+TIME = pl.Datetime("us", "UTC")
+
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "files": {"path": pl.Utf8, "size": pl.Int64, "kind": pl.Utf8, "namespace": pl.Utf8,
+              "pod": pl.Utf8, "container": pl.Utf8, "previous": pl.Boolean, "source": pl.Utf8},
+    "read_errors": {"path": pl.Utf8, "error": pl.Utf8},
+    "log_lines": {"path": pl.Utf8, "line": pl.UInt32, "record_line": pl.UInt32,
+                  "namespace": pl.Utf8, "pod": pl.Utf8, "container": pl.Utf8,
+                  "previous": pl.Boolean, "source": pl.Utf8, "time": TIME, "level": pl.Utf8,
+                  "format": pl.Utf8, "text": pl.Utf8},
+    "events": {"path": pl.Utf8, "line": pl.UInt32, "origin": pl.Utf8, "namespace": pl.Utf8,
+               "object_kind": pl.Utf8, "object_name": pl.Utf8, "field_path": pl.Utf8,
+               "type": pl.Utf8, "reason": pl.Utf8, "message": pl.Utf8, "count": pl.Int64,
+               "first_time": TIME, "last_time": TIME, "component": pl.Utf8, "host": pl.Utf8},
+    "pods": {"path": pl.Utf8, "origin": pl.Utf8, "namespace": pl.Utf8, "name": pl.Utf8,
+             "uid": pl.Utf8, "phase": pl.Utf8, "reason": pl.Utf8, "message": pl.Utf8,
+             "node": pl.Utf8, "scheduler_name": pl.Utf8, "start_time": TIME, "ready": pl.Boolean,
+             "conditions": pl.Utf8, "labels": pl.Utf8, "annotations": pl.Utf8,
+             "owner_kind": pl.Utf8, "owner_name": pl.Utf8, "qos_class": pl.Utf8,
+             "gpu": pl.Int64, "gpumem": pl.Int64, "gpumem_percentage": pl.Int64,
+             "gpucores": pl.Int64, "node_selector": pl.Utf8, "tolerations": pl.Utf8},
+    "containers": {"path": pl.Utf8, "origin": pl.Utf8, "namespace": pl.Utf8, "pod": pl.Utf8,
+                   "name": pl.Utf8, "init": pl.Boolean, "image": pl.Utf8, "ready": pl.Boolean,
+                   "restart_count": pl.Int64, "state": pl.Utf8, "state_reason": pl.Utf8,
+                   "state_message": pl.Utf8, "state_exit_code": pl.Int64,
+                   "state_started": TIME, "state_finished": TIME, "last_state": pl.Utf8,
+                   "last_reason": pl.Utf8, "last_message": pl.Utf8, "last_exit_code": pl.Int64,
+                   "last_started": TIME, "last_finished": TIME, "requests": pl.Utf8,
+                   "limits": pl.Utf8, "gpu": pl.Int64, "gpumem": pl.Int64,
+                   "gpumem_percentage": pl.Int64, "gpucores": pl.Int64, "env_names": pl.Utf8,
+                   "secret_refs": pl.Utf8, "configmap_refs": pl.Utf8, "probes": pl.Utf8},
+    "nodes": {"path": pl.Utf8, "origin": pl.Utf8, "name": pl.Utf8, "ready": pl.Boolean,
+              "ready_reason": pl.Utf8, "unschedulable": pl.Boolean, "conditions": pl.Utf8,
+              "taints": pl.Utf8, "labels": pl.Utf8, "annotations": pl.Utf8, "capacity": pl.Utf8,
+              "allocatable": pl.Utf8, "allocated": pl.Utf8, "gpu_capacity": pl.Int64,
+              "gpu_allocatable": pl.Int64, "gpu_allocated": pl.Int64, "gpu_product": pl.Utf8,
+              "kubelet_version": pl.Utf8, "container_runtime": pl.Utf8,
+              "kernel_version": pl.Utf8, "os_image": pl.Utf8, "internal_ip": pl.Utf8},
+    "metrics": {"path": pl.Utf8, "namespace": pl.Utf8, "pod": pl.Utf8, "name": pl.Utf8,
+                "labels": pl.Utf8, "value": pl.Float64},
+    "objects": {"path": pl.Utf8, "api_version": pl.Utf8, "kind": pl.Utf8, "namespace": pl.Utf8,
+                "name": pl.Utf8, "conditions": pl.Utf8, "body": pl.Utf8},
+}
+
+# tables every bundle has (possibly empty); ft_* tables come from analyzer.ft
+TABLE_NAMES: tuple[str, ...] = tuple(SCHEMAS)
+
+
+def empty(name: str) -> pl.DataFrame:
+    """An empty frame with the table's schema."""
+    return pl.DataFrame(schema=SCHEMAS[name])
+
+
+def frame(name: str, rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
+    """Rows (dicts, missing keys = null) as a frame of the table's schema, columns in order."""
+    schema = SCHEMAS[name]
+    rows = list(rows)
+    if not rows:
+        return empty(name)
+    cols = {c: [r.get(c) for r in rows] for c in schema}
+    return pl.DataFrame(cols, schema=schema, strict=False)
+
+
+def to_json(value: Any) -> str | None:
+    """Compact, key-sorted JSON text (None stays None)."""
+    if value is None:
+        return None
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
