@@ -326,7 +326,21 @@ def _check_pattern(p: Pattern, where: str) -> list[str]:
     for line in p.examples_no_match:
         if p.compiled.search(line):
             problems.append(f"{where}: regex matches no_match example {line[:80]!r}")
+    problems.extend(_check_rust_agrees(p, where))
     return problems
+
+
+def _check_rust_agrees(p: Pattern, where: str) -> list[str]:
+    """The matcher runs the regex in Polars (Rust regex): it must agree with Python on examples."""
+    import polars as pl
+
+    lines = [ex["line"] for ex in p.examples_match] + list(p.examples_no_match)
+    try:
+        rust = pl.Series(lines, dtype=pl.Utf8).str.contains(p.regex).to_list()
+    except pl.exceptions.PolarsError as exc:
+        return [f"{where}: regex is not valid Rust regex syntax: {str(exc).splitlines()[0]}"]
+    return [f"{where}: Rust and Python regex disagree on {line[:80]!r}"
+            for line, hit in zip(lines, rust) if hit != bool(p.compiled.search(line))]
 
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 LAYERS: dict[str, tuple[str, ...]] = {
     "cluster": ("cluster.unreachable", "cluster.namespace_missing", "cluster.no_gpu_nodes",
-                "cluster.rbac_forbidden"),
+                "cluster.rbac_forbidden", "cluster.node_not_ready"),
     "access": ("access.model_auth", "access.secret_missing", "access.model_not_found"),
     "storage": ("storage.pvc_pending", "storage.mount_failed", "storage.disk_full"),
     "image": ("image.pull_auth", "image.not_found", "image.pull_failed", "image.backend_missing"),

@@ -1,0 +1,166 @@
+"""Diagnose: signals + structured checks -> findings; rank root causes; group their symptoms.
+
+A finding explains another when a correlation rule says so (``rules.RULES``, scoped to the same
+pod, node or namespace) or, by default, when both concern the same pod and the first sits in an
+earlier triage layer. Findings that nothing explains are root causes when their severity is
+``error`` or ``critical``; ranked by severity, then triage layer, then how much they explain and
+how often they were seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from analyzer.diagnose.findings import Finding, iso
+from analyzer.diagnose.rules import GENERIC, RULE_INDEX
+from analyzer.library import Library
+from analyzer.taxonomy import LAYER_ORDER, SEVERITY_RANK, layer_rank
+
+ROOT_SEVERITIES = ("critical", "error")
+
+
+@dataclass
+class Diagnosis:
+    findings: list[Finding]
+    root_causes: list[Finding]
+    checks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _scope_ok(scope: str, root: Finding, sym: Finding, pod_nodes: dict) -> bool:
+    if scope == "cluster":
+        return True
+    if scope == "pod":
+        return bool(root.pods & sym.pods) or (not root.affected and not sym.affected)
+    if scope == "node":
+        if root.node is None:
+            return not root.affected and not sym.affected
+        sym_nodes = {pod_nodes.get(p) for p in sym.pods} | {a.name for a in sym.affected if a.kind == "Node"}
+        return root.node in sym_nodes or (sym.node == root.node)
+    # namespace
+    rns, sns = root.namespace, sym.namespace
+    return rns is None or sns is None or rns == sns
+
+
+def _explains(root: Finding, sym: Finding, pod_nodes: dict) -> str | None:
+    """'rule' or 'layer' when ``root`` explains ``sym``; None otherwise."""
+    if root is sym:
+        return None
+    scope = RULE_INDEX.get((root.category, sym.category))
+    if scope and _scope_ok(scope, root, sym, pod_nodes):
+        return "rule"
+    same_object = bool(root.pods & sym.pods) or (not root.affected and not sym.affected)
+    if not same_object:
+        return None
+    if root.category == sym.category:
+        return "same"
+    if layer_rank(root.category) < layer_rank(sym.category):
+        return "layer"
+    if sym.category in GENERIC and root.category not in GENERIC and \
+            layer_rank(root.category) == layer_rank(sym.category):
+        return "layer"
+    return None
+
+
+def _rank_key(f: Finding) -> tuple:
+    return (SEVERITY_RANK[f.severity], layer_rank(f.category), -f.count, f.sort_time(), f.rule,
+            str([a.as_dict() for a in f.affected]))
+
+
+def correlate(findings: list[Finding], pod_nodes: dict) -> Diagnosis:
+    """Decide which findings are root causes and attach every symptom to its root cause."""
+    ordered = sorted(findings, key=_rank_key)
+    n = len(ordered)
+    edges: dict[int, set[int]] = {i: set() for i in range(n)}
+    kinds: dict[tuple[int, int], str] = {}
+    for i, r in enumerate(ordered):
+        for j, s in enumerate(ordered):
+            k = _explains(r, s, pod_nodes)
+            if k:
+                kinds[(i, j)] = k
+    for (i, j), k in kinds.items():
+        back = kinds.get((j, i))
+        if back is None:
+            edges[i].add(j)
+        elif k == "rule" and back != "rule":
+            edges[i].add(j)
+        elif (k == "rule") == (back == "rule") and i < j:
+            edges[i].add(j)  # both ways: the better-ranked finding explains the other
+    incoming: dict[int, list[int]] = {j: [] for j in range(n)}
+    for i, targets in edges.items():
+        for j in targets:
+            incoming[j].append(i)
+
+    def top(j: int) -> int:
+        seen = {j}
+        cur = j
+        while incoming[cur]:
+            nxt = min(incoming[cur], key=lambda i: (kinds.get((i, cur)) != "rule", i))
+            if nxt in seen:
+                break
+            seen.add(nxt)
+            cur = nxt
+        return cur
+
+    for idx, f in enumerate(ordered):
+        f.id = ""
+    root_idx = [i for i in range(n) if not incoming[i] and ordered[i].severity in ROOT_SEVERITIES]
+    # a root cause's weight: how much it explains; rank within severity/layer by it
+    parents = {j: top(j) for j in range(n) if incoming[j]}
+    explained = {i: sum(1 for j, t in parents.items() if t == i) for i in root_idx}
+    root_idx.sort(key=lambda i: (SEVERITY_RANK[ordered[i].severity], layer_rank(ordered[i].category),
+                                 -explained[i], _rank_key(ordered[i])))
+    # ids: root causes first, in rank order, then the rest in rank order
+    rest = [i for i in range(n) if i not in set(root_idx)]
+    for k, i in enumerate(root_idx + rest, 1):
+        ordered[i].id = f"F{k}"
+    for j, t in parents.items():
+        root = ordered[t]
+        ordered[j].caused_by = root.id if t != j else None
+        if t != j:
+            root.symptoms.append(ordered[j].id)
+    for i in root_idx:
+        ordered[i].symptoms.sort(key=lambda fid: int(fid[1:]))
+    final = [ordered[i] for i in root_idx + rest]
+    return Diagnosis(findings=final, root_causes=[ordered[i] for i in root_idx])
+
+
+def finding_dict(f: Finding, is_root: bool) -> dict[str, Any]:
+    """A finding in the JSON contract's shape (SPEC section 7)."""
+    return {
+        "id": f.id, "category": f.category, "layer": f.layer, "severity": f.severity,
+        "title": f.title, "summary": f.summary, "root_cause": is_root, "caused_by": f.caused_by,
+        "affected": [a.as_dict() for a in f.affected],
+        "evidence": [e.as_dict() for e in f.evidence], "count": f.count,
+        "first_seen": iso(f.first_seen), "last_seen": iso(f.last_seen),
+        "remediation": f.remediation, "checks": list(f.checks), "symptoms": list(f.symptoms),
+        "explanation": f.root_cause_text, "pattern": f.rule, "source": f.source, "node": f.node,
+        "references": list(f.references), "details": f.details,
+    }
+
+
+def pod_nodes_of(pods: pl.DataFrame) -> dict[tuple, str]:
+    """(namespace, pod) -> node, from the pods table."""
+    if pods.is_empty():
+        return {}
+    rows = pods.select("namespace", "name", "node").filter(pl.col("node").is_not_null()).iter_rows()
+    return {(ns, name): node for ns, name, node in rows}
+
+
+def diagnose(parsed, signals: pl.DataFrame, library: Library) -> Diagnosis:
+    """Findings from signals and structured checks, correlated and ranked."""
+    from analyzer.checks import run_checks
+    from analyzer.diagnose.findings import findings_from_signals
+
+    pod_nodes = pod_nodes_of(parsed.tables["pods"])
+    findings = findings_from_signals(signals, library, pod_nodes)
+    check_findings, statuses = run_checks(parsed, signals, library)
+    findings.extend(check_findings)
+    diagnosis = correlate(findings, pod_nodes)
+    diagnosis.checks = statuses
+    return diagnosis
+
+
+__all__ = ["Diagnosis", "diagnose", "correlate", "finding_dict", "LAYER_ORDER"]

@@ -1,0 +1,161 @@
+"""Findings: one per pattern (or check) and affected object, with count and first/last seen."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from analyzer.library import Library, Pattern
+from analyzer.taxonomy import CATEGORY_LAYER
+
+MAX_EVIDENCE = 5
+
+
+@dataclass
+class Evidence:
+    path: str
+    line: int | None
+    text: str
+    time: datetime | None = None
+    match: tuple[int, int] | None = None
+    source: str = "log"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "text": self.text,
+                "time": iso(self.time), "match": list(self.match) if self.match else None,
+                "source": self.source}
+
+
+@dataclass
+class Affected:
+    namespace: str | None
+    kind: str | None
+    name: str | None
+    container: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"namespace": self.namespace, "kind": self.kind, "name": self.name,
+                "container": self.container}
+
+
+@dataclass
+class Finding:
+    """A pattern or check that fired for one object (or for the bundle as a whole)."""
+
+    rule: str                  # pattern id (K8S012) or check id (CHK-gpu-capacity)
+    source: str                # "pattern" | "check"
+    category: str
+    severity: str
+    title: str
+    summary: str
+    root_cause_text: str
+    remediation: str
+    checks: list[str]
+    affected: list[Affected]
+    evidence: list[Evidence] = field(default_factory=list)
+    count: int = 1
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    node: str | None = None
+    references: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+    caused_by: str | None = None
+    symptoms: list[str] = field(default_factory=list)
+    explicit_cause: bool = False
+
+    @property
+    def layer(self) -> str:
+        return CATEGORY_LAYER[self.category]
+
+    @property
+    def namespace(self) -> str | None:
+        return next((a.namespace for a in self.affected if a.namespace), None)
+
+    @property
+    def pods(self) -> set[tuple[str | None, str]]:
+        return {(a.namespace, a.name) for a in self.affected if a.kind == "Pod" and a.name}
+
+    def sort_time(self) -> str:
+        return iso(self.first_seen) or "9999"
+
+
+def iso(t: datetime | None) -> str | None:
+    """UTC time as RFC3339 with Z (microseconds only when present)."""
+    if t is None:
+        return None
+    text = t.strftime("%Y-%m-%dT%H:%M:%S")
+    if t.microsecond:
+        text += f".{t.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def _context(row: dict[str, Any], captures: dict[str, Any], node: str | None, count: int) -> dict[str, Any]:
+    ctx = {"namespace": row.get("namespace") or "", "pod": row.get("pod") or row.get("object_name") or "",
+           "container": row.get("container") or "", "node": node or "", "path": row.get("path") or "",
+           "line": row.get("line") or "", "count": count, "object_kind": row.get("object_kind") or "",
+           "object_name": row.get("object_name") or "", "time": iso(row.get("time")) or ""}
+    ctx.update({k: v for k, v in captures.items() if v is not None})
+    return ctx
+
+
+def _placeholders(ctx: dict[str, Any]) -> dict[str, Any]:
+    """For commands: an unknown name shows as ``<pod>`` rather than vanishing."""
+    return {k: (v if v not in ("", None) else f"<{k}>") for k, v in ctx.items()}
+
+
+def findings_from_signals(signals: pl.DataFrame, library: Library, pod_nodes: dict[tuple, str]) -> list[Finding]:
+    """Group signals by (pattern, affected object): count, first/last seen, a few evidence lines."""
+    if signals.is_empty():
+        return []
+    keyed = signals.with_columns(
+        pl.coalesce(pl.col("object_kind"), pl.lit("")).alias("_kind"),
+        pl.coalesce(pl.col("object_name"), pl.lit("")).alias("_name"),
+        pl.coalesce(pl.col("namespace"), pl.lit("")).alias("_ns"),
+        pl.coalesce(pl.col("container"), pl.lit("")).alias("_ctr"),
+    )
+    findings: list[Finding] = []
+    for key, group in keyed.group_by(["pattern_id", "_ns", "_kind", "_name", "_ctr"], maintain_order=False):
+        pid, ns, kind, name, ctr = key
+        p = library.by_id.get(pid)
+        if p is None:
+            continue
+        count = int(group.get_column("weight").sum())
+        if count < p.min_count:
+            continue
+        group = group.sort(["time", "path", "line"], nulls_last=True)
+        findings.append(_finding(p, group, count, ns or None, kind or None, name or None, ctr or None,
+                                 pod_nodes))
+    return findings
+
+
+def _finding(p: Pattern, group: pl.DataFrame, count: int, ns, kind, name, ctr, pod_nodes) -> Finding:
+    rows = group.to_dicts()
+    first = rows[0]
+    captures = json.loads(first.get("captures") or "{}")
+    node = pod_nodes.get((ns, name)) if kind == "Pod" else (name if kind == "Node" else None)
+    ctx = _context(first, captures, node, count)
+    evidence, seen = [], set()
+    picks = rows[:MAX_EVIDENCE - 1] + ([rows[-1]] if len(rows) >= MAX_EVIDENCE else [])
+    for r in picks:
+        k = (r["path"], r["line"], r["text"])
+        if k in seen:
+            continue
+        seen.add(k)
+        span = (r["span_start"], r["span_end"]) if r.get("span_start") is not None else None
+        evidence.append(Evidence(r["path"], r["line"], r["text"], r["time"], span, r["source"]))
+    times = [r["time"] for r in rows if r["time"] is not None]
+    affected = [Affected(ns, kind, name, ctr)] if (name or ns) else []
+    return Finding(
+        rule=p.id, source="pattern", category=p.category, severity=p.severity, title=p.title,
+        summary=p.render(p.summary, ctx), root_cause_text=p.render(p.root_cause, ctx),
+        remediation=p.render(p.remediation, ctx), checks=[p.render(c, _placeholders(ctx)) for c in p.checks],
+        affected=affected, evidence=evidence, count=count,
+        first_seen=min(times) if times else None, last_seen=max(times) if times else None,
+        node=node, references=list(p.references),
+        details={"captures": captures, "previous": bool(first.get("previous"))},
+    )
