@@ -115,16 +115,19 @@ class _Capped(io.RawIOBase):
         return n
 
     def read(self, size: int = -1) -> bytes:  # type: ignore[override]
-        if size is None or size < 0:
-            chunks = []
-            while True:
-                chunk = self.read(1 << 20)
-                if not chunk:
-                    return b"".join(chunks)
-                chunks.append(chunk)
-        buf = bytearray(size)
-        n = self.readinto(memoryview(buf))
-        return bytes(buf[:n])
+        """Up to ``size`` bytes (all when negative), read in bounded chunks."""
+        want = None if size is None or size < 0 else size
+        chunks = []
+        got = 0
+        while want is None or got < want:
+            step = 1 << 20 if want is None else min(1 << 20, want - got)
+            buf = bytearray(step)
+            n = self.readinto(memoryview(buf))
+            if n == 0:
+                break
+            chunks.append(bytes(buf[:n]))
+            got += n
+        return b"".join(chunks)
 
     def close(self) -> None:
         try:
@@ -465,7 +468,7 @@ def _strip_common_top(bundle: Bundle) -> None:
     tops = {m.path.split("/", 1)[0] for m in bundle.members}
     if len(tops) == 1 and all("/" in m.path for m in bundle.members):
         top = tops.pop()
-        if top.startswith("test_fault_scenario["):
+        if top.startswith(("test_fault_scenario[", "test_worker_failure[")):
             return  # the scenario folder's name carries the deployment and failure
         bundle.top = top
         for m in bundle.members:

@@ -18,7 +18,7 @@ from analyzer.ingest.bundle import Bundle, Member, ReadFailed
 from analyzer.ingest.sniff import sniff_kind
 from analyzer.sources import match_source
 
-_FT_SCENARIO = regex.compile(r"(?:^|/)test_fault_scenario\[[^/]*\](?:/|$)")
+_FT_SCENARIO = regex.compile(r"(?:^|/)test_(?:fault_scenario|worker_failure)\[[^/]*\](?:/|$)")
 _TS_LOG = regex.compile(r"^cluster-resources/pods/logs/(?P<namespace>[^/]+)/(?P<pod>[^/]+)/(?P<container>.+?)(?P<previous>-previous)?\.log$")
 _TS_ERRORS = regex.compile(r"(?:-errors\.json|-logs-errors\.log)$")
 _MG_LOG = regex.compile(r"(?:^|/)namespaces/(?P<namespace>[^/]+)/pods/(?P<pod>[^/]+)/(?P<container>[^/]+)/[^/]+/logs/(?P<which>current|previous|current\.insecure|previous\.insecure)\.log(?:\.gz)?$")
@@ -186,7 +186,9 @@ def _classify_ft(bundle: Bundle, m: Member) -> None:
     if fm and _FT_SCENARIO.search(m.path):
         suffix = fm["suffix"]
         scen = _FT_SCENARIO.search(m.path).group(0).strip("/")
-        m.meta.update(service=fm["service"], pod=fm["pod"], scenario=scen)
+        # each scenario folder is a separate run: its name stands as the namespace, so that
+        # findings of one run are never correlated with those of another
+        m.meta.update(service=fm["service"], pod=fm["pod"], scenario=scen, namespace=scen)
         if suffix == ".yaml":
             m.kind = "objects"
         elif suffix == ".metrics.log":

@@ -25,6 +25,7 @@ import polars as pl
 import regex
 
 from analyzer.library import Library, Pattern
+from analyzer.parse.logs import annotate_rows
 from analyzer.tables import TIME
 
 SIGNAL_SCHEMA: dict[str, pl.DataType] = {
@@ -145,11 +146,26 @@ def metric_rows(metrics: pl.DataFrame) -> pl.DataFrame:
                        pl.col("value").cast(pl.Utf8).fill_null("NaN")]).alias("text"))
 
 
+def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None) -> pl.DataFrame:
+    """Signals of one raw ``log_lines`` batch; time, level and record of the hit rows only."""
+    sig = match_frame(log_rows(batch), plan)
+    if sig.is_empty():
+        return sig
+    need = sig.filter(pl.col("time").is_null() | pl.col("record_line").is_null()).select("path", "line").unique()
+    if need.is_empty():
+        return sig
+    ann = annotate_rows(batch, need, ref_year)
+    return sig.join(ann, on=["path", "line"], how="left", suffix="_a").with_columns(
+        pl.coalesce("time", "time_a").alias("time"),
+        pl.coalesce("record_line", "record_line_a").alias("record_line"),
+    ).select(list(SIGNAL_SCHEMA))
+
+
 def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] | None = None) -> pl.DataFrame:
     """All signals of a parsed bundle: logs streamed batch by batch, then events and metrics."""
     plan = Plan.build(library)
-    out = [match_frame(log_rows(b), plan) for b in (log_batches if log_batches is not None
-                                                     else parsed.iter_log_batches())]
+    batches = log_batches if log_batches is not None else parsed.iter_log_batches(annotated=False)
+    out = [match_log_batch(b, plan, parsed.ref_year) for b in batches]
     out.append(match_frame(event_rows(parsed.tables["events"]), plan))
     out.append(match_frame(metric_rows(parsed.tables["metrics"]), plan))
     out = [o for o in out if not o.is_empty()]

@@ -60,8 +60,9 @@ class Parsed:
                 unique.append(r)
         return frame("read_errors", unique)
 
-    def iter_log_frames(self, members: list[Member] | None = None) -> Iterator[pl.DataFrame]:
-        """``log_lines`` frames, one file block at a time."""
+    def iter_log_frames(self, members: list[Member] | None = None,
+                        annotated: bool = True) -> Iterator[pl.DataFrame]:
+        """``log_lines`` frames, one file block at a time (raw text only unless ``annotated``)."""
         limits = self.bundle.limits
         for m in members if members is not None else self.log_members():
             source = {"log": "log", "log_multi": "log", "text": "text"}.get(m.kind, "describe")
@@ -74,7 +75,8 @@ class Parsed:
             problems: list[str] = []
             try:
                 with m.open() as f:
-                    for df in log_frames(f, identity, limits.max_line_bytes, self.ref_year, problems):
+                    for df in log_frames(f, identity, limits.max_line_bytes, self.ref_year, problems,
+                                         annotated=annotated):
                         if m.kind == "log_multi":
                             df = _split_containers(df)
                         if source == "describe":
@@ -86,11 +88,11 @@ class Parsed:
                 self.errors.append(ReadError(m.path, str(exc)))
             self.errors.extend(ReadError(m.path, p) for p in problems)
 
-    def iter_log_batches(self, batch_rows: int = BATCH_ROWS) -> Iterator[pl.DataFrame]:
+    def iter_log_batches(self, batch_rows: int = BATCH_ROWS, annotated: bool = True) -> Iterator[pl.DataFrame]:
         """``log_lines`` frames of about ``batch_rows`` rows (small files grouped together)."""
         pending: list[pl.DataFrame] = []
         rows = 0
-        for df in self.iter_log_frames():
+        for df in self.iter_log_frames(annotated=annotated):
             pending.append(df)
             rows += df.height
             if rows >= batch_rows:

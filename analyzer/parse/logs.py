@@ -36,7 +36,7 @@ LINE_RX = (
     r"^(?:(?P<kts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))"
     r"(?P<cri> (?:stdout|stderr) [FP])? )?"
     + _ANSI +
-    r"(?:\([^()\n]{1,80}\)" + _ANSI + r"\s+)?"
+    r"(?:\([^()\n]{1,80}\)" + _ANSI + r" )?"
     r"(?:"
     r"(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)" + _ANSI
     + r"\s+" + _ANSI + r"(?:-\s+)?(?:[\w.\-]+\s+-\s+)?\[?(?P<isolvl>TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL)\b"
@@ -141,10 +141,12 @@ def lines_frame(text: str, first_line: int) -> pl.DataFrame:
 
 
 def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) -> tuple[pl.DataFrame, dict]:
-    """Add time, level, format and record_line to a frame of (line, text) of one file.
+    """Add time, level, format and record_line to a frame of (path, line, text) rows.
 
-    ``carry`` is the state of the record open at the end of the previous block of the same file;
-    the returned dict is the state at the end of this block.
+    Rows are in file order. A record never spans a change of file or a gap in line numbers (a
+    window of a file): the first row after one starts a record. ``carry`` is the state of the
+    record open at the end of the previous block of the same file (used when this block
+    continues it); the returned dict is the state at the end of this block.
     """
     g = df.get_column("text").str.extract_groups(LINE_RX).struct.unnest()
     year = str(ref_year) if ref_year else None
@@ -180,18 +182,23 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
     line = df.get_column("line")
     cont = g["cont"].is_not_null()
     tb = g["tb"].is_not_null()
-    carry = carry or {}
     n = df.height
     row = pl.int_range(0, n, eager=True, dtype=pl.Int64)
+    path = df.get_column("path") if "path" in df.columns else pl.Series([None] * n, dtype=pl.Utf8)
+    if carry and n and (carry.get("path") != path[0] or carry.get("line", -1) + 1 != line[0]):
+        carry = None
+    carry = carry or {}
+    # a new file or a gap in line numbers always starts a record
+    boundary = ((path != path.shift(1)).fill_null(True) | (line.cast(pl.Int64) != line.cast(pl.Int64).shift(1) + 1).fill_null(True))
+    if carry:
+        boundary = boundary & (row != 0)
     # first pass: records without tracebacks, to know the level of the record a traceback follows
     start1 = ~(cont | tb)
     idx1 = pl.select(pl.when(start1).then(row)).to_series().forward_fill()
     rec_level1 = _gather(level, idx1, carry.get("level"))
     prev_err = rec_level1.shift(1, fill_value=carry.get("level")).is_in(
         ["ERROR", "CRITICAL", "WARNING"]).fill_null(False)
-    start = start1 | (tb & ~prev_err)
-    if carry.get("record_line") is None and n:
-        start = start | (row == 0)  # a file's first line always starts a record
+    start = start1 | (tb & ~prev_err) | boundary
     idx = pl.select(pl.when(start).then(row)).to_series().forward_fill()
     record_line = _gather(line, idx, carry.get("record_line"))
     record_time = _gather(inner_time, idx, carry.get("time"))
@@ -203,7 +210,8 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
     state = {}
     if out.height:
         last = out.row(out.height - 1, named=True)
-        state = {"record_line": last["record_line"], "time": record_time[-1], "level": last["level"]}
+        state = {"record_line": last["record_line"], "time": record_time[-1], "level": last["level"],
+                 "path": last.get("path"), "line": last["line"]}
     return out, state
 
 
@@ -226,16 +234,46 @@ def _gather(values: pl.Series, idx: pl.Series, initial) -> pl.Series:
 
 
 def log_frames(stream: IO[bytes], identity: dict, max_line: int, ref_year: int | None,
-               errors: list[str], block: int = BLOCK_BYTES) -> Iterator[pl.DataFrame]:
-    """``log_lines`` frames for one file, a block at a time. Cut lines are added to ``errors``."""
+               errors: list[str], block: int = BLOCK_BYTES, annotated: bool = True) -> Iterator[pl.DataFrame]:
+    """``log_lines`` frames for one file, a block at a time. Cut lines are added to ``errors``.
+
+    With ``annotated=False`` the time/level/format/record_line columns are left null: matching
+    needs only the text, and ``annotate`` is run later on the few rows that matched.
+    """
     carry: dict = {}
     schema = SCHEMAS["log_lines"]
+    ident = [pl.lit(identity.get(c), dtype=schema[c]).alias(c)
+             for c in ("path", "namespace", "pod", "container", "previous", "source")]
     for text, first, cut in iter_line_blocks(stream, max_line, block):
         for n in cut:
             errors.append(f"line {n} longer than {max_line} bytes: cut")
-        df = lines_frame(text, first)
-        df, carry = annotate(df, ref_year, carry)
-        yield df.with_columns(
-            [pl.lit(identity.get(c), dtype=schema[c]).alias(c)
-             for c in ("path", "namespace", "pod", "container", "previous", "source")]
-        ).select(list(schema))
+        df = lines_frame(text, first).with_columns(ident)
+        if annotated:
+            df, carry = annotate(df, ref_year, carry)
+        else:
+            df = df.with_columns(pl.lit(None, dtype=schema[c]).alias(c)
+                                 for c in ("record_line", "time", "level", "format"))
+        yield df.select(list(schema))
+
+
+def annotate_rows(batch: pl.DataFrame, wanted: pl.DataFrame, ref_year: int | None,
+                  window: int = 200) -> pl.DataFrame:
+    """Annotation of the ``wanted`` (path, line) rows of a raw batch.
+
+    Each wanted row is annotated within the ``window`` lines before it in its file (a record
+    starting further back than that is taken to start at the window's first line).
+    """
+    if wanted.is_empty():
+        return wanted.with_columns(
+            pl.lit(None, dtype=pl.UInt32).alias("record_line"), pl.lit(None, dtype=TIME).alias("time"),
+            pl.lit(None, dtype=pl.Utf8).alias("level"), pl.lit(None, dtype=pl.Utf8).alias("format"))
+    spans = wanted.select("path", pl.col("line").cast(pl.Int64)).with_columns(
+        (pl.col("line") - window).clip(lower_bound=1).alias("lo"))
+    rows = batch.select("path", "line", "text").with_columns(pl.col("line").cast(pl.Int64).alias("_l"))
+    inside = rows.join(spans, on="path", how="inner").filter(
+        (pl.col("_l") >= pl.col("lo")) & (pl.col("_l") <= pl.col("line_right")))
+    keep = inside.select("path", "line").unique().sort("path", "line")
+    sub = batch.join(keep, on=["path", "line"], how="semi").sort("path", "line")
+    annotated, _ = annotate(sub.select("path", "line", "text"), ref_year)
+    return wanted.join(annotated.select("path", "line", "record_line", "time", "level", "format"),
+                       on=["path", "line"], how="left")

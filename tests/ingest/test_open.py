@@ -1,0 +1,169 @@
+"""Opening bundles: every container format gives the same tables; bad members are recorded."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+import zstandard
+
+from analyzer.ingest import BundleError, open_bundle
+from analyzer.parse import parse_bundle, write_tables
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = sorted(p for p in (ROOT / "sample_bundles").iterdir() if p.is_dir()) \
+    if (ROOT / "sample_bundles").is_dir() else []
+
+POD_LIST = {"apiVersion": "v1", "kind": "List", "items": [{
+    "apiVersion": "v1", "kind": "Pod",
+    "metadata": {"name": "frontend-0", "namespace": "dynamo"},
+    "spec": {"containers": [{"name": "main", "image": "nvcr.io/nvidia/ai-dynamo/vllm-runtime:0.6.1"}],
+             "nodeName": "cpu-node-1", "schedulerName": "default-scheduler"},
+    "status": {"phase": "Running", "containerStatuses": [
+        {"name": "main", "ready": True, "restartCount": 0, "state": {"running": {"startedAt": "2026-11-20T09:00:00Z"}}}]}}]}
+
+
+def make_collector_bundle(root: Path) -> Path:
+    top = root / "gpu-bundle-test"
+    (top / "namespaces/dynamo/logs/frontend-0").mkdir(parents=True)
+    (top / "cluster").mkdir()
+    (top / "manifest.json").write_text(json.dumps({"collector": "collect-bundle.sh",
+                                                    "collected_at": "2026-11-20T10:00:00Z",
+                                                    "namespaces": ["dynamo"], "commands": []}))
+    (top / "cluster/version.json").write_text(json.dumps({"serverVersion": {"gitVersion": "v1.30.5"}}))
+    (top / "namespaces/dynamo/pods.json").write_text(json.dumps(POD_LIST))
+    (top / "namespaces/dynamo/logs/frontend-0/main.log").write_text(
+        "2026-11-20T09:59:00.000000001Z 2026-11-20T09:59:00.000000Z  INFO dynamo_llm::http::service: request served\n" * 50)
+    return top
+
+
+def _all_tables(source: Path) -> dict[str, pl.DataFrame]:
+    with open_bundle(source) as bundle:
+        parsed = parse_bundle(bundle)
+        tables = dict(parsed.tables)
+        tables["log_lines"] = parsed.log_lines()
+        tables["read_errors"] = parsed.read_errors()
+        tables["layout"] = pl.DataFrame({"layout": [bundle.layout]})
+    return tables
+
+
+def _archive(src: Path, dest: Path, fmt: str) -> Path:
+    if fmt == "zip":
+        with zipfile.ZipFile(dest, "w") as zf:
+            for p in sorted(src.rglob("*")):
+                if p.is_file():
+                    zf.write(p, p.relative_to(src.parent).as_posix())
+        return dest
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        tf.add(src, arcname=src.name)
+    data = buf.getvalue()
+    if fmt == "tar.gz":
+        data = gzip.compress(data)
+    elif fmt == "tar.zst":
+        data = zstandard.ZstdCompressor().compress(data)
+    dest.write_bytes(data)
+    return dest
+
+
+@pytest.mark.parametrize("fmt", ["tar", "tar.gz", "tar.zst", "zip"])
+def test_archive_gives_the_same_tables_as_the_directory(tmp_path, fmt):
+    top = make_collector_bundle(tmp_path)
+    want = _all_tables(top)
+    got = _all_tables(_archive(top, tmp_path / f"b.{fmt}", fmt))
+    assert want["layout"].item() == "collector"
+    for name in want:
+        assert got[name].equals(want[name]), name
+    assert want["pods"].height == 1 and want["log_lines"].height == 50
+
+
+@pytest.mark.parametrize("sample", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_sample_bundle_dir_and_tar_gz_write_identical_tables(tmp_path, sample):
+    archive = _archive(sample, tmp_path / "bundle.tar.gz", "tar.gz")
+    a = write_tables(str(sample), tmp_path / "from-dir")
+    b = write_tables(str(archive), tmp_path / "from-tgz")
+    assert a == b
+    assert a["files"] > 0
+    for name in a:
+        left = pl.read_parquet(tmp_path / "from-dir" / f"{name}.parquet")
+        right = pl.read_parquet(tmp_path / "from-tgz" / f"{name}.parquet")
+        assert left.equals(right), name
+
+
+def test_bad_members_are_recorded_and_the_rest_is_read(tmp_path):
+    top = make_collector_bundle(tmp_path)
+    logs = top / "namespaces/dynamo/logs/frontend-0"
+    good = gzip.compress(b"2026-11-20T09:00:00Z hello\n" * 1000)
+    (logs / "sidecar.log.gz").write_bytes(good[: len(good) // 2])  # truncated gzip
+    (top / "namespaces/dynamo/core.bin").write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 64)
+    with open(logs / "huge.log", "wb") as f:
+        f.write(b"2026-11-20T09:00:00Z " + b"A" * (50 << 20) + b"\n")
+        f.write(b"2026-11-20T09:00:01Z after the long line\n")
+    tables = _all_tables(top)
+    errors = dict(tables["read_errors"].iter_rows())
+    assert any("truncated" in e or "corrupt" in e for p, e in errors.items() if p.endswith("sidecar.log.gz")), errors
+    assert errors.get("namespaces/dynamo/core.bin") == "binary file skipped"
+    assert errors.get("namespaces/dynamo/logs/frontend-0/huge.log") == "line 1 longer than 1048576 bytes: cut"
+    assert tables["pods"].height == 1
+    huge = tables["log_lines"].filter(pl.col("path").str.ends_with("huge.log"))
+    assert huge.get_column("line").to_list() == [1, 2]
+    assert huge.row(1, named=True)["text"].endswith("after the long line")
+    assert tables["log_lines"].filter(pl.col("path").str.ends_with("main.log")).height == 50
+
+
+def test_unsafe_members_are_refused(tmp_path):
+    path = tmp_path / "evil.tar"
+    with tarfile.open(path, "w") as tf:
+        for name, data in (("b/ok.log", b"fine\n"), ("../escape.log", b"x\n"), ("/etc/abs.log", b"x\n")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("b/link.log")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tf.addfile(link)
+    with open_bundle(path) as bundle:
+        assert [m.path for m in bundle.members] == ["ok.log"]  # the single top folder is stripped
+        errors = {e.path: e.error for e in bundle.read_errors}
+    assert "unsafe" in errors["../escape.log"] and "unsafe" in errors["/etc/abs.log"]
+    assert errors["b/link.log"] == "link member refused"
+    assert not (tmp_path / "escape.log").exists()
+
+
+def test_missing_input_is_a_bundle_error(tmp_path):
+    with pytest.raises(BundleError, match="no such file"):
+        open_bundle(tmp_path / "nope")
+
+
+def test_stdin_single_file_is_sniffed():
+    describe = (ROOT / "tests/parse/samples/pod-crashloop.describe.txt").read_bytes()
+    code = ("import sys; from analyzer.ingest import open_bundle; from analyzer.parse import parse_bundle\n"
+            "b = open_bundle('-'); p = parse_bundle(b)\n"
+            "print(b.layout, b.members[0].kind, p.tables['containers'].height)")
+    out = subprocess.run([sys.executable, "-c", code], input=describe, capture_output=True, cwd=ROOT, check=True)
+    assert out.stdout.decode().split() == ["file", "describe_pod", "1"]
+
+
+@pytest.mark.parametrize("paths,layout", [
+    (["version.yaml", "cluster-resources/pods/dynamo.json", "cluster-resources/pods/logs/dynamo/vllm-0/main.log"], "troubleshoot"),
+    (["must-gather.local.1/quay-io-x/namespaces/dynamo/pods/vllm-0/main/main/logs/current.log",
+      "must-gather.local.1/quay-io-x/cluster-scoped-resources/core/nodes/n1.yaml"], "must-gather"),
+    (["gpu_operator_pod.log", "cluster_policy.yaml", "gpu_nodes.descr"], "must-gather"),
+    (["nodes.json", "kube-system/pods.json", "kube-system/coredns-1/logs.txt"], "cluster-info-dump"),
+    (["test_fault_scenario[agg-tp-1-dp-1-frontend]/test.log.txt",
+      "test_fault_scenario[agg-tp-1-dp-1-frontend]/client_0.log.txt"], "ft-results"),
+    (["app.log", "dmesg.txt"], "loose"),
+])
+def test_layout_detection(tmp_path, paths, layout):
+    for p in paths:
+        (tmp_path / p).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / p).write_text("{}\n" if p.endswith((".json", ".yaml")) else "text\n")
+    with open_bundle(tmp_path) as bundle:
+        assert bundle.layout == layout
