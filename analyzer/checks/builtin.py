@@ -229,3 +229,7 @@ def secret_missing(ctx: CheckContext) -> Outcome:
                 evidence=[_ev(r["path"], f"{r['pod']}/{r['name']} references secret {ref}; {problem}")],
                 details={"secret": name, "key": key or None}))
     return out
+
+
+from analyzer.checks import hami  # noqa: E402,F401  (registers CHK010-CHK013, CHK016, CHK017)
+from analyzer.checks import workloads  # noqa: E402,F401  (registers CHK014, CHK015, CHK018, CHK019)

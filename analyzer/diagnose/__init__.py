@@ -20,6 +20,7 @@ from analyzer.library import Library
 from analyzer.taxonomy import LAYER_ORDER, SEVERITY_RANK, layer_rank
 
 ROOT_SEVERITIES = ("critical", "error")
+MAX_MERGED_EVIDENCE = 6
 
 
 @dataclass
@@ -49,8 +50,12 @@ def _explains(root: Finding, sym: Finding, pod_nodes: dict) -> str | None:
     if root is sym:
         return None
     scope = RULE_INDEX.get((root.category, sym.category))
-    if scope and _scope_ok(scope, root, sym, pod_nodes):
+    # a finding explains one at most one step more severe than itself, and only by a rule
+    gap = SEVERITY_RANK[root.severity] - SEVERITY_RANK[sym.severity]
+    if scope and gap <= 1 and _scope_ok(scope, root, sym, pod_nodes):
         return "rule"
+    if gap > 0:
+        return None
     same_object = bool(root.pods & sym.pods) or (not root.affected and not sym.affected)
     if not same_object:
         return None
@@ -69,8 +74,12 @@ def _rank_key(f: Finding) -> tuple:
             str([a.as_dict() for a in f.affected]))
 
 
-def correlate(findings: list[Finding], pod_nodes: dict) -> Diagnosis:
-    """Decide which findings are root causes and attach every symptom to its root cause."""
+def correlate(findings: list[Finding], pod_nodes: dict, promote_warnings: bool = False) -> Diagnosis:
+    """Decide which findings are root causes and attach every symptom to its root cause.
+
+    ``promote_warnings``: for one pasted text, where nothing above warning was found, the
+    warnings nothing explains are the root causes (the text was pasted because something broke).
+    """
     ordered = sorted(findings, key=_rank_key)
     n = len(ordered)
     edges: dict[int, set[int]] = {i: set() for i in range(n)}
@@ -107,6 +116,8 @@ def correlate(findings: list[Finding], pod_nodes: dict) -> Diagnosis:
     for idx, f in enumerate(ordered):
         f.id = ""
     root_idx = [i for i in range(n) if not incoming[i] and ordered[i].severity in ROOT_SEVERITIES]
+    if not root_idx and promote_warnings:
+        root_idx = [i for i in range(n) if not incoming[i] and ordered[i].severity == "warning"]
     # a root cause's weight: how much it explains; rank within severity/layer by it
     parents = {j: top(j) for j in range(n) if incoming[j]}
     explained = {i: sum(1 for j, t in parents.items() if t == i) for i in root_idx}
@@ -124,7 +135,54 @@ def correlate(findings: list[Finding], pod_nodes: dict) -> Diagnosis:
     for i in root_idx:
         ordered[i].symptoms.sort(key=lambda fid: int(fid[1:]))
     final = [ordered[i] for i in root_idx + rest]
-    return Diagnosis(findings=final, root_causes=[ordered[i] for i in root_idx])
+    return Diagnosis(findings=final, root_causes=merge_roots([ordered[i] for i in root_idx]))
+
+
+def merge_roots(roots: list[Finding]) -> list[Finding]:
+    """One root cause per category: the same failure on several objects (or seen by a pattern
+    and a check) is one cause with several affected objects. The best-ranked finding leads."""
+    merged: dict[str, Finding] = {}
+    for f in roots:
+        lead = merged.get(f.category)
+        if lead is None:
+            merged[f.category] = f
+            continue
+        f.merged_into = lead.id
+        lead.also.append(f)
+    out = []
+    for lead in merged.values():
+        if lead.also:
+            lead = _combined(lead)
+        out.append(lead)
+    return out
+
+
+def _combined(lead: Finding) -> Finding:
+    """A copy of ``lead`` covering its merged findings too."""
+    from copy import copy
+
+    group = [lead, *lead.also]
+    c = copy(lead)
+    seen, affected = set(), []
+    for f in group:
+        for a in f.affected:
+            key = (a.namespace, a.kind, a.name, a.container)
+            if key not in seen:
+                seen.add(key)
+                affected.append(a)
+    c.affected = affected
+    c.evidence = [e for f in group for e in f.evidence[:2]][:MAX_MERGED_EVIDENCE]
+    c.count = sum(f.count for f in group)
+    firsts = [f.first_seen for f in group if f.first_seen]
+    lasts = [f.last_seen for f in group if f.last_seen]
+    c.first_seen = min(firsts) if firsts else None
+    c.last_seen = max(lasts) if lasts else None
+    c.symptoms = sorted({s for f in group for s in f.symptoms}, key=lambda fid: int(fid[1:]))
+    c.checks = list(dict.fromkeys(cmd for f in group for cmd in f.checks))[:6]
+    if len(affected) > 1 and len(group) > 1:
+        c.summary = f"{lead.summary} (and {len(group) - 1} more finding(s) of the same cause)"
+    c.details = dict(lead.details, merged=[f.id for f in lead.also])
+    return c
 
 
 def finding_dict(f: Finding, is_root: bool) -> dict[str, Any]:
@@ -138,6 +196,7 @@ def finding_dict(f: Finding, is_root: bool) -> dict[str, Any]:
         "remediation": f.remediation, "checks": list(f.checks), "symptoms": list(f.symptoms),
         "explanation": f.root_cause_text, "pattern": f.rule, "source": f.source, "node": f.node,
         "references": list(f.references), "details": f.details,
+        "merged_into": f.merged_into,
     }
 
 
@@ -158,7 +217,7 @@ def diagnose(parsed, signals: pl.DataFrame, library: Library) -> Diagnosis:
     findings = findings_from_signals(signals, library, pod_nodes)
     check_findings, statuses = run_checks(parsed, signals, library)
     findings.extend(check_findings)
-    diagnosis = correlate(findings, pod_nodes)
+    diagnosis = correlate(findings, pod_nodes, promote_warnings=parsed.bundle.layout == "file")
     diagnosis.checks = statuses
     return diagnosis
 

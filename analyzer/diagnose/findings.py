@@ -66,7 +66,8 @@ class Finding:
     id: str = ""
     caused_by: str | None = None
     symptoms: list[str] = field(default_factory=list)
-    explicit_cause: bool = False
+    merged_into: str | None = None          # a root cause of the same category leads
+    also: list["Finding"] = field(default_factory=list, repr=False)
 
     @property
     def layer(self) -> str:
@@ -108,11 +109,37 @@ def _placeholders(ctx: dict[str, Any]) -> dict[str, Any]:
     return {k: (v if v not in ("", None) else f"<{k}>") for k, v in ctx.items()}
 
 
+_POD_REF_KEYS = ("pod_ref", "pod_ref2", "pod_ref3", "pod_name")
+
+
+def _attribute(signals: pl.DataFrame) -> pl.DataFrame:
+    """A line that names another pod (a scheduler log about ``ns/pod``) is about that pod."""
+    caps = signals.get_column("captures")
+    if not caps.str.contains('"pod_(?:ref2?3?|name)"').any():
+        return signals
+    ns_out, kind_out, name_out, ctr_out = [], [], [], []
+    for row in signals.select("namespace", "object_kind", "object_name", "container", "captures").iter_rows():
+        ns, kind, name, ctr, cap = row
+        values = json.loads(cap or "{}")
+        ref = next((values[k] for k in _POD_REF_KEYS if values.get(k)), None)
+        if ref:
+            ref_ns, _, ref_name = ref.rpartition("/")
+            ns, kind, name, ctr = (ref_ns or values.get("ns") or ns), "Pod", ref_name, None
+        ns_out.append(ns)
+        kind_out.append(kind)
+        name_out.append(name)
+        ctr_out.append(ctr)
+    return signals.with_columns(
+        pl.Series("namespace", ns_out, dtype=pl.Utf8), pl.Series("object_kind", kind_out, dtype=pl.Utf8),
+        pl.Series("object_name", name_out, dtype=pl.Utf8), pl.Series("container", ctr_out, dtype=pl.Utf8),
+        pl.when(pl.Series(kind_out) == "Pod").then(pl.Series(name_out)).otherwise(pl.col("pod")).alias("pod"))
+
+
 def findings_from_signals(signals: pl.DataFrame, library: Library, pod_nodes: dict[tuple, str]) -> list[Finding]:
     """Group signals by (pattern, affected object): count, first/last seen, a few evidence lines."""
     if signals.is_empty():
         return []
-    keyed = signals.with_columns(
+    keyed = _attribute(signals).with_columns(
         pl.coalesce(pl.col("object_kind"), pl.lit("")).alias("_kind"),
         pl.coalesce(pl.col("object_name"), pl.lit("")).alias("_name"),
         pl.coalesce(pl.col("namespace"), pl.lit("")).alias("_ns"),

@@ -79,6 +79,10 @@ RULES.append(("storage.pvc_pending", "storage.mount_failed", "pod"))
 RULES.append(("image.pull_auth", "image.pull_failed", "pod"))
 RULES.append(("image.not_found", "image.pull_failed", "pod"))
 
+# the specific shortage explains the generic "no node fits" of the same pod
+for _root in ("scheduling.insufficient_gpumem", "scheduling.insufficient_gpucores"):
+    RULES.append((_root, "scheduling.insufficient_gpu", "pod"))
+
 RULE_INDEX: dict[tuple[str, str], str] = {}
 for _r, _s, _scope in RULES:
     RULE_INDEX.setdefault((_r, _s), _scope)

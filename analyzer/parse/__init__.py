@@ -17,8 +17,8 @@ import polars as pl
 
 from analyzer.ingest import Bundle, Member, ReadError, ReadFailed, open_bundle
 from analyzer.ingest.sniff import is_binary
-from analyzer.parse.describe import (events_section_lines, node_from_describe, pod_from_describe,
-                                     split_objects)
+from analyzer.parse.describe import (events_section_lines, loose_event_rows, node_from_describe,
+                                     pod_from_describe, split_objects)
 from analyzer.parse.events import table_rows
 from analyzer.parse.logs import log_frames
 from analyzer.parse.metrics import metric_rows
@@ -80,6 +80,7 @@ class Parsed:
                         if m.kind == "log_multi":
                             df = _split_containers(df)
                         if source == "describe":
+                            df = _describe_identity(df, m.kind)
                             skip = self._describe_events.get(m.path)
                             if skip:
                                 df = df.filter(~pl.col("line").is_in(sorted(skip)))
@@ -107,6 +108,18 @@ class Parsed:
         return pl.concat(frames) if frames else frame("log_lines", [])
 
 
+def _describe_identity(df: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Lines of ``kubectl describe pods`` belong to the pod whose ``Name:`` block holds them."""
+    if kind == "describe_node":
+        return df
+    name = pl.col("text").str.extract(r"^Name:\s+(\S+)", 1)
+    ns = pl.col("text").str.extract(r"^Namespace:\s+(\S+)", 1)
+    block = pl.col("text").str.starts_with("Name:").cum_sum()
+    return df.with_columns(
+        pl.coalesce(name.forward_fill(), pl.col("pod")).alias("pod"),
+        pl.coalesce(ns.forward_fill().over(block), pl.col("namespace")).alias("namespace"))
+
+
 def _split_containers(df: pl.DataFrame) -> pl.DataFrame:
     """cluster-info dump ``logs.txt``: containers concatenated between START/END markers."""
     return df.with_columns(
@@ -124,10 +137,24 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     for m in bundle.members:
         try:
             if m.kind == "objects":
-                docs = load_documents(m.read_bytes(limits.max_object_bytes), m.name)
+                try:
+                    docs = load_documents(m.read_bytes(limits.max_object_bytes), m.name)
+                except ObjectsError:
+                    if bundle.layout not in ("file", "loose"):
+                        raise
+                    # a paste that mixes YAML with other text: read it as text
+                    m.kind = "text"
+                    docs = []
                 for doc in docs:
                     for obj in iter_objects(doc):
                         acc.add(obj, m.path, m.meta.get("namespace"))
+                if m.kind == "text":
+                    text = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
+                    acc.rows["events"].extend(loose_event_rows(text, m.path))
+            elif m.kind == "text" and bundle.layout in ("file", "loose"):
+                # a pasted Events section (or event rows copied out of one) inside any text
+                head = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
+                acc.rows["events"].extend(loose_event_rows(head, m.path))
             elif m.kind in ("describe_pod", "describe_node", "describe"):
                 text = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
                 _parse_describe(text, m, acc)

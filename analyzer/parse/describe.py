@@ -306,3 +306,21 @@ def events_section_lines(text: str) -> set[int]:
         if inside:
             out.add(n)
     return out
+
+
+def loose_event_rows(text: str, path: str) -> list[dict]:
+    """Rows of a describe Events table found anywhere in a pasted text (no header needed)."""
+    rows: list[dict] = []
+    if "Normal" not in text and "Warning" not in text:
+        return rows
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line[:1].isspace() or ("Warning" not in line[:20] and "Normal" not in line[:20]):
+            continue
+        m = _EVENT_ROW.match(line)
+        if m:
+            rows.append({"path": path, "line": n, "origin": "text", "namespace": None,
+                         "object_kind": None, "object_name": None, "field_path": None,
+                         "type": m["type"], "reason": m["reason"], "message": m["msg"].strip(),
+                         "count": int(m["count"]) if m["count"] else 1, "first_time": None,
+                         "last_time": None, "component": m["from"].strip(), "host": None})
+    return rows

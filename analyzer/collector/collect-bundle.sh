@@ -1,0 +1,643 @@
+#!/usr/bin/env bash
+# collect-bundle.sh: gather a support bundle from a Kubernetes cluster running GPU inference
+# (NVIDIA Dynamo, vLLM, SGLang, TensorRT-LLM; GPUs shared with HAMi or the NVIDIA device plugin)
+# for `bundle-analyzer analyze`. Read-only: it runs `kubectl get/describe/logs/top` (and, when
+# present and allowed, `helm list` and `kubectl exec ... nvidia-smi`).
+#
+# Needs only bash, kubectl, tar and gzip. Every command has a timeout and is recorded in
+# manifest.json; a command that fails (forbidden, not found, timeout) never stops the run.
+# Secret values are never collected (names and key names only) and tokens are redacted before
+# anything is written to disk.
+
+set -u -o pipefail
+umask 077
+
+COLLECTOR_VERSION="0.1.0"
+PROG=${0##*/}
+
+# The bundle layout: source name, path inside the bundle, member kind. The analyzer's
+# analyzer/sources.py holds the same table (a test keeps the two equal).
+# BEGIN SOURCES
+SOURCES_TABLE='
+manifest manifest.json manifest
+version cluster/version.json version
+context cluster/context.txt text
+nodes cluster/nodes.json objects
+nodes_describe cluster/nodes.describe.txt describe_node
+namespaces cluster/namespaces.json objects
+persistentvolumes cluster/persistentvolumes.json objects
+storageclasses cluster/storageclasses.json objects
+crds cluster/customresourcedefinitions.json objects
+mutatingwebhooks cluster/mutatingwebhookconfigurations.json objects
+runtimeclasses cluster/runtimeclasses.json objects
+helm_releases cluster/helm-releases.json helm
+top_nodes cluster/top-nodes.txt text
+cluster_custom_resources cluster/custom/{resource}.json objects
+pods namespaces/{namespace}/pods.json objects
+pods_describe namespaces/{namespace}/pods.describe.txt describe_pod
+events namespaces/{namespace}/events.json objects
+deployments namespaces/{namespace}/deployments.json objects
+statefulsets namespaces/{namespace}/statefulsets.json objects
+daemonsets namespaces/{namespace}/daemonsets.json objects
+replicasets namespaces/{namespace}/replicasets.json objects
+jobs namespaces/{namespace}/jobs.json objects
+services namespaces/{namespace}/services.json objects
+endpoints namespaces/{namespace}/endpoints.json objects
+pvcs namespaces/{namespace}/persistentvolumeclaims.json objects
+configmaps namespaces/{namespace}/configmaps.json objects
+secrets namespaces/{namespace}/secrets.json objects
+hpas namespaces/{namespace}/horizontalpodautoscalers.json objects
+ingresses namespaces/{namespace}/ingresses.json objects
+networkpolicies namespaces/{namespace}/networkpolicies.json objects
+top_pods namespaces/{namespace}/top-pods.txt text
+custom_resources namespaces/{namespace}/custom/{resource}.json objects
+log namespaces/{namespace}/logs/{pod}/{container}.log log
+previous_log namespaces/{namespace}/logs/{pod}/{container}.previous.log log
+metrics namespaces/{namespace}/metrics/{pod}.prom metrics
+exec namespaces/{namespace}/exec/{pod}/{container}.txt text
+'
+# END SOURCES
+
+usage() {
+  cat <<EOF
+Usage: $PROG [options]
+
+Collect a support bundle for GPU inference on Kubernetes (read-only) and write it as a .tar.gz
+for 'bundle-analyzer analyze'.
+
+Options:
+  -n, --namespace NS     collect namespace NS (repeatable). Default: discover the namespaces
+                         that run GPU pods, DynamoGraphDeployments, HAMi, the NVIDIA device
+                         plugin / GPU operator and the Dynamo platform. The HAMi namespace is
+                         always added when HAMi is found.
+  -A, --all-namespaces   collect every namespace
+      --since DURATION   only logs newer than DURATION (e.g. 2h, 30m), as 'kubectl logs --since'
+      --max-log-bytes N  keep at most the last N bytes of each container log (default $MAX_LOG_BYTES)
+      --timeout SECONDS  time limit of each command (default $CMD_TIMEOUT)
+      --no-exec          never run 'kubectl exec ... nvidia-smi' (default: run it in GPU pods
+                         when RBAC allows pods/exec)
+      --no-helm          never run 'helm list'
+  -o, --output PATH      the .tar.gz to write (default ./gpu-bundle-<UTC time>.tar.gz)
+      --context NAME     kubeconfig context to use
+      --kubeconfig FILE  kubeconfig file to use
+  -h, --help             show this help
+
+Secret values are never collected (only Secret names and key names); Hugging Face (hf_...),
+NGC (nvapi-...), AWS and bearer tokens, JWTs, private keys and password/token/key values are
+redacted before anything is written.
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# options
+
+NAMESPACES=()
+ALL_NAMESPACES=0
+SINCE=""
+MAX_LOG_BYTES=2097152
+CMD_TIMEOUT=60
+ALLOW_EXEC=1
+ALLOW_HELM=1
+OUTPUT=""
+CONTEXT=""
+KUBECONFIG_FILE=""
+
+die() { printf '%s: %s\n' "$PROG" "$1" >&2; exit 2; }
+
+need_arg() {
+  if [ $# -lt 2 ] || [ -z "$2" ]; then die "option $1 needs a value (see --help)"; fi
+}
+
+while [ $# -gt 0 ]; do
+  case $1 in
+    -n|--namespace) need_arg "$@"; NAMESPACES+=("$2"); shift 2 ;;
+    --namespace=*) NAMESPACES+=("${1#*=}"); shift ;;
+    -A|--all-namespaces) ALL_NAMESPACES=1; shift ;;
+    --since) need_arg "$@"; SINCE=$2; shift 2 ;;
+    --since=*) SINCE=${1#*=}; shift ;;
+    --max-log-bytes) need_arg "$@"; MAX_LOG_BYTES=$2; shift 2 ;;
+    --max-log-bytes=*) MAX_LOG_BYTES=${1#*=}; shift ;;
+    --timeout) need_arg "$@"; CMD_TIMEOUT=$2; shift 2 ;;
+    --timeout=*) CMD_TIMEOUT=${1#*=}; shift ;;
+    --no-exec) ALLOW_EXEC=0; shift ;;
+    --no-helm) ALLOW_HELM=0; shift ;;
+    -o|--output) need_arg "$@"; OUTPUT=$2; shift 2 ;;
+    --output=*) OUTPUT=${1#*=}; shift ;;
+    --context) need_arg "$@"; CONTEXT=$2; shift 2 ;;
+    --context=*) CONTEXT=${1#*=}; shift ;;
+    --kubeconfig) need_arg "$@"; KUBECONFIG_FILE=$2; shift 2 ;;
+    --kubeconfig=*) KUBECONFIG_FILE=${1#*=}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) die "unknown option '$1' (see --help)" ;;
+  esac
+done
+
+case $MAX_LOG_BYTES in ''|*[!0-9]*) die "--max-log-bytes needs a number of bytes, got '$MAX_LOG_BYTES'" ;; esac
+case $CMD_TIMEOUT in ''|*[!0-9]*|0) die "--timeout needs a positive number of seconds, got '$CMD_TIMEOUT'" ;; esac
+if [ -n "$SINCE" ]; then
+  case $SINCE in *[!0-9hms]*|'') die "--since needs a duration such as 2h, 30m or 90s, got '$SINCE'" ;; esac
+fi
+command -v kubectl >/dev/null 2>&1 || die "kubectl is not on PATH; install it or add it to PATH"
+command -v tar >/dev/null 2>&1 || die "tar is not on PATH"
+command -v gzip >/dev/null 2>&1 || die "gzip is not on PATH"
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+COLLECTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+[ -n "$OUTPUT" ] || OUTPUT="./gpu-bundle-$STAMP.tar.gz"
+case $OUTPUT in
+  *.tar.gz) TOP=${OUTPUT%.tar.gz} ;;
+  *.tgz) TOP=${OUTPUT%.tgz} ;;
+  *) OUTPUT="$OUTPUT.tar.gz"; TOP=${OUTPUT%.tar.gz} ;;
+esac
+TOP=${TOP##*/}
+[ -n "$TOP" ] || TOP="gpu-bundle-$STAMP"
+OUT_DIR=$(dirname -- "$OUTPUT")
+[ -d "$OUT_DIR" ] || die "output folder '$OUT_DIR' does not exist"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/collect-bundle.XXXXXX") || die "cannot create a temporary folder"
+trap 'rm -rf -- "$WORK"' EXIT
+trap 'exit 130' INT TERM
+B="$WORK/$TOP"
+mkdir -p "$B"
+RECORDS="$WORK/records.jsonl"
+: >"$RECORDS"
+FAILED="$WORK/failed.txt"
+: >"$FAILED"
+OUT_TMP="$WORK/out.tmp"
+ERR_TMP="$WORK/err.tmp"
+
+KUBECTL=(kubectl "--request-timeout=${CMD_TIMEOUT}s")
+[ -n "$CONTEXT" ] && KUBECTL+=("--context=$CONTEXT")
+[ -n "$KUBECONFIG_FILE" ] && KUBECTL+=("--kubeconfig=$KUBECONFIG_FILE")
+HELM=(helm)
+[ -n "$CONTEXT" ] && HELM+=("--kube-context" "$CONTEXT")
+[ -n "$KUBECONFIG_FILE" ] && HELM+=("--kubeconfig" "$KUBECONFIG_FILE")
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+if command -v timeout >/dev/null 2>&1; then
+  TIMEOUT_BIN=timeout
+elif command -v gtimeout >/dev/null 2>&1; then
+  TIMEOUT_BIN=gtimeout
+else
+  TIMEOUT_BIN=""
+fi
+
+# Run "$@" with the per-command time limit; exit code 124 when the limit fired (as coreutils).
+with_timeout() {
+  if [ -n "$TIMEOUT_BIN" ]; then
+    "$TIMEOUT_BIN" -k 5 "$CMD_TIMEOUT" "$@"
+    return
+  fi
+  # No timeout(1) (stock macOS): a watchdog kills the command; kubectl also has --request-timeout.
+  "$@" &
+  local pid=$! flag="$WORK/timeout.$$.$RANDOM"
+  ( sleep "$CMD_TIMEOUT" && : >"$flag" && kill -TERM "$pid" ) </dev/null >/dev/null 2>&1 &
+  local watchdog=$!
+  wait "$pid"
+  local rc=$?
+  kill "$watchdog" 2>/dev/null
+  wait "$watchdog" 2>/dev/null
+  if [ -e "$flag" ]; then rm -f "$flag"; return 124; fi
+  return "$rc"
+}
+
+now_ms() {
+  if [ -n "${EPOCHREALTIME:-}" ]; then
+    local t=${EPOCHREALTIME/[.,]/}
+    printf '%s' "${t%???}"
+  else
+    printf '%s000' "$(date +%s)"
+  fi
+}
+
+# A JSON string literal of $1 (the caller strips control bytes beforehand).
+json_str() {
+  local s=$1
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  s=${s//$'\n'/\\n}
+  s=${s//$'\r'/\\r}
+  s=${s//$'\t'/\\t}
+  printf '"%s"' "$s"
+}
+
+json_array() {
+  local first=1 item
+  printf '['
+  for item in "$@"; do
+    [ $first -eq 1 ] || printf ', '
+    first=0
+    json_str "$item"
+  done
+  printf ']'
+}
+
+# The path of source $1 in the bundle, placeholders filled from the key=value arguments.
+src_path() {
+  local name=$1 line n p k
+  shift
+  p=""
+  while read -r n line _; do
+    if [ "$n" = "$name" ]; then p=$line; break; fi
+  done <<<"$SOURCES_TABLE"
+  [ -n "$p" ] || { printf 'unknown source %s\n' "$name" >&2; return 1; }
+  for k in "$@"; do
+    p=${p//\{${k%%=*}\}/${k#*=}}
+  done
+  printf '%s' "$p"
+}
+
+# Redact secrets from stdin to stdout: token shapes anywhere, values of password/token/key
+# variables (env lists, describe output, key=value and JSON), and private key blocks. Plain awk
+# (no gawk extensions) so that it runs with mawk and BSD awk too.
+redact() {
+  LC_ALL=C awk -v q="'" '
+function ci(s,    i, c, o) { o = ""; for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); o = o ((toupper(c) != tolower(c)) ? "[" toupper(c) tolower(c) "]" : c) } return o }
+function rep(cls, n,    o) { o = ""; while (n-- > 0) o = o cls; return o }
+function subst_all(s, re, repl,    out) { out = ""; while (match(s, re)) { out = out substr(s, 1, RSTART - 1) repl; s = substr(s, RSTART + RLENGTH) } return out s }
+# Keep the key and separator of each match of key_re, replace the value that follows.
+function kv(s, key_re, val_re,    out, k, rest) {
+  out = ""
+  while (match(s, key_re)) {
+    k = substr(s, RSTART, RLENGTH); out = out substr(s, 1, RSTART - 1) k; s = substr(s, RSTART + RLENGTH)
+    if (match(s, "^" val_re)) {
+      rest = substr(s, 1, RLENGTH)
+      if (rest ~ /^(-?[0-9.]+|true|false|null|REDACTED|<[^>]*>?)$/) { out = out rest } else { out = out "REDACTED" }
+      s = substr(s, RLENGTH + 1)
+    }
+  }
+  return out s
+}
+# user:password@ in URLs (redis://:pw@host, https://user:pw@host): keep the user
+function url_creds(s,    out, m, u) {
+  out = ""
+  while (match(s, url_re)) {
+    m = substr(s, RSTART + 3, RLENGTH - 4); u = substr(m, 1, index(m, ":") - 1)
+    out = out substr(s, 1, RSTART - 1) "://" u ":REDACTED@"; s = substr(s, RSTART + RLENGTH)
+  }
+  return out s
+}
+BEGIN {
+  word = "(" ci("password") "|" ci("passwd") "|" ci("secret") "|" ci("token") "|" ci("api_key") "|" ci("apikey") "|" ci("api-key") "|" ci("access_key") "|" ci("private_key") "|" ci("credentials") "|" ci("key-data") "|" ci("key_data") ")"
+  sens_name = "[A-Za-z0-9_.-]*" word
+  key_re = "(^|[^A-Za-z0-9_.-])" sens_name "[\"" q "]?[ \t]*[:=][ \t]*[\"" q "]?"
+  flag_re = "--[A-Za-z0-9-]*(" ci("token") "|" ci("password") "|" ci("api-key") "|" ci("secret") ")[ \t]+[\"" q "]?"
+  val_re = "[^] \t\"" q ",;&{}<>()[\\\\]+"
+  envpair_re = "\\\\?\"name\\\\?\"[ ]*:[ ]*\\\\?\"" sens_name "\\\\?\"[ ]*,[ ]*\\\\?\"value\\\\?\"[ ]*:[ ]*\\\\?\""
+  env_name_re = "^[ \t]*\"name\":[ ]*\"" sens_name "\",?[ \t]*$"
+  hf_re = "hf_" rep("[A-Za-z0-9]", 20) "[A-Za-z0-9]*"
+  nv_re = "nvapi-" rep("[A-Za-z0-9_-]", 20) "[A-Za-z0-9_-]*"
+  aws_re = "AKIA" rep("[0-9A-Z]", 16)
+  jwt_re = "eyJ" rep("[A-Za-z0-9_-]", 10) "[A-Za-z0-9_-]*[.]eyJ[A-Za-z0-9_-]+[.][A-Za-z0-9_-]+"
+  bearer_re = ci("bearer") "[ \t]+[A-Za-z0-9._~+/=-]" rep("[A-Za-z0-9._~+/=-]", 7) "[A-Za-z0-9._~+/=-]*"
+  url_re = "://[^/ \t:@\"" q "]*:[^@ \t/\"" q "]+@"
+  pem_one = "-----BEGIN [A-Z ]*PRIVATE KEY-----.*-----END [A-Z ]*PRIVATE KEY-----"
+  in_pem = 0; sens_env = 0
+}
+{
+  line = $0
+  if (in_pem) { if (line ~ /-----END [A-Z ]*PRIVATE KEY-----/) { in_pem = 0; print "-----END PRIVATE KEY-----" } ; next }
+  if (line ~ /-----BEGIN [A-Z ]*PRIVATE KEY-----/ && line !~ /-----END [A-Z ]*PRIVATE KEY-----/) { in_pem = 1; print "-----BEGIN PRIVATE KEY----- REDACTED"; next }
+  line = subst_all(line, pem_one, "-----BEGIN PRIVATE KEY-----REDACTED-----END PRIVATE KEY-----")
+  line = subst_all(line, hf_re, "hf_REDACTED")
+  line = subst_all(line, nv_re, "nvapi-REDACTED")
+  line = subst_all(line, aws_re, "AKIAREDACTED")
+  line = subst_all(line, jwt_re, "REDACTED_JWT")
+  line = subst_all(line, bearer_re, "Bearer REDACTED")
+  # a sensitive env var in pretty JSON: "name" on one line, "value" on the next
+  if (sens_env && line ~ /^[ \t]*"value":[ ]*"/) { line = kv(line, "\"value\":[ ]*\"", "[^\"]*") }
+  sens_env = (line ~ env_name_re)
+  line = url_creds(line)
+  line = kv(line, envpair_re, "[^\"\\\\]*")
+  line = kv(line, key_re, val_re)
+  line = kv(line, flag_re, val_re)
+  print line
+}'
+}
+
+# Strip what would break a JSON string and keep an excerpt.
+excerpt() { LC_ALL=C tr -cd '\11\12\15\40-\176' <"$1" | head -c 600; }
+
+# An exit code that answers a question rather than fail ('kubectl auth can-i' exits 1 for "no").
+ANSWER_CODE=""
+
+# record SOURCE NS PATH EXIT BYTES DURATION_MS STDERR_FILE -- ARGV...
+record() {
+  local source=$1 ns=$2 path=$3 rc=$4 bytes=$5 ms=$6 errf=$7 err
+  shift 8
+  err=$(excerpt "$errf" | redact)
+  [ "$rc" -eq 124 ] && err="timed out after ${CMD_TIMEOUT}s${err:+; $err}"
+  {
+    printf '{"source": %s, "namespace": ' "$(json_str "$source")"
+    if [ -n "$ns" ]; then json_str "$ns"; else printf 'null'; fi
+    printf ', "argv": %s, "exit_code": %d, "bytes": %d, "duration_ms": %d, "stderr": %s, "path": ' \
+      "$(json_array "$@")" "$rc" "$bytes" "$ms" "$(json_str "$err")"
+    if [ -n "$path" ]; then json_str "$path"; else printf 'null'; fi
+    printf '}\n'
+  } >>"$RECORDS"
+  if [ "$rc" -ne 0 ] && [ "$rc" != "$ANSWER_CODE" ]; then
+    local why
+    # the last line says what went wrong; client-go's retry noise comes first
+    why=$(printf '%s\n' "$err" | awk 'NF { last = $0 } END { print last }')
+    printf '  %s%s: exit %d: %s\n' "$source" "${ns:+ ($ns)}" "$rc" "${why:0:160}" >>"$FAILED"
+  fi
+}
+
+file_size() { wc -c <"$1" | tr -d ' '; }
+
+# collect SOURCE NS PATH -- ARGV...: run ARGV, write its redacted stdout to PATH in the bundle.
+# Output of a failed command is kept only when there is some (kubectl prints partial lists).
+collect() {
+  local source=$1 ns=$2 path=$3 t0 rc bytes
+  shift 4
+  t0=$(now_ms)
+  with_timeout "$@" 2>"$ERR_TMP" | redact >"$OUT_TMP"
+  rc=${PIPESTATUS[0]}
+  # kubectl -o json prints an empty List when the request failed: that is no answer, keep nothing
+  if [ "$rc" -ne 0 ] && grep -q '"items": \[\]' "$OUT_TMP" && [ "$(wc -l <"$OUT_TMP")" -le 8 ]; then
+    : >"$OUT_TMP"
+  fi
+  bytes=$(file_size "$OUT_TMP")
+  if [ "$bytes" -gt 0 ]; then
+    mkdir -p "$B/$(dirname -- "$path")"
+    mv -f "$OUT_TMP" "$B/$path"
+  else
+    path=""
+  fi
+  record "$source" "$ns" "$path" "$rc" "$bytes" "$(( $(now_ms) - t0 ))" "$ERR_TMP" -- "$@"
+  return "$rc"
+}
+
+# query SOURCE NS -- ARGV...: a discovery command; its stdout goes to $OUT_TMP, nothing is kept.
+query() {
+  local source=$1 ns=$2 t0 rc
+  shift 3
+  t0=$(now_ms)
+  with_timeout "$@" >"$OUT_TMP" 2>"$ERR_TMP"
+  rc=$?
+  record "$source" "$ns" "" "$rc" "$(file_size "$OUT_TMP")" "$(( $(now_ms) - t0 ))" "$ERR_TMP" -- "$@"
+  return "$rc"
+}
+
+# collect_log NS POD CONTAINER PREVIOUS(0|1): the last --max-log-bytes of a container log, cut at
+# a line start. --tail bounds the download; tail -c bounds what is kept.
+collect_log() {
+  local ns=$1 pod=$2 c=$3 prev=$4 source=log t0 rc bytes path
+  local args=(logs -n "$ns" "$pod" -c "$c" --timestamps "--tail=$(( MAX_LOG_BYTES / 64 + 1 ))")
+  [ -n "$SINCE" ] && args+=("--since=$SINCE")
+  if [ "$prev" -eq 1 ]; then args+=(--previous); source=previous_log; fi
+  path=$(src_path "$source" "namespace=$ns" "pod=$pod" "container=$c")
+  t0=$(now_ms)
+  with_timeout "${KUBECTL[@]}" "${args[@]}" 2>"$ERR_TMP" | tail -c "$MAX_LOG_BYTES" | redact >"$OUT_TMP"
+  rc=${PIPESTATUS[0]}
+  bytes=$(file_size "$OUT_TMP")
+  if [ "$bytes" -ge "$MAX_LOG_BYTES" ]; then
+    # drop the partial first line left by tail -c
+    sed '1d' "$OUT_TMP" >"$OUT_TMP.cut" && mv -f "$OUT_TMP.cut" "$OUT_TMP"
+    bytes=$(file_size "$OUT_TMP")
+  fi
+  if [ "$bytes" -gt 0 ]; then
+    mkdir -p "$B/$(dirname -- "$path")"
+    mv -f "$OUT_TMP" "$B/$path"
+  else
+    path=""
+  fi
+  record "$source" "$ns" "$path" "$rc" "$bytes" "$(( $(now_ms) - t0 ))" "$ERR_TMP" -- "${KUBECTL[@]}" "${args[@]}"
+}
+
+contains() {
+  local needle=$1 x
+  shift
+  for x in "$@"; do [ "$x" = "$needle" ] && return 0; done
+  return 1
+}
+
+progress() { printf '%s: %s\n' "$PROG" "$1" >&2; }
+
+# CRDs whose objects matter for GPU inference: Dynamo, NVIDIA GPU operator, HAMi, Grove, LWS.
+INTERESTING_CRD='(nvidia\.com|dynamo|hami|grove\.io|leaderworkerset|volcano)'
+
+# ---------------------------------------------------------------------------------------------
+# cluster
+
+progress "collecting into $OUTPUT (per-command timeout ${CMD_TIMEOUT}s)"
+
+collect version "" "$(src_path version)" -- "${KUBECTL[@]}" version -o json
+SERVER_VERSION=$(awk '/"serverVersion"/ { s = 1 } s && /"gitVersion"/ { gsub(/.*"gitVersion": *"|".*/, ""); print; exit }' \
+  "$B/$(src_path version)" 2>/dev/null)
+if [ -n "$CONTEXT" ]; then
+  CONTEXT_NAME=$CONTEXT
+  printf '%s\n' "$CONTEXT" >"$B/$(src_path context)"
+else
+  collect context "" "$(src_path context)" -- "${KUBECTL[@]}" config current-context
+  CONTEXT_NAME=$(head -n 1 "$B/$(src_path context)" 2>/dev/null)
+fi
+
+collect nodes "" "$(src_path nodes)" -- "${KUBECTL[@]}" get nodes -o json
+collect nodes_describe "" "$(src_path nodes_describe)" -- "${KUBECTL[@]}" describe nodes
+collect namespaces "" "$(src_path namespaces)" -- "${KUBECTL[@]}" get namespaces -o json
+collect persistentvolumes "" "$(src_path persistentvolumes)" -- "${KUBECTL[@]}" get persistentvolumes -o json
+collect storageclasses "" "$(src_path storageclasses)" -- "${KUBECTL[@]}" get storageclasses -o json
+collect crds "" "$(src_path crds)" -- "${KUBECTL[@]}" get customresourcedefinitions -o json
+collect mutatingwebhooks "" "$(src_path mutatingwebhooks)" -- \
+  "${KUBECTL[@]}" get mutatingwebhookconfigurations -o json
+collect runtimeclasses "" "$(src_path runtimeclasses)" -- "${KUBECTL[@]}" get runtimeclasses -o json
+collect top_nodes "" "$(src_path top_nodes)" -- "${KUBECTL[@]}" top nodes
+if [ "$ALLOW_HELM" -eq 1 ] && command -v helm >/dev/null 2>&1; then
+  collect helm_releases "" "$(src_path helm_releases)" -- "${HELM[@]}" list -A -o json
+fi
+
+# GPU-related CRDs: "<scope> <plural.group>" per line
+NS_CRDS=()
+CLUSTER_CRDS=()
+if query crds "" -- "${KUBECTL[@]}" get customresourcedefinitions \
+    -o 'jsonpath={range .items[*]}{.spec.scope}{" "}{.metadata.name}{"\n"}{end}'; then
+  while read -r scope name; do
+    [ -n "$name" ] || continue
+    printf '%s\n' "$name" | grep -Eq "$INTERESTING_CRD" || continue
+    if [ "$scope" = "Namespaced" ]; then NS_CRDS+=("$name"); else CLUSTER_CRDS+=("$name"); fi
+  done <"$OUT_TMP"
+fi
+for crd in ${CLUSTER_CRDS[@]+"${CLUSTER_CRDS[@]}"}; do
+  collect cluster_custom_resources "" "$(src_path cluster_custom_resources "resource=$crd")" -- \
+    "${KUBECTL[@]}" get "$crd" -o json
+done
+
+# ---------------------------------------------------------------------------------------------
+# namespaces: explicit, all, or discovered (as the HAMi seed's Step 0 does, plus GPU pods and
+# DynamoGraphDeployments)
+
+HAMI_NS=""
+if query pods "" -- "${KUBECTL[@]}" get pods -A -l app=hami-scheduler \
+    -o 'jsonpath={range .items[*]}{.metadata.namespace}{"\n"}{end}'; then
+  HAMI_NS=$(head -n 1 "$OUT_TMP")
+fi
+# one line per pod: namespace, name, requested resources
+DISCOVERED=()
+if query pods "" -- "${KUBECTL[@]}" get pods -A \
+    -o 'jsonpath={range .items[*]}{.metadata.namespace}{"\t"}{.metadata.name}{"\t"}{.spec.containers[*].resources}{"\n"}{end}'; then
+  if [ -z "$HAMI_NS" ]; then
+    HAMI_NS=$(awk -F '\t' '$2 ~ /hami-scheduler|hami-device-plugin|hami-vgpu/ { print $1; exit }' "$OUT_TMP")
+  fi
+  while read -r ns; do
+    [ -n "$ns" ] && DISCOVERED+=("$ns")
+  done < <(awk -F '\t' '$3 ~ /nvidia\.com\// || $2 ~ /hami-|nvidia-device-plugin|gpu-operator|dynamo/ { print $1 }' "$OUT_TMP" | sort -u)
+fi
+DGD_CRD=dynamographdeployments.nvidia.com
+# ask for DynamoGraphDeployments unless the CRD list was read and lacks them
+if { [ ! -s "$B/$(src_path crds)" ] || grep -q "\"$DGD_CRD\"" "$B/$(src_path crds)"; } &&
+  query custom_resources "" -- "${KUBECTL[@]}" get "$DGD_CRD" -A \
+    -o 'jsonpath={range .items[*]}{.metadata.namespace}{"\n"}{end}'; then
+  while read -r ns; do
+    [ -n "$ns" ] && DISCOVERED+=("$ns")
+  done < <(sort -u "$OUT_TMP")
+fi
+
+TARGETS=()
+if [ "$ALL_NAMESPACES" -eq 1 ]; then
+  NS_MODE="all"
+  if query namespaces "" -- "${KUBECTL[@]}" get namespaces -o 'jsonpath={range .items[*]}{.metadata.name}{"\n"}{end}'; then
+    while read -r ns; do [ -n "$ns" ] && TARGETS+=("$ns"); done <"$OUT_TMP"
+  fi
+elif [ ${#NAMESPACES[@]} -gt 0 ]; then
+  NS_MODE="explicit"
+  TARGETS=("${NAMESPACES[@]}")
+else
+  NS_MODE="discovered"
+  TARGETS=(${DISCOVERED[@]+"${DISCOVERED[@]}"})
+fi
+if [ -n "$HAMI_NS" ] && ! contains "$HAMI_NS" ${TARGETS[@]+"${TARGETS[@]}"}; then
+  TARGETS+=("$HAMI_NS")
+fi
+UNIQUE=()
+for ns in ${TARGETS[@]+"${TARGETS[@]}"}; do
+  contains "$ns" ${UNIQUE[@]+"${UNIQUE[@]}"} || UNIQUE+=("$ns")
+done
+TARGETS=(${UNIQUE[@]+"${UNIQUE[@]}"})
+if [ ${#TARGETS[@]} -eq 0 ]; then
+  progress "no namespace with GPU pods, DynamoGraphDeployments or HAMi found; use -n NS or -A"
+fi
+
+# A go-template that keeps Secret names and key names and drops every value (and annotations,
+# where kubectl's last-applied-configuration would carry the values).
+# shellcheck disable=SC2016  # $i, $s, $k are Go template variables, not shell ones
+SECRETS_TEMPLATE='{"apiVersion":"v1","kind":"List","items":[{{range $i, $s := .items}}{{if $i}},{{end}}{"apiVersion":"v1","kind":"Secret","metadata":{"name":{{printf "%q" $s.metadata.name}},"namespace":{{printf "%q" $s.metadata.namespace}}{{with $s.metadata.creationTimestamp}},"creationTimestamp":{{printf "%q" .}}{{end}}},"type":{{if $s.type}}{{printf "%q" $s.type}}{{else}}""{{end}},"data":{ {{- $first := true}}{{range $k, $v := $s.data}}{{if not $first}},{{end}}{{$first = false}}{{printf "%q" $k}}:null{{end}}}}{{end}}]}'
+
+# per pod, "|"-separated (a tab would merge empty fields when read): name, phase, init
+# containers, containers, restarts (name=count), ports (name:number), DYN_SYSTEM_PORT, GPU limits
+POD_INVENTORY='jsonpath={range .items[*]}{.metadata.name}{"|"}{.status.phase}{"|"}{range .spec.initContainers[*]}{.name}{" "}{end}{"|"}{range .spec.containers[*]}{.name}{" "}{end}{"|"}{range .status.containerStatuses[*]}{.name}{"="}{.restartCount}{" "}{end}{range .status.initContainerStatuses[*]}{.name}{"="}{.restartCount}{" "}{end}{"|"}{range .spec.containers[*].ports[*]}{.name}{":"}{.containerPort}{" "}{end}{"|"}{range .spec.containers[*].env[?(@.name=="DYN_SYSTEM_PORT")]}{.value}{" "}{end}{"|"}{range .spec.containers[*]}{.name}{"="}{.resources.limits.nvidia\.com/gpu}{" "}{end}{"\n"}{end}'
+
+# The port whose /metrics to scrape, or nothing: a port named for metrics, the Dynamo system
+# port, the HAMi monitors, a frontend's HTTP port.
+metrics_port() {
+  local pod=$1 ports=$2 sysport=$3 p
+  for p in $ports; do case ${p%%:*} in metrics|http-metrics|monitor) printf '%s' "${p##*:}"; return ;; esac; done
+  for p in $ports; do case ${p%%:*} in system) printf '%s' "${p##*:}"; return ;; esac; done
+  for p in $sysport; do printf '%s' "$p"; return; done
+  case $pod in
+    hami-scheduler*|*-hami-scheduler*) printf '9395'; return ;;
+    hami-device-plugin*|*-hami-device-plugin*) printf '9394'; return ;;
+  esac
+  case $pod in
+    *frontend*)
+      for p in $ports; do case ${p%%:*} in http) printf '%s' "${p##*:}"; return ;; esac; done
+      printf '8000' ;;
+  esac
+}
+
+for ns in ${TARGETS[@]+"${TARGETS[@]}"}; do
+  progress "namespace $ns"
+  collect pods "$ns" "$(src_path pods "namespace=$ns")" -- "${KUBECTL[@]}" get pods -n "$ns" -o json
+  collect pods_describe "$ns" "$(src_path pods_describe "namespace=$ns")" -- "${KUBECTL[@]}" describe pods -n "$ns"
+  collect events "$ns" "$(src_path events "namespace=$ns")" -- "${KUBECTL[@]}" get events -n "$ns" -o json
+  for pair in deployments:deployments statefulsets:statefulsets daemonsets:daemonsets \
+      replicasets:replicasets jobs:jobs services:services endpoints:endpoints \
+      pvcs:persistentvolumeclaims configmaps:configmaps hpas:horizontalpodautoscalers \
+      ingresses:ingresses networkpolicies:networkpolicies; do
+    collect "${pair%%:*}" "$ns" "$(src_path "${pair%%:*}" "namespace=$ns")" -- \
+      "${KUBECTL[@]}" get "${pair#*:}" -n "$ns" -o json
+  done
+  collect secrets "$ns" "$(src_path secrets "namespace=$ns")" -- \
+    "${KUBECTL[@]}" get secrets -n "$ns" -o "go-template=$SECRETS_TEMPLATE"
+  collect top_pods "$ns" "$(src_path top_pods "namespace=$ns")" -- "${KUBECTL[@]}" top pods -n "$ns" --containers
+  for crd in ${NS_CRDS[@]+"${NS_CRDS[@]}"}; do
+    collect custom_resources "$ns" "$(src_path custom_resources "namespace=$ns" "resource=$crd")" -- \
+      "${KUBECTL[@]}" get "$crd" -n "$ns" -o json
+  done
+
+  CAN_EXEC=0
+  if [ "$ALLOW_EXEC" -eq 1 ]; then
+    ANSWER_CODE="1"
+    query exec "$ns" -- "${KUBECTL[@]}" auth can-i create pods --subresource=exec -n "$ns"
+    ANSWER_CODE=""
+    [ "$(head -n 1 "$OUT_TMP")" = "yes" ] && CAN_EXEC=1
+  fi
+
+  query pods "$ns" -- "${KUBECTL[@]}" get pods -n "$ns" -o "$POD_INVENTORY" || continue
+  cp "$OUT_TMP" "$WORK/inventory"
+  while IFS='|' read -r pod phase inits containers restarts ports sysport gpus; do
+    [ -n "$pod" ] || continue
+    for c in $inits $containers; do
+      collect_log "$ns" "$pod" "$c" 0
+      for r in $restarts; do
+        if [ "${r%%=*}" = "$c" ] && [ "${r#*=}" != "0" ] && [ -n "${r#*=}" ]; then
+          collect_log "$ns" "$pod" "$c" 1
+        fi
+      done
+    done
+    [ "$phase" = "Running" ] || continue
+    port=$(metrics_port "$pod" "$ports" "$sysport")
+    if [ -n "$port" ]; then
+      collect metrics "$ns" "$(src_path metrics "namespace=$ns" "pod=$pod")" -- \
+        "${KUBECTL[@]}" get --raw "/api/v1/namespaces/$ns/pods/$pod:$port/proxy/metrics"
+    fi
+    if [ "$CAN_EXEC" -eq 1 ]; then
+      target=""
+      for g in $gpus; do [ -n "${g#*=}" ] && [ "${g#*=}" != "0" ] && { target=${g%%=*}; break; }; done
+      case $pod in *hami-device-plugin*|*nvidia-device-plugin*) [ -n "$target" ] || target=${containers%% *} ;; esac
+      if [ -n "$target" ]; then
+        collect exec "$ns" "$(src_path exec "namespace=$ns" "pod=$pod" "container=$target")" -- \
+          "${KUBECTL[@]}" exec -n "$ns" "$pod" -c "$target" -- nvidia-smi
+      fi
+    fi
+  done <"$WORK/inventory"
+done
+
+# ---------------------------------------------------------------------------------------------
+# manifest and archive
+
+{
+  printf '{\n  "collector": "collect-bundle.sh",\n  "collector_version": %s,\n' "$(json_str "$COLLECTOR_VERSION")"
+  printf '  "collected_at": %s,\n  "context": %s,\n' "$(json_str "$COLLECTED_AT")" "$(json_str "$CONTEXT_NAME")"
+  printf '  "server_version": '
+  if [ -n "$SERVER_VERSION" ]; then json_str "$SERVER_VERSION"; else printf 'null'; fi
+  printf ',\n  "namespaces": %s,\n  "hami_namespace": ' "$(json_array ${TARGETS[@]+"${TARGETS[@]}"})"
+  if [ -n "$HAMI_NS" ]; then json_str "$HAMI_NS"; else printf 'null'; fi
+  printf ',\n  "options": {"namespace_mode": %s, "namespaces": %s, "since": ' \
+    "$(json_str "$NS_MODE")" "$(json_array ${NAMESPACES[@]+"${NAMESPACES[@]}"})"
+  if [ -n "$SINCE" ]; then json_str "$SINCE"; else printf 'null'; fi
+  printf ', "max_log_bytes": %d, "timeout_seconds": %d, "exec": %s, "helm": %s},\n' \
+    "$MAX_LOG_BYTES" "$CMD_TIMEOUT" "$([ "$ALLOW_EXEC" -eq 1 ] && echo true || echo false)" \
+    "$([ "$ALLOW_HELM" -eq 1 ] && echo true || echo false)"
+  printf '  "commands": [\n'
+  awk 'NR > 1 { printf ",\n" } { printf "    %s", $0 } END { if (NR) printf "\n" }' "$RECORDS"
+  printf '  ]\n}\n'
+} >"$B/$(src_path manifest)"
+
+if ! tar -C "$WORK" -czf "$OUTPUT" "$TOP"; then
+  die "could not write $OUTPUT"
+fi
+
+TOTAL=$(wc -l <"$RECORDS" | tr -d ' ')
+NFAILED=$(wc -l <"$FAILED" | tr -d ' ')
+printf 'Bundle written: %s\n' "$OUTPUT"
+printf 'Namespaces: %s\n' "${TARGETS[*]:-(none)}"
+printf 'Commands: %s run, %s failed\n' "$TOTAL" "$NFAILED"
+if [ "$NFAILED" -gt 0 ]; then
+  printf 'Failed (details in manifest.json):\n'
+  head -n 50 "$FAILED"
+  [ "$NFAILED" -le 50 ] || printf '  ... and %d more\n' "$((NFAILED - 50))"
+fi
+exit 0

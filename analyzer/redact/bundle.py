@@ -1,0 +1,398 @@
+"""`redact_bundle`: a redacted copy of a bundle, its private mapping file and a redaction report.
+
+The copy has the same relative paths as the input (a directory, or a `.tar.gz`/`.tgz`/`.tar`
+when OUTPUT ends so), so the analyzer reads it unchanged and evidence lines keep their numbers:
+replacements never add or remove a line. The input is never modified and nothing is written
+outside OUTPUT except two files next to it:
+
+- ``<OUTPUT>.mapping.private.json`` (mode 0600): pseudonym -> original value, to be kept by
+  whoever redacted the bundle and never attached to a ticket;
+- ``<OUTPUT>.redaction-report.json``: counts per detector and every file:line replaced.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable
+
+import polars as pl
+
+from analyzer.redact.detectors import by_id
+from analyzer.redact.redactor import Redactor, parse_pseudonymize
+
+# members up to this size are redacted as one text (every multi-line secret is seen whole);
+# larger ones in batches of lines through the vectorised `Redactor.frame`
+WHOLE_TEXT_BYTES = 8 << 20
+BATCH_LINES = 200_000
+BINARY_SCAN_BYTES = 64 << 20
+CARRY_LINES = 200  # longest multi-line secret kept whole across batches (a PEM key is ~50)
+_TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
+
+
+class RedactError(Exception):
+    """`redact` cannot run (bad OUTPUT, unreadable INPUT); the message is one line."""
+
+
+@dataclass
+class RedactionReport:
+    """What `redact_bundle` did: counts per detector and every replaced file:line."""
+
+    input: str
+    output: str
+    mapping_path: str
+    report_path: str
+    pseudonymize: list[str]
+    files_written: int = 0
+    files_changed: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    locations: list[dict[str, Any]] = field(default_factory=list)
+    withheld: list[dict[str, str]] = field(default_factory=list)
+    not_read: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form written to ``report_path`` (no secret in it, only pseudonyms' labels)."""
+        dets = by_id()
+        return {
+            "input": self.input, "output": self.output, "mapping": self.mapping_path,
+            "pseudonymize": self.pseudonymize,
+            "files_written": self.files_written, "files_changed": self.files_changed,
+            "total": sum(self.counts.values()),
+            "detectors": [{"id": d, "name": dets[d].name, "label": dets[d].label,
+                           "count": n} for d, n in sorted(self.counts.items())],
+            "locations": self.locations, "withheld": self.withheld, "not_read": self.not_read,
+        }
+
+    def format_text(self, max_locations: int = 200) -> str:
+        """A plain-text summary for the terminal: per detector, then file:line, then problems."""
+        dets = by_id()
+        total = sum(self.counts.values())
+        lines = [f"redacted {self.input} -> {self.output}: {total} replacement(s) in "
+                 f"{self.files_changed} of {self.files_written} file(s)"]
+        for det_id, n in sorted(self.counts.items()):
+            lines.append(f"  {det_id}  {dets[det_id].name:<24} {dets[det_id].label:<22} {n}")
+        if self.locations:
+            lines.append("where:")
+            for loc in self.locations[:max_locations]:
+                lines.append(f"  {loc['path']}:{loc['line']}  {loc['detector']} x{loc['count']}")
+            if len(self.locations) > max_locations:
+                lines.append(f"  ... {len(self.locations) - max_locations} more in {self.report_path}")
+        for w in self.withheld:
+            lines.append(f"withheld {w['path']}: {w['reason']}")
+        for e in self.not_read:
+            lines.append(f"not copied {e['path']}: {e['error']}")
+        lines.append(f"mapping (private, do not share): {self.mapping_path}")
+        lines.append(f"report: {self.report_path}")
+        return "\n".join(lines)
+
+
+def redact_bundle(input: str | os.PathLike[str], output: str | os.PathLike[str],
+                  pseudonymize: Iterable[str] | str = frozenset()) -> RedactionReport:
+    """Write a redacted copy of the bundle ``input`` to ``output``; see the module docstring.
+
+    Raises `RedactError` (one line) when OUTPUT exists or lies inside INPUT, or when INPUT
+    cannot be opened at all. Members that cannot be read are listed in the report, not copied.
+    """
+    from analyzer.ingest import BundleError, ReadFailed, open_bundle
+
+    try:
+        options = parse_pseudonymize(pseudonymize)
+    except ValueError as exc:
+        raise RedactError(str(exc)) from None
+    out = Path(os.path.abspath(os.fspath(output)))
+    _check_output(input, out)
+    mapping_path = out.with_name(out.name + ".mapping.private.json")
+    report_path = out.with_name(out.name + ".redaction-report.json")
+    try:
+        bundle = open_bundle(input)
+    except BundleError as exc:
+        raise RedactError(str(exc)) from None
+    report = RedactionReport(input=str(input), output=str(output), mapping_path=str(mapping_path),
+                             report_path=str(report_path), pseudonymize=sorted(options))
+    with bundle:
+        hosts = _node_hosts(bundle) if "hosts" in options else ()
+        red = Redactor(options, hosts=hosts)
+        sink = _TarSink(out) if out.name.endswith(_TAR_SUFFIXES) else _DirSink(out)
+        try:
+            for member in bundle.members:
+                path = _safe_relpath(member.path)
+                if path is None:
+                    report.not_read.append({"path": member.path, "error": "unsafe path, not copied"})
+                    continue
+                try:
+                    data, changed, withheld = _redact_member(member, red)
+                except ReadFailed as exc:
+                    report.not_read.append({"path": member.path, "error": str(exc)})
+                    continue
+                if withheld:
+                    report.withheld.append({"path": member.path, "reason": withheld})
+                    continue
+                if not sink.add(path, data):
+                    report.not_read.append({"path": member.path,
+                                            "error": "conflicts with another member's path, not copied"})
+                    continue
+                report.files_written += 1
+                report.files_changed += changed
+            sink.commit()
+        except BaseException:
+            sink.abort()
+            raise
+        report.not_read.extend({"path": e.path, "error": e.error} for e in bundle.read_errors)
+    per_det: Counter[str] = Counter()
+    for (det_id, path, line), n in sorted(red.counts.items(), key=lambda kv: (kv[0][1] or "", kv[0][2] or 0, kv[0][0])):
+        per_det[det_id] += n
+        report.locations.append({"path": path, "line": line, "detector": det_id, "count": n})
+    report.counts = dict(per_det)
+    _write_private(mapping_path, {
+        "warning": "PRIVATE: maps pseudonyms back to the secrets they replace. Keep it; never "
+                   "attach it to a ticket or share it with the redacted bundle.",
+        "input": str(input), "output": str(output),
+        "pseudonyms": dict(sorted(red.mapping.items(), key=lambda kv: _pseudonym_key(kv[0]))),
+    })
+    report_path.write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
+    return report
+
+
+def _pseudonym_key(p: str) -> tuple[str, int]:
+    label, _, n = p.strip("<>").rpartition("-")
+    return label, int(n) if n.isdigit() else 0
+
+
+def _check_output(input: str | os.PathLike[str], out: Path) -> None:
+    if out.exists() or out.is_symlink():
+        if not (out.is_dir() and not out.is_symlink() and not any(out.iterdir())):
+            raise RedactError(f"{out} already exists: choose a new OUTPUT path (redact never overwrites)")
+    if str(input) != "-":
+        src = Path(os.path.abspath(os.fspath(input)))
+        real_out = Path(os.path.realpath(out.parent)) / out.name
+        real_src = Path(os.path.realpath(src))
+        if real_out == real_src or (real_src.is_dir() and real_src in real_out.parents):
+            raise RedactError(f"{out} is inside the input {src}: write OUTPUT elsewhere "
+                              "(the input is never modified)")
+    if not out.parent.is_dir():
+        raise RedactError(f"{out.parent}: no such directory for OUTPUT")
+
+
+def _safe_relpath(path: str) -> str | None:
+    """The member path when it is a clean relative path (ingest checks too; defence in depth)."""
+    p = PurePosixPath(path)
+    if p.is_absolute() or not p.parts or any(part in ("..", ".", "") for part in p.parts):
+        return None
+    return p.as_posix()
+
+
+def _redact_member(member: Any, red: Redactor) -> tuple[bytes, bool, str | None]:
+    """(bytes to write, whether anything was replaced, reason when the member is withheld)."""
+    gz = member.path.endswith(".gz")
+    with member.open() as f:
+        if member.kind == "binary":
+            raw = _read_upto(f, BINARY_SCAN_BYTES + 1)
+            # a binary member is copied byte for byte, unless it may hold a secret: rewriting
+            # it could corrupt it, so it is left out and listed
+            if len(raw) > BINARY_SCAN_BYTES:
+                return b"", False, f"binary file larger than {BINARY_SCAN_BYTES >> 20} MiB, not checked for secrets"
+            if red._find(raw.decode("latin-1")):
+                return b"", False, "binary file holds a secret"
+            return (_recompress(raw) if gz else raw), False, None
+        head = _read_upto(f, WHOLE_TEXT_BYTES + 1)
+        if len(head) <= WHOLE_TEXT_BYTES:
+            text = head.decode("utf-8", "surrogateescape")
+            new = red.text(text, member.path, 1)
+            if new == text:
+                return (_recompress(head) if gz else head), False, None
+            data = new.encode("utf-8", "surrogateescape")
+            return (_recompress(data) if gz else data), True, None
+        return _redact_lines(_lines(head, f), member.path, red, gz)
+
+
+def _read_upto(f: Any, n: int) -> bytes:
+    """Up to ``n`` bytes (a raw stream may return fewer per read)."""
+    chunks: list[bytes] = []
+    got = 0
+    while got < n:
+        chunk = f.read(min(1 << 20, n - got))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _lines(head: bytes, rest: Any) -> Iterable[bytes]:
+    """The lines of ``head`` + ``rest`` as ``bytes.split(b"\\n")`` gives them, streamed."""
+    carry = b""
+    chunk = head
+    while chunk:
+        parts = (carry + chunk).split(b"\n")
+        carry = parts.pop()
+        yield from parts
+        chunk = _read_upto(rest, 4 << 20)
+    yield carry
+
+
+def _redact_lines(lines: Iterable[bytes], path: str, red: Redactor, gz: bool) -> tuple[bytes, bool, None]:
+    """Large members: batches of lines through the vectorised table redaction.
+
+    A batch never ends inside a multi-line secret: from the last line that can start one
+    (see `Redactor.multiline_start`), the lines are carried over to the next batch.
+    """
+    pieces: list[bytes] = []
+    changed = False
+    batch: list[str] = []
+    first = 1
+
+    def flush(final: bool) -> None:
+        nonlocal changed, first
+        cut = len(batch) if final else red.multiline_start(batch, CARRY_LINES)
+        if cut == 0:
+            return
+        part = batch[:cut]
+        df = pl.DataFrame({"path": [path] * len(part),
+                           "line": pl.int_range(first, first + len(part), eager=True),
+                           "text": part})
+        new = red.frame(df, ["text"])["text"]
+        if not new.equals(df["text"]):
+            changed = True
+        pieces.append("\n".join(new.to_list()).encode("utf-8", "surrogateescape"))
+        first += cut
+        del batch[:cut]
+
+    for raw in lines:
+        batch.append(raw.decode("utf-8", "surrogateescape"))
+        if len(batch) >= BATCH_LINES:
+            flush(final=False)
+    flush(final=True)
+    data = b"\n".join(pieces)
+    return (_recompress(data) if gz else data), changed, None
+
+
+def _recompress(data: bytes) -> bytes:
+    # mtime 0: the same input gives the same bytes
+    return gzip.compress(data, compresslevel=6, mtime=0)
+
+
+def _node_hosts(bundle: Any) -> list[str]:
+    """Node names and DNS addresses from the bundle's Node objects (for `--pseudonymize hosts`)."""
+    from analyzer.ingest import ReadFailed
+
+    names: set[str] = set()
+    for m in bundle.members:
+        if m.kind != "objects" or "node" not in m.path.lower() or not m.path.endswith(".json"):
+            continue
+        try:
+            doc = json.loads(m.read_bytes(limit=256 << 20))
+        except (ReadFailed, ValueError):
+            continue
+        items = doc.get("items", [doc]) if isinstance(doc, dict) else []
+        for item in items:
+            if not isinstance(item, dict) or item.get("kind", "Node") != "Node":
+                continue
+            name = (item.get("metadata") or {}).get("name")
+            if isinstance(name, str):
+                names.add(name)
+            for addr in (item.get("status") or {}).get("addresses") or []:
+                if isinstance(addr, dict) and addr.get("type") in ("Hostname", "InternalDNS", "ExternalDNS"):
+                    if isinstance(addr.get("address"), str):
+                        names.add(addr["address"])
+    return sorted(names)
+
+
+def _write_private(path: Path, doc: dict[str, Any]) -> None:
+    """Write JSON readable by the owner only (0600 from creation, not chmod-ed afterwards)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(doc, f, indent=2, ensure_ascii=False)
+            f.write("\n")
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+class _DirSink:
+    """Writes into a private staging folder next to OUTPUT, renamed into place on success."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+
+    def add(self, rel: str, data: bytes) -> bool:
+        target = self.stage.joinpath(*rel.split("/"))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(target, flags, 0o644)
+        except (FileExistsError, NotADirectoryError, IsADirectoryError):
+            return False
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return True
+
+    def commit(self) -> None:
+        os.chmod(self.stage, 0o755)
+        if self.out.is_dir():
+            self.out.rmdir()  # an empty folder given as OUTPUT (checked before)
+        os.rename(self.stage, self.out)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+
+class _TarSink:
+    """Writes a deterministic tar (gzip when OUTPUT ends in .gz/.tgz) with one top folder."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        name = out.name
+        for suffix in _TAR_SUFFIXES:
+            if name.endswith(suffix):
+                name = name[: -len(suffix)]
+                break
+        self.top = name or "bundle-redacted"
+        self.tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
+        raw = open(self.tmp, "xb")
+        self._raw = raw
+        self._gz = (gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
+                    if out.name.endswith((".gz", ".tgz")) else None)
+        self.tar = tarfile.open(fileobj=self._gz or raw, mode="w", format=tarfile.PAX_FORMAT)
+        self.names: set[str] = set()
+        self.dirs: set[str] = set()
+
+    def add(self, rel: str, data: bytes) -> bool:
+        name = f"{self.top}/{rel}"
+        parents = {"/".join(name.split("/")[:i]) for i in range(1, name.count("/") + 1)}
+        if name in self.names or name in self.dirs or parents & self.names:
+            return False
+        self.names.add(name)
+        self.dirs |= parents
+        info = tarfile.TarInfo(name)
+        info.size, info.mode, info.mtime = len(data), 0o644, 0
+        self.tar.addfile(info, io.BytesIO(data))
+        return True
+
+    def commit(self) -> None:
+        self.tar.close()
+        if self._gz is not None:
+            self._gz.close()
+        self._raw.close()
+        os.replace(self.tmp, self.out)
+
+    def abort(self) -> None:
+        for f in (self.tar, self._gz, self._raw):
+            try:
+                if f is not None:
+                    f.close()
+            except (OSError, ValueError):
+                pass
+        self.tmp.unlink(missing_ok=True)

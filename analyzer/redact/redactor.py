@@ -1,0 +1,265 @@
+"""Replace secrets with deterministic pseudonyms in texts, nested data and Polars tables.
+
+One `Redactor` keeps one numbering: the same secret becomes the same `<HF_TOKEN-1>` in every
+text and table it redacts, so a redacted bundle or report can still be followed ("the token in
+the worker's env is the one the download used"). `mapping` (pseudonym -> original) is private:
+only `redact_bundle` writes it, to a file of its own.
+
+    >>> r = Redactor()
+    >>> r.text("HF_TOKEN=hf_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL")
+    'HF_TOKEN=<HF_TOKEN-1>'
+    >>> r.text("token hf_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL again", path="a.log", line=7)
+    'token <HF_TOKEN-1> again'
+    >>> dict(r.totals())
+    {'SEC001': 2}
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter
+from typing import Any, Callable, Iterable
+
+import polars as pl
+import regex
+
+from analyzer.redact.detectors import Detector, load_detectors, prefilter_regex
+
+PSEUDONYM_OPTIONS: frozenset[str] = frozenset({"ips", "hosts"})
+_HOSTNAME = regex.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+
+Location = tuple[str, "str | None", "int | None"]   # (detector id, path, line)
+
+
+def parse_pseudonymize(value: str | Iterable[str] | None) -> frozenset[str]:
+    """`"ips,hosts"` (or an iterable of names) -> a validated set; ValueError names the bad one."""
+    if value is None:
+        return frozenset()
+    names = value.split(",") if isinstance(value, str) else list(value)
+    chosen = frozenset(n.strip().lower() for n in names if n.strip())
+    unknown = chosen - PSEUDONYM_OPTIONS
+    if unknown:
+        raise ValueError(f"unknown --pseudonymize value {', '.join(sorted(unknown))!r}: "
+                         f"use a comma-separated list of {', '.join(sorted(PSEUDONYM_OPTIONS))}")
+    return chosen
+
+
+def _known_hosts_detector(template: Detector, hosts: Iterable[str]) -> Detector | None:
+    """A detector for host names learned from the bundle (node names need not be FQDNs)."""
+    names = sorted({h for h in hosts if h and len(h) >= 3}, key=lambda h: (-len(h), h))
+    if not names:
+        return None
+    names = [h for h in names if _HOSTNAME.fullmatch(h)]
+    if not names:
+        return None
+    # escape by hand: the same text is a Python and a Rust regex, and host names only need dots
+    alternation = "|".join(h.replace(".", r"\.") for h in names)
+    rx = regex.compile(rf"(?<![A-Za-z0-9_.-])(?P<secret>{alternation})(?![A-Za-z0-9_-]|\.[A-Za-z0-9])")
+    return Detector(id=template.id, name=template.name, label=template.label, what=template.what,
+                    hints=tuple(h.lower() for h in names), prefilter=alternation,
+                    regex_src=rx.pattern, option=template.option, _rx=rx)
+
+
+def _replacement(value: str, pseudonym: str) -> str:
+    """The pseudonym, keeping the value's line breaks so line numbers stay what they were."""
+    lead = value[: len(value) - len(value.lstrip(" \t\r\n"))]
+    return lead + pseudonym + "\n" * value.count("\n", len(lead))
+
+
+class Redactor:
+    """Finds secrets with the detectors of `detectors.yaml` and replaces them by pseudonyms.
+
+    ``pseudonymize`` adds the optional pseudonyms (``ips``, ``hosts``); ``hosts`` are extra
+    host names (for example the bundle's node names) to pseudonymize when ``hosts`` is chosen.
+    """
+
+    def __init__(self, pseudonymize: Iterable[str] = frozenset(), hosts: Iterable[str] = ()) -> None:
+        self.pseudonymize = parse_pseudonymize(pseudonymize)
+        secrets, pseudo = load_detectors()
+        detectors = list(secrets)
+        for det in pseudo:
+            if det.option in self.pseudonymize:
+                if det.option == "hosts":
+                    known = _known_hosts_detector(det, hosts)
+                    if known is not None:
+                        detectors.append(known)
+                detectors.append(det)
+        self.detectors: tuple[Detector, ...] = tuple(detectors)
+        self.counts: Counter[Location] = Counter()
+        self.mapping: dict[str, str] = {}
+        self._by_value: dict[str, str] = {}
+        self._next: Counter[str] = Counter()
+        self._hints = sorted({h for d in self.detectors for h in d.hints})
+        self._prefilter = "|".join(prefilter_regex(d) for d in self.detectors)
+        triggers = [d.join_trigger for d in self.detectors if d.multiline and d.join_trigger]
+        self._join_trigger = "|".join(f"(?:{t})" for t in triggers)
+
+    # --- texts ----------------------------------------------------------------------------
+
+    def text(self, s: str, path: str | None = None, line: int | None = 1) -> str:
+        """``s`` with every secret replaced; hits are counted at ``path`` and ``line`` + offset."""
+        if not s:
+            return s
+        base = line
+        return self._redact(s, path, None if base is None else (lambda k: base + k))
+
+    def data(self, obj: Any) -> Any:
+        """A copy of nested dicts/lists/tuples with every string value redacted (keys kept)."""
+        if isinstance(obj, str):
+            return self.text(obj, line=None)
+        if isinstance(obj, dict):
+            return {k: self.data(v) for k, v in obj.items()}
+        if isinstance(obj, (list, tuple)):
+            return type(obj)(self.data(v) for v in obj)
+        return obj
+
+    def totals(self) -> Counter[str]:
+        """Number of replacements per detector id."""
+        out: Counter[str] = Counter()
+        for (det_id, _path, _line), n in self.counts.items():
+            out[det_id] += n
+        return out
+
+    def _find(self, s: str) -> list[tuple[int, int, Detector]]:
+        lower = s.lower()
+        starts: list[int] = []
+        hits: list[tuple[int, int, Detector]] = []
+        for det in self.detectors:
+            if not any(h in lower for h in det.hints):
+                continue
+            for start, end in det.spans(s):
+                # earlier detectors win: never replace a span another detector already took
+                i = bisect.bisect_right(starts, start)
+                if i and hits[i - 1][1] > start:
+                    continue
+                if i < len(hits) and hits[i][0] < end:
+                    continue
+                starts.insert(i, start)
+                hits.insert(i, (start, end, det))
+        return hits
+
+    def _pseudonym(self, label: str, value: str) -> str:
+        known = self._by_value.get(value)
+        if known is None:
+            self._next[label] += 1
+            known = f"<{label}-{self._next[label]}>"
+            self._by_value[value] = known
+            self.mapping[known] = value
+        return known
+
+    def _redact(self, s: str, path: str | None, line_of: Callable[[int], int] | None) -> str:
+        hits = self._find(s)
+        if not hits:
+            return s
+        out: list[str] = []
+        pos = 0
+        newlines = 0
+        for start, end, det in hits:
+            newlines += s.count("\n", pos, start)
+            value = s[start:end]
+            out.append(s[pos:start])
+            out.append(_replacement(value, self._pseudonym(det.label, value)))
+            # count where the value itself starts (a PEM body starts on the line after BEGIN)
+            at = newlines + value[: len(value) - len(value.lstrip())].count("\n")
+            self.counts[(det.id, path, None if line_of is None else line_of(at))] += 1
+            newlines += value.count("\n")
+            pos = end
+        out.append(s[pos:])
+        return "".join(out)
+
+    # --- tables ---------------------------------------------------------------------------
+
+    def frame(self, df: pl.DataFrame, columns: Iterable[str] | None = None) -> pl.DataFrame:
+        """``df`` with secrets replaced in its string columns (all of them unless ``columns``).
+
+        Vectorised: a literal prefilter (Aho-Corasick) and the detectors' Rust prefilters pick
+        the few candidate cells; only those go through the Python detectors. When ``df`` has
+        `path` and `line` columns, hits are counted at file:line, numbering follows sorted
+        (path, line) order, and the rows of a file holding the first line of a multi-line
+        secret (a PEM block, `"name": "X_TOKEN"` followed by its value) are redacted together.
+        """
+        cols = [c for c in (columns or df.columns)
+                if c in df.columns and df.schema[c] == pl.String]
+        if not cols or df.height == 0:
+            return df
+        positioned = ("path" in df.columns and "line" in df.columns
+                      and df.schema["path"] == pl.String and df.schema["line"].is_integer())
+        flags = []
+        for i, c in enumerate(cols):
+            cand = (pl.col(c).str.contains_any(self._hints, ascii_case_insensitive=True)
+                    & pl.col(c).str.contains(self._prefilter))
+            flags.append(cand.fill_null(False).alias(f"__cand{i}"))
+            if positioned and self._join_trigger:
+                # a trigger line need not hold a hint itself (`user:` above a kubeconfig token)
+                trig = pl.col(c).str.contains(self._join_trigger)
+                flags.append(trig.fill_null(False).alias(f"__trig{i}"))
+        pos_cols = ["path", "line"] if positioned else []
+        marked = df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), *pos_cols, *flags)
+        tasks: list[tuple[tuple, int, list[int]]] = []  # (sort key, column index, rows)
+        for i, c in enumerate(cols):
+            joined_paths: set[str] = set()
+            if positioned and self._join_trigger:
+                joined_paths = set(marked.filter(pl.col(f"__trig{i}"))["path"].drop_nulls().to_list())
+                if joined_paths:
+                    group = (df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
+                                       "path", "line", pl.col(c).alias("__v"))
+                             .filter(pl.col("path").is_in(list(joined_paths)) & pl.col("__v").is_not_null())
+                             .sort("path", "line", "__row"))
+                    for (path,), part in group.group_by(["path"], maintain_order=True):
+                        rows = part["__row"].to_list()
+                        tasks.append(((path, part["line"].min() or 0), i, rows))
+            cand = marked.filter(pl.col(f"__cand{i}"))
+            if joined_paths:
+                cand = cand.filter(~pl.col("path").is_in(list(joined_paths)) | pl.col("path").is_null())
+            if positioned:
+                for row, path, line in cand.select("__row", "path", "line").iter_rows():
+                    tasks.append(((path or "", line or 0), i, [row]))
+            else:
+                for (row,) in cand.select("__row").iter_rows():
+                    tasks.append(((row,), i, [row]))
+        if not tasks:
+            return df
+        tasks.sort(key=lambda t: (t[0], t[1], t[2][0]))
+        changes: dict[int, dict[int, str]] = {}
+        for _key, i, rows in tasks:
+            changes.setdefault(i, {}).update(self._redact_rows(df, cols[i], rows, positioned))
+        out = df
+        for i, changed in changes.items():
+            changed = {r: v for r, v in changed.items() if v is not None}
+            if not changed:
+                continue
+            idx = sorted(changed)
+            series = out[cols[i]].scatter(idx, [changed[r] for r in idx])
+            out = out.with_columns(series.alias(cols[i]))
+        return out
+
+    def multiline_start(self, lines: list[str], window: int) -> int:
+        """Where to cut ``lines`` so no multi-line secret is split: the index of the last line
+        that can start one within the final ``window`` lines, else ``len(lines)``."""
+        if not self._join_trigger or not lines:
+            return len(lines)
+        lo = max(0, len(lines) - window)
+        hits = pl.Series(lines[lo:], dtype=pl.String).str.contains(self._join_trigger).arg_true()
+        if hits.len() == 0 or (lo == 0 and hits[-1] == 0):
+            return len(lines)
+        return lo + int(hits[-1])
+
+    def _redact_rows(self, df: pl.DataFrame, col: str, rows: list[int],
+                     positioned: bool) -> dict[int, str | None]:
+        values = df[col].gather(rows).to_list()
+        path = df["path"][rows[0]] if positioned else None
+        lines = df["line"].gather(rows).to_list() if positioned else [None] * len(rows)
+        if len(rows) == 1 or any("\n" in v for v in values):
+            out: dict[int, str | None] = {}
+            for row, value, line in zip(rows, values, lines):
+                new = self.text(value, path, line)
+                out[row] = new if new != value else None
+            return out
+        # one file's rows as one text: a multi-line secret is seen whole, and replacements keep
+        # line breaks, so the text splits back into the same rows
+        joined = "\n".join(values)
+        new = self._redact(joined, path, lambda k: lines[k])
+        if new == joined:
+            return {}
+        parts = new.split("\n")
+        return {row: (p if p != v else None) for row, p, v in zip(rows, parts, values)}

@@ -1,0 +1,251 @@
+"""The bundle as a read-only cluster: objects by resource, container logs, metrics scrapes.
+
+``load_cluster(path)`` opens any bundle layout with ``analyzer.ingest.open_bundle`` and indexes:
+
+- every Kubernetes object of the ``objects`` members (JSON or YAML, single objects, ``*List``s and
+  multi-document YAML), keyed by (group, plural), deduplicated by namespace/name;
+- ``log`` members by (namespace, pod, container, previous);
+- ``metrics`` members by (namespace, pod), for the pod proxy path ``/metrics``;
+- the server version, and the collection time used as "now" for the AGE columns;
+- for our own collector's bundles, the commands that the cluster refused (403) so that the
+  offline API refuses them the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import yaml
+
+from analyzer.ingest import Member, ReadFailed, open_bundle
+from analyzer.serve.resources import BUILTIN, Resource, from_crd, guess_plural
+
+try:
+    _Loader: type = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+# manifest "source" -> (group, plural) for replaying refused commands
+_SOURCE_RESOURCE = {
+    "nodes": ("", "nodes"), "nodes_describe": ("", "nodes"), "namespaces": ("", "namespaces"),
+    "persistentvolumes": ("", "persistentvolumes"), "storageclasses": ("storage.k8s.io", "storageclasses"),
+    "crds": ("apiextensions.k8s.io", "customresourcedefinitions"),
+    "mutatingwebhooks": ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
+    "runtimeclasses": ("node.k8s.io", "runtimeclasses"),
+    "pods": ("", "pods"), "pods_describe": ("", "pods"), "events": ("", "events"),
+    "deployments": ("apps", "deployments"), "statefulsets": ("apps", "statefulsets"),
+    "daemonsets": ("apps", "daemonsets"), "replicasets": ("apps", "replicasets"),
+    "jobs": ("batch", "jobs"), "services": ("", "services"), "endpoints": ("", "endpoints"),
+    "pvcs": ("", "persistentvolumeclaims"), "configmaps": ("", "configmaps"), "secrets": ("", "secrets"),
+    "hpas": ("autoscaling", "horizontalpodautoscalers"), "ingresses": ("networking.k8s.io", "ingresses"),
+    "networkpolicies": ("networking.k8s.io", "networkpolicies"),
+}
+
+
+@dataclass
+class Cluster:
+    """Everything `serve` answers from; read-only after ``load_cluster``."""
+
+    name: str
+    resources: dict[tuple[str, str], Resource] = field(default_factory=dict)
+    objects: dict[tuple[str, str], dict[tuple[str, str], dict[str, Any]]] = field(default_factory=dict)
+    logs: dict[tuple[str, str, str, bool], Member] = field(default_factory=dict)
+    metrics: dict[tuple[str, str], Member] = field(default_factory=dict)
+    version: dict[str, Any] = field(default_factory=dict)
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    context: str = "bundle"
+    # (group, plural, namespace or "") -> the refusal message recorded at collection time
+    forbidden: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _close: Any = None
+
+    def items(self, res: Resource, namespace: str | None = None) -> list[dict[str, Any]]:
+        """The objects of ``res``, all namespaces or one, sorted by namespace and name."""
+        store = self.objects.get((res.group, res.plural), {})
+        return [o for (ns, _), o in sorted(store.items()) if namespace is None or ns == namespace]
+
+    def get(self, res: Resource, namespace: str, name: str) -> dict[str, Any] | None:
+        """One object or None."""
+        return self.objects.get((res.group, res.plural), {}).get((namespace, name))
+
+    def read(self, member: Member) -> bytes:
+        """A member's bytes (bounded by the ingest limits); archive handles are shared, so reads
+        are serialised. Raises ReadFailed."""
+        with self._lock:
+            # open().read() streams in chunks; read_bytes() would allocate its whole cap up front
+            try:
+                with member.open() as f:
+                    return f.read()
+            except (OSError, EOFError, ValueError) as exc:
+                raise ReadFailed(f"corrupt or truncated: {exc}") from None
+
+    def close(self) -> None:
+        """Release the bundle (temporary files of compressed archives)."""
+        if self._close:
+            self._close()
+            self._close = None
+
+
+def parse_documents(data: bytes) -> list[Any]:
+    """JSON or (multi-document) YAML documents of one file."""
+    text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            return [json.loads(text)]
+        except ValueError:
+            pass
+    return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+
+
+def flatten(doc: Any) -> list[dict[str, Any]]:
+    """Kubernetes objects in one document: a list's items get the list's item kind."""
+    if isinstance(doc, list):
+        return [o for d in doc for o in flatten(d)]
+    if not isinstance(doc, dict):
+        return []
+    items = doc.get("items")
+    if isinstance(items, list) and (str(doc.get("kind", "")).endswith("List") or "metadata" not in doc
+                                    or not doc.get("kind")):
+        item_kind = str(doc.get("kind", ""))[:-4] if str(doc.get("kind", "")).endswith("List") else ""
+        out = []
+        for it in items:
+            if not isinstance(it, dict):
+                continue
+            if item_kind and item_kind != "" and not it.get("kind"):
+                it = {"kind": item_kind, "apiVersion": doc.get("apiVersion", "v1"), **it}
+            out.extend(flatten(it))
+        return out
+    meta = doc.get("metadata")
+    if isinstance(doc.get("kind"), str) and isinstance(meta, dict) and isinstance(meta.get("name"), str):
+        return [doc]
+    return []
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+
+
+def _event_v1(obj: dict[str, Any]) -> dict[str, Any]:
+    """An events.k8s.io/v1 Event in the core v1 shape that kubectl get/describe read."""
+    out = dict(obj)
+    out["apiVersion"] = "v1"
+    out.setdefault("involvedObject", obj.get("regarding") or {})
+    out.setdefault("message", obj.get("note", ""))
+    if "deprecatedCount" in obj:
+        out.setdefault("count", obj["deprecatedCount"])
+    out.setdefault("firstTimestamp", obj.get("deprecatedFirstTimestamp"))
+    out.setdefault("lastTimestamp", obj.get("deprecatedLastTimestamp"))
+    out.setdefault("source", obj.get("deprecatedSource") or {"component": obj.get("reportingController", "")})
+    return out
+
+
+def load_cluster(path: str) -> Cluster:
+    """Open the bundle at ``path`` and index it; raises ``BundleError`` when it cannot be opened."""
+    bundle = open_bundle(path)
+    cluster = Cluster(name=bundle.root, _close=bundle.close)
+    for res in BUILTIN:
+        cluster.resources[(res.group, res.plural)] = res
+    objects: list[dict[str, Any]] = []
+    for m in bundle.members:
+        if m.kind in ("objects", "version"):
+            try:
+                docs = parse_documents(cluster.read(m))
+            except (ReadFailed, yaml.YAMLError, ValueError, RecursionError) as exc:
+                cluster.problems.append(f"{m.path}: {str(exc).splitlines()[0] if str(exc) else exc}")
+                continue
+            if m.kind == "version":
+                for d in docs:
+                    if isinstance(d, dict):
+                        cluster.version = _server_version(d) or cluster.version
+                continue
+            objects.extend(flatten(docs))
+        elif m.kind == "log":
+            meta = m.meta
+            if meta.get("pod"):
+                key = (str(meta.get("namespace") or ""), str(meta["pod"]), str(meta.get("container") or ""),
+                       bool(meta.get("previous")))
+                cluster.logs.setdefault(key, m)
+        elif m.kind == "metrics" and m.meta.get("pod"):
+            cluster.metrics.setdefault((str(m.meta.get("namespace") or ""), str(m.meta["pod"])), m)
+    _index(cluster, objects)
+    _from_manifest(cluster, bundle.manifest)
+    return cluster
+
+
+def _server_version(d: dict[str, Any]) -> dict[str, Any]:
+    for candidate in (d.get("serverVersion"), d.get("info"), d):
+        if isinstance(candidate, dict) and isinstance(candidate.get("gitVersion"), str):
+            return candidate
+    return {}
+
+
+def _index(cluster: Cluster, objects: list[dict[str, Any]]) -> None:
+    by_kind: dict[tuple[str, str], Resource] = {(r.group, r.kind): r for r in BUILTIN}
+    for o in objects:
+        if o.get("kind") == "CustomResourceDefinition":
+            for res in from_crd(o):
+                cluster.resources.setdefault((res.group, res.plural), res)
+                by_kind.setdefault((res.group, res.kind), res)
+    latest: datetime | None = None
+    for o in objects:
+        api_version = str(o.get("apiVersion") or "v1")
+        group = api_version.rpartition("/")[0] if "/" in api_version else ""
+        kind = str(o["kind"])
+        if group == "events.k8s.io" and kind == "Event":
+            o, group = _event_v1(o), ""
+        res = by_kind.get((group, kind))
+        if res is None:
+            version = api_version.rpartition("/")[2]
+            namespaced = bool(o["metadata"].get("namespace"))
+            res = Resource(group, version, kind, guess_plural(kind), namespaced)
+            cluster.resources.setdefault((group, res.plural), res)
+            by_kind[(group, kind)] = res
+        ns = str(o["metadata"].get("namespace") or "") if res.namespaced else ""
+        cluster.objects.setdefault((res.group, res.plural), {}).setdefault((ns, o["metadata"]["name"]), o)
+        for t in (o["metadata"].get("creationTimestamp"), o.get("lastTimestamp")):
+            parsed = _parse_time(t)
+            if parsed and (latest is None or parsed > latest):
+                latest = parsed
+    if latest is not None:
+        cluster.now = latest
+
+
+def _from_manifest(cluster: Cluster, manifest: dict[str, Any]) -> None:
+    """Collection time, context, server version and the refusals recorded by our collector."""
+    if not manifest:
+        return
+    t = _parse_time(manifest.get("collected_at"))
+    if t:
+        cluster.now = t
+    if isinstance(manifest.get("context"), str) and manifest["context"]:
+        cluster.context = manifest["context"]
+    if not cluster.version and isinstance(manifest.get("server_version"), str):
+        cluster.version = {"gitVersion": manifest["server_version"]}
+    for cmd in manifest.get("commands") or ():
+        if not isinstance(cmd, dict) or cmd.get("exit_code") in (0, None):
+            continue
+        stderr = str(cmd.get("stderr") or "")
+        if "forbidden" not in stderr.lower():
+            continue
+        target = _SOURCE_RESOURCE.get(str(cmd.get("source")))
+        if cmd.get("source") == "custom_resources":
+            argv = [a for a in cmd.get("argv") or () if isinstance(a, str)]
+            names = [a for a in argv[argv.index("get") + 1:argv.index("get") + 2]] if "get" in argv else []
+            if names and "." in names[0]:
+                plural, _, group = names[0].partition(".")
+                target = (group, plural)
+        if target is None:
+            continue
+        msg = stderr.split("(Forbidden):", 1)[-1].strip().splitlines()[0] if stderr.strip() else "forbidden"
+        cluster.forbidden[(target[0], target[1], str(cmd.get("namespace") or ""))] = msg
