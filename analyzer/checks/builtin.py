@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import polars as pl
+import regex
 
 from analyzer.checks import CheckContext, Outcome, check
 from analyzer.diagnose.findings import Affected, Evidence
@@ -76,8 +77,13 @@ def container_crashloop(ctx: CheckContext) -> Outcome:
         code = r["last_exit_code"]
         meaning = f" ({_EXIT_MEANING[code]})" if code in _EXIT_MEANING else ""
         category = "runtime.config_error" if code in (126, 127) else None
+        severity = None
+        component = _control_plane(r["pod"], r["name"])
+        if component:
+            # the control plane itself is down: every worker that needs it fails after it
+            category, severity = f"control_plane.{component}", "critical"
         out.findings.append(container_crashloop.check.finding(
-            category=category,
+            category=category, severity=severity,
             summary=(f"Container {r['name']} of pod {r['pod']} restarted {r['restart_count']} times; "
                      f"state {r['state_reason'] or r['state']}, last exit code {code}{meaning}"),
             remediation=("Read the previous container log for the error that ended it; the exit "
@@ -91,6 +97,15 @@ def container_crashloop(ctx: CheckContext) -> Outcome:
             count=max(1, r["restart_count"] or 1), first_seen=r["last_started"], last_seen=r["last_finished"],
             details={"exit_code": code, "restart_count": r["restart_count"]}))
     return out
+
+
+def _control_plane(pod: str | None, container: str | None) -> str | None:
+    """'etcd' or 'nats' when the container is the Dynamo control plane's etcd or NATS."""
+    for name in (container or "", pod or ""):
+        for component in ("etcd", "nats"):
+            if regex.search(rf"(?:^|[-_]){component}(?:$|[-_])", name):
+                return component
+    return None
 
 
 @check("CHK003", "pvc-pending", "storage.pvc_pending", "critical", "PersistentVolumeClaim stuck Pending")

@@ -212,7 +212,8 @@ now_ms() {
   fi
 }
 
-# A JSON string literal of $1 (the caller strips control bytes beforehand).
+# JSON string literal of $1 into J (no subshell: the collector runs hundreds of commands). The
+# caller strips control bytes beforehand.
 json_str() {
   local s=$1
   s=${s//\\/\\\\}
@@ -220,19 +221,20 @@ json_str() {
   s=${s//$'\n'/\\n}
   s=${s//$'\r'/\\r}
   s=${s//$'\t'/\\t}
-  printf '"%s"' "$s"
+  J="\"$s\""
 }
 
+# JSON array of the arguments into J.
 json_array() {
-  local first=1 item
-  printf '['
+  local out="" item
   for item in "$@"; do
-    [ $first -eq 1 ] || printf ', '
-    first=0
     json_str "$item"
+    out+="${out:+, }$J"
   done
-  printf ']'
+  J="[$out]"
 }
+
+json_print() { json_str "$1"; printf '%s' "$J"; }
 
 # The path of source $1 in the bundle, placeholders filled from the key=value arguments.
 src_path() {
@@ -325,18 +327,19 @@ ANSWER_CODE=""
 
 # record SOURCE NS PATH EXIT BYTES DURATION_MS STDERR_FILE -- ARGV...
 record() {
-  local source=$1 ns=$2 path=$3 rc=$4 bytes=$5 ms=$6 errf=$7 err
+  local source=$1 ns=$2 path=$3 rc=$4 bytes=$5 ms=$6 errf=$7 err="" line
   shift 8
-  err=$(excerpt "$errf" | redact)
+  [ -s "$errf" ] && err=$(excerpt "$errf" | redact)
   [ "$rc" -eq 124 ] && err="timed out after ${CMD_TIMEOUT}s${err:+; $err}"
-  {
-    printf '{"source": %s, "namespace": ' "$(json_str "$source")"
-    if [ -n "$ns" ]; then json_str "$ns"; else printf 'null'; fi
-    printf ', "argv": %s, "exit_code": %d, "bytes": %d, "duration_ms": %d, "stderr": %s, "path": ' \
-      "$(json_array "$@")" "$rc" "$bytes" "$ms" "$(json_str "$err")"
-    if [ -n "$path" ]; then json_str "$path"; else printf 'null'; fi
-    printf '}\n'
-  } >>"$RECORDS"
+  json_str "$source"
+  line="{\"source\": $J, \"namespace\": "
+  if [ -n "$ns" ]; then json_str "$ns"; line+=$J; else line+="null"; fi
+  json_array "$@"
+  line+=", \"argv\": $J, \"exit_code\": $rc, \"bytes\": $bytes, \"duration_ms\": $ms, \"stderr\": "
+  json_str "$err"
+  line+="$J, \"path\": "
+  if [ -n "$path" ]; then json_str "$path"; line+=$J; else line+="null"; fi
+  printf '%s}\n' "$line" >>"$RECORDS"
   if [ "$rc" -ne 0 ] && [ "$rc" != "$ANSWER_CODE" ]; then
     local why
     # the last line says what went wrong; client-go's retry noise comes first
@@ -444,7 +447,11 @@ collect crds "" "$(src_path crds)" -- "${KUBECTL[@]}" get customresourcedefiniti
 collect mutatingwebhooks "" "$(src_path mutatingwebhooks)" -- \
   "${KUBECTL[@]}" get mutatingwebhookconfigurations -o json
 collect runtimeclasses "" "$(src_path runtimeclasses)" -- "${KUBECTL[@]}" get runtimeclasses -o json
-collect top_nodes "" "$(src_path top_nodes)" -- "${KUBECTL[@]}" top nodes
+TOP_OK=1
+if ! collect top_nodes "" "$(src_path top_nodes)" -- "${KUBECTL[@]}" top nodes \
+    && grep -q "Metrics API not available" "$ERR_TMP"; then
+  TOP_OK=0  # no metrics-server: 'kubectl top pods' would fail the same way in every namespace
+fi
 if [ "$ALLOW_HELM" -eq 1 ] && command -v helm >/dev/null 2>&1; then
   collect helm_releases "" "$(src_path helm_releases)" -- "${HELM[@]}" list -A -o json
 fi
@@ -561,7 +568,9 @@ for ns in ${TARGETS[@]+"${TARGETS[@]}"}; do
   done
   collect secrets "$ns" "$(src_path secrets "namespace=$ns")" -- \
     "${KUBECTL[@]}" get secrets -n "$ns" -o "go-template=$SECRETS_TEMPLATE"
-  collect top_pods "$ns" "$(src_path top_pods "namespace=$ns")" -- "${KUBECTL[@]}" top pods -n "$ns" --containers
+  if [ "$TOP_OK" -eq 1 ]; then
+    collect top_pods "$ns" "$(src_path top_pods "namespace=$ns")" -- "${KUBECTL[@]}" top pods -n "$ns" --containers
+  fi
   for crd in ${NS_CRDS[@]+"${NS_CRDS[@]}"}; do
     collect custom_resources "$ns" "$(src_path custom_resources "namespace=$ns" "resource=$crd")" -- \
       "${KUBECTL[@]}" get "$crd" -n "$ns" -o json
@@ -609,15 +618,15 @@ done
 # manifest and archive
 
 {
-  printf '{\n  "collector": "collect-bundle.sh",\n  "collector_version": %s,\n' "$(json_str "$COLLECTOR_VERSION")"
-  printf '  "collected_at": %s,\n  "context": %s,\n' "$(json_str "$COLLECTED_AT")" "$(json_str "$CONTEXT_NAME")"
+  printf '{\n  "collector": "collect-bundle.sh",\n  "collector_version": %s,\n' "$(json_print "$COLLECTOR_VERSION")"
+  printf '  "collected_at": %s,\n  "context": %s,\n' "$(json_print "$COLLECTED_AT")" "$(json_print "$CONTEXT_NAME")"
   printf '  "server_version": '
-  if [ -n "$SERVER_VERSION" ]; then json_str "$SERVER_VERSION"; else printf 'null'; fi
-  printf ',\n  "namespaces": %s,\n  "hami_namespace": ' "$(json_array ${TARGETS[@]+"${TARGETS[@]}"})"
-  if [ -n "$HAMI_NS" ]; then json_str "$HAMI_NS"; else printf 'null'; fi
+  if [ -n "$SERVER_VERSION" ]; then json_print "$SERVER_VERSION"; else printf 'null'; fi
+  printf ',\n  "namespaces": %s,\n  "hami_namespace": ' "$(json_array ${TARGETS[@]+"${TARGETS[@]}"}; printf %s "$J")"
+  if [ -n "$HAMI_NS" ]; then json_print "$HAMI_NS"; else printf 'null'; fi
   printf ',\n  "options": {"namespace_mode": %s, "namespaces": %s, "since": ' \
-    "$(json_str "$NS_MODE")" "$(json_array ${NAMESPACES[@]+"${NAMESPACES[@]}"})"
-  if [ -n "$SINCE" ]; then json_str "$SINCE"; else printf 'null'; fi
+    "$(json_print "$NS_MODE")" "$(json_array ${NAMESPACES[@]+"${NAMESPACES[@]}"}; printf %s "$J")"
+  if [ -n "$SINCE" ]; then json_print "$SINCE"; else printf 'null'; fi
   printf ', "max_log_bytes": %d, "timeout_seconds": %d, "exec": %s, "helm": %s},\n' \
     "$MAX_LOG_BYTES" "$CMD_TIMEOUT" "$([ "$ALLOW_EXEC" -eq 1 ] && echo true || echo false)" \
     "$([ "$ALLOW_HELM" -eq 1 ] && echo true || echo false)"

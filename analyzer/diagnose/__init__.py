@@ -50,9 +50,11 @@ def _explains(root: Finding, sym: Finding, pod_nodes: dict) -> str | None:
     if root is sym:
         return None
     scope = RULE_INDEX.get((root.category, sym.category))
-    # a finding explains one at most one step more severe than itself, and only by a rule
+    # a less severe finding explains a more severe one only as an error explaining a critical,
+    # by a rule (a warning never explains an error)
     gap = SEVERITY_RANK[root.severity] - SEVERITY_RANK[sym.severity]
-    if scope and gap <= 1 and _scope_ok(scope, root, sym, pod_nodes):
+    allowed = gap <= 0 or (gap == 1 and root.severity == "error")
+    if scope and allowed and _scope_ok(scope, root, sym, pod_nodes):
         return "rule"
     if gap > 0:
         return None
@@ -70,7 +72,8 @@ def _explains(root: Finding, sym: Finding, pod_nodes: dict) -> str | None:
 
 
 def _rank_key(f: Finding) -> tuple:
-    return (SEVERITY_RANK[f.severity], layer_rank(f.category), -f.count, f.sort_time(), f.rule,
+    # among equals, the earliest finding is the likelier cause of the later ones
+    return (SEVERITY_RANK[f.severity], layer_rank(f.category), f.sort_time(), -f.count, f.rule,
             str([a.as_dict() for a in f.affected]))
 
 

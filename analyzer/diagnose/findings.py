@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import polars as pl
+import regex
 
 from analyzer.library import Library, Pattern
 from analyzer.taxonomy import CATEGORY_LAYER
@@ -110,6 +111,16 @@ def _placeholders(ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 _POD_REF_KEYS = ("pod_ref", "pod_ref2", "pod_ref3", "pod_name")
+_KUBELET_POD = regex.compile(r"^(?P<name>[^_\s]+)_(?P<ns>[^_(\s]+)\((?P<uid>[^)]*)\)$")
+
+
+def _pod_ref(ref: str) -> tuple[str | None, str]:
+    """``ns/name``, kubelet's ``name_ns(uid)`` or a bare name -> (namespace, name)."""
+    m = _KUBELET_POD.match(ref)
+    if m:
+        return m["ns"], m["name"]
+    ns, _, name = ref.rpartition("/")
+    return ns or None, name
 
 
 def _attribute(signals: pl.DataFrame) -> pl.DataFrame:
@@ -118,12 +129,14 @@ def _attribute(signals: pl.DataFrame) -> pl.DataFrame:
     if not caps.str.contains('"pod_(?:ref2?3?|name)"').any():
         return signals
     ns_out, kind_out, name_out, ctr_out = [], [], [], []
-    for row in signals.select("namespace", "object_kind", "object_name", "container", "captures").iter_rows():
-        ns, kind, name, ctr, cap = row
+    for row in signals.select("namespace", "object_kind", "object_name", "container", "captures",
+                              "source").iter_rows():
+        ns, kind, name, ctr, cap, source = row
         values = json.loads(cap or "{}")
         ref = next((values[k] for k in _POD_REF_KEYS if values.get(k)), None)
-        if ref:
-            ref_ns, _, ref_name = ref.rpartition("/")
+        # an event already names its object; a log line about another pod is re-attributed
+        if ref and source in ("log", "text"):
+            ref_ns, ref_name = _pod_ref(ref)
             ns, kind, name, ctr = (ref_ns or values.get("ns") or ns), "Pod", ref_name, None
         ns_out.append(ns)
         kind_out.append(kind)
