@@ -24,6 +24,19 @@ class CheckContext:
     tables: dict[str, pl.DataFrame]
     facts: dict[str, Any]
     signals: pl.DataFrame
+    parsed: Any = None  # the Parsed bundle: for the few checks that read chosen log files
+
+    def log_lines(self, keep: Callable[[dict], bool], contains: str) -> pl.DataFrame:
+        """The ``log_lines`` matching regex ``contains`` in the container logs whose member meta
+        (namespace, pod, container, previous) ``keep`` accepts. Reads only those files, streamed;
+        empty without a parsed bundle."""
+        if self.parsed is None:
+            return pl.DataFrame()
+        members = [m for m in self.parsed.log_members() if m.kind == "log" and keep(m.meta)]
+        frames = [df.filter(pl.col("text").str.contains(contains))
+                  for df in (self.parsed.iter_log_frames(members) if members else [])]
+        frames = [df for df in frames if not df.is_empty()]
+        return pl.concat(frames) if frames else pl.DataFrame()
 
     def table(self, name: str) -> pl.DataFrame:
         return self.tables.get(name, pl.DataFrame())
@@ -33,8 +46,8 @@ class CheckContext:
         df = self.table("objects")
         if df.is_empty():
             return []
-        return [dict(json.loads(b), _path=p) for p, b in
-                df.filter(pl.col("kind") == kind).select("path", "body").iter_rows()]
+        return [dict(json.loads(b), _path=p, _line=n) for p, n, b in
+                df.filter(pl.col("kind") == kind).select("path", "line", "body").iter_rows()]
 
     def has_source(self, *names: str) -> bool:
         files = self.table("files")
@@ -92,7 +105,7 @@ def run_checks(parsed, signals: pl.DataFrame, library) -> tuple[list[Finding], l
     """Run every registered check; returns findings and one status row per check."""
     from analyzer.checks import builtin  # noqa: F401  (registers the checks)
 
-    ctx = CheckContext(parsed.tables, parsed.facts, signals)
+    ctx = CheckContext(parsed.tables, parsed.facts, signals, parsed)
     findings: list[Finding] = []
     statuses: list[dict[str, Any]] = []
     for c in REGISTRY:

@@ -17,8 +17,9 @@ def _pod_affected(row: dict, container: str | None = None) -> list[Affected]:
     return [Affected(row.get("namespace"), "Pod", row.get("pod") or row.get("name"), container)]
 
 
-def _ev(path: str | None, text: str, time=None) -> Evidence:
-    return Evidence(path or "", None, text, time, None, "object")
+def _ev(path: str | None, text: str, time=None, line: int | None = None) -> Evidence:
+    """Evidence pointing at an object (``line``: where its name stands in the file)."""
+    return Evidence(path or "", line, text, time, None, "object")
 
 
 @check("CHK001", "container-oomkilled", "runtime.oom_killed", "critical",
@@ -47,7 +48,7 @@ def container_oomkilled(ctx: CheckContext) -> Outcome:
             affected=_pod_affected(r, r["name"]),
             evidence=[_ev(r["path"], f"{r['name']}: lastState terminated reason=OOMKilled "
                                      f"exitCode={r['last_exit_code'] if r['last_exit_code'] is not None else r['state_exit_code']} "
-                                     f"restartCount={r['restart_count']}", r["last_finished"] or r["state_finished"])],
+                                     f"restartCount={r['restart_count']}", r["last_finished"] or r["state_finished"], r["line"])],
             count=max(1, r["restart_count"] or 1), first_seen=r["last_finished"] or r["state_finished"],
             last_seen=r["last_finished"] or r["state_finished"],
             details={"memory_limit": limit, "restart_count": r["restart_count"]}))
@@ -93,7 +94,7 @@ def container_crashloop(ctx: CheckContext) -> Outcome:
             affected=_pod_affected(r, r["name"]),
             evidence=[_ev(r["path"], f"{r['name']}: state={r['state_reason'] or r['state']} "
                                      f"lastState={r['last_reason']} exitCode={code} "
-                                     f"restartCount={r['restart_count']}", r["last_finished"])],
+                                     f"restartCount={r['restart_count']}", r["last_finished"], r["line"])],
             count=max(1, r["restart_count"] or 1), first_seen=r["last_started"], last_seen=r["last_finished"],
             details={"exit_code": code, "restart_count": r["restart_count"]}))
     return out
@@ -132,7 +133,7 @@ def pvc_pending(ctx: CheckContext) -> Outcome:
                     "kubectl get storageclass"],
             affected=[Affected(meta.get("namespace"), "PersistentVolumeClaim", meta.get("name"))],
             evidence=[_ev(o["_path"], f"persistentvolumeclaim/{meta.get('name')} phase=Pending "
-                                      f"storageClassName={sc}")],
+                                      f"storageClassName={sc}", None, o["_line"])],
             details={"storage_class": sc}))
     return out
 
@@ -151,7 +152,7 @@ def node_not_ready(ctx: CheckContext) -> Outcome:
             checks=[f"kubectl describe node {r['name']}"],
             affected=[Affected(None, "Node", r["name"])], node=r["name"],
             evidence=[_ev(r["path"], f"node/{r['name']} Ready={r['ready']} reason={r['ready_reason']} "
-                                     f"taints={r['taints']}")]))
+                                     f"taints={r['taints']}", None, r["line"])]))
     return out
 
 
@@ -185,7 +186,7 @@ def hami_scheduler_name(ctx: CheckContext) -> Outcome:
                         f"kubectl get pod {r['name']} -n {r['namespace']} -o jsonpath='{{.spec.schedulerName}}'"],
                 affected=[Affected(r["namespace"], "Pod", r["name"])], node=r["node"],
                 evidence=[_ev(r["path"], f"pod/{r['name']} schedulerName=default-scheduler "
-                                         f"nvidia.com/gpumem={r['gpumem']} nvidia.com/gpucores={r['gpucores']}")]))
+                                         f"nvidia.com/gpumem={r['gpumem']} nvidia.com/gpucores={r['gpucores']}", None, r["line"])]))
     if not events.is_empty():
         ev = events.filter((pl.col("reason") == "FailedScheduling") & (pl.col("component") == "default-scheduler")
                            & pl.col("message").str.contains(r"Insufficient nvidia\.com/(?:gpumem|gpucores)"))
@@ -241,7 +242,7 @@ def secret_missing(ctx: CheckContext) -> Outcome:
                 remediation=f"Create the Secret {name} in {r['namespace']} (with key {key or '...'}), or fix the reference.",
                 checks=[f"kubectl get secret {name} -n {r['namespace']} -o jsonpath='{{.data}}' | jq 'keys'"],
                 affected=_pod_affected(r, r["name"]),
-                evidence=[_ev(r["path"], f"{r['pod']}/{r['name']} references secret {ref}; {problem}")],
+                evidence=[_ev(r["path"], f"{r['pod']}/{r['name']} references secret {ref}; {problem}", None, r["line"])],
                 details={"secret": name, "key": key or None}))
     return out
 

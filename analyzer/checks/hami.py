@@ -122,7 +122,7 @@ def pod_evidence(r: dict, extra: str = "") -> Evidence:
                                                  ("nvidia.com/gpumem-percentage", "gpumem_percentage"),
                                                  ("nvidia.com/gpucores", "gpucores")) if r.get(c) is not None)
     return _ev(r["path"], f"pod/{r['name']} phase={r['phase']} schedulerName={r['scheduler_name']} "
-                          f"{asks}{extra}".rstrip())
+                          f"{asks}{extra}".rstrip(), None, r.get("line"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -216,6 +216,7 @@ class HamiConfig:
     default_cores: int = 0
     default_gpu_num: int = 1
     path: str | None = None     # the ConfigMap's file in the bundle
+    line: int | None = None
     name: str | None = None     # "<configmap>/<key>"
     node_overrides: dict[str, dict] = field(default_factory=dict)
 
@@ -251,6 +252,7 @@ def hami_config(ctx: CheckContext) -> HamiConfig:
                     cfg.default_cores = int(nv.get("defaultCores") or 0)
                     cfg.default_gpu_num = int(nv.get("defaultGPUNum") or cfg.default_gpu_num)
                     cfg.path, cfg.name = cm["_path"], f"{(cm.get('metadata') or {}).get('name')}/{key}"
+                    cfg.line = cm.get("_line")
             elif key == "config.json" and "nodeconfig" in text:
                 doc = jcol(text, {})
                 for nc in doc.get("nodeconfig") or [] if isinstance(doc, dict) else []:
@@ -329,6 +331,7 @@ class NodeFit:
 
     node: str
     path: str
+    line: int | None
     fits: bool
     reasons: Counter = field(default_factory=Counter)   # reason -> devices failing it
     devices: int = 0
@@ -352,11 +355,11 @@ class NodeFit:
                 "reasons": dict(sorted(self.reasons.items())), "devices_free": self.cards}
 
 
-def fit_node(name: str, path: str, devices: list[Device], reqs: list[Request],
+def fit_node(name: str, path: str, line: int | None, devices: list[Device], reqs: list[Request],
              annotations: dict[str, str]) -> NodeFit:
     """Place every container's request on the node's devices, as HAMi would (first fit)."""
     devs = [replace(d) for d in devices]
-    nf = NodeFit(name, path, True, devices=len(devs))
+    nf = NodeFit(name, path, line, True, devices=len(devs))
     healthy = [d for d in devs if d.health]
     nf.free_mems = sorted((d.free_mem for d in healthy if d.free_slots > 0), reverse=True)
     nf.free_cores = sorted((d.free_cores for d in healthy if d.free_slots > 0), reverse=True)
@@ -522,7 +525,7 @@ def _hami_pod(ctx: CheckContext, pod: dict, candidates: list[dict], inventory: d
             if is_gpu_node(n):
                 unregistered.append(n["name"])
             continue
-        fits.append(fit_node(n["name"], n["path"], inventory[n["name"]], reqs, ann))
+        fits.append(fit_node(n["name"], n["path"], n.get("line"), inventory[n["name"]], reqs, ann))
     if any(f.fits for f in fits) or not (fits or unregistered):
         return None  # a node has room (the pod waits on something else), or no GPU node is a candidate
     reasons: Counter = Counter()
@@ -566,11 +569,11 @@ def _hami_pod(ctx: CheckContext, pod: dict, candidates: list[dict], inventory: d
         devs = inventory[best.node]
         evidence.append(_ev(best.path, f"node/{best.node} {REGISTER}: " + "; ".join(
             f"{d.uuid[:12]} devmem={d.devmem} count={d.count} devcore={d.devcore} health={str(d.health).lower()}"
-            for d in devs[:4]) + (f" (+{len(devs) - 4} more)" if len(devs) > 4 else "")))
+            for d in devs[:4]) + (f" (+{len(devs) - 4} more)" if len(devs) > 4 else ""), None, best.line))
     if cfg.path:
         evidence.append(_ev(cfg.path, f"configmap/{cfg.name}: nvidia.deviceSplitCount={cfg.split} "
                                       f"deviceMemoryScaling={cfg.mem_scaling} defaultMemory={cfg.default_memory} "
-                                      f"defaultCores={cfg.default_cores}"))
+                                      f"defaultCores={cfg.default_cores}", None, cfg.line))
     remediation = {
         "scheduling.insufficient_gpumem": (
             "Lower nvidia.com/gpumem (or use gpumem-percentage) to fit a card's free memory, free memory "
@@ -649,7 +652,8 @@ def _plain_pod(ctx: CheckContext, pod: dict, candidates: list[dict], excluded: l
         checks=[f"kubectl describe pod {pod['name']} -n {pod['namespace']}",
                 "kubectl describe nodes | grep -A 12 'Allocated resources'"],
         affected=[Affected(pod["namespace"], "Pod", pod["name"])],
-        evidence=[pod_evidence(pod), _ev(n["path"], f"node/{n['name']} allocatable {GPU}={alloc} allocated={used}")],
+        evidence=[pod_evidence(pod), _ev(n["path"], f"node/{n['name']} allocatable {GPU}={alloc} allocated={used}",
+                                         None, n.get("line"))],
         **sched_failures(ctx, pod),
         details={"request_gpus": want, "nodes": [{"node": r[0]["name"], "allocatable": r[1], "allocated": r[2],
                                                   "free": r[3]} for r in rows],
@@ -840,7 +844,8 @@ def hami_components(ctx: CheckContext) -> Outcome:
             node=p["node"],
             evidence=[_ev(p["path"], f"pod/{p['name']} phase={p['phase']} ready={p['ready']} "
                                      + " ".join(f"{c['name']}:ready={c['ready']},restarts={c['restart_count']},"
-                                                f"state={c['state_reason'] or c['state']}" for c in crows))],
+                                                f"state={c['state_reason'] or c['state']}" for c in crows),
+                          None, p.get("line"))],
             count=max(1, restarts), details={"component": comp, "restarts": restarts}))
     hami_ns = ctx.facts.get("hami_namespace")
     askers = [r for r in pods.iter_rows(named=True) if requests_hami(r)]
@@ -918,7 +923,7 @@ def hami_handshake(ctx: CheckContext) -> Outcome:
             checks=[f"kubectl get pods -A -o wide --field-selector spec.nodeName={r['name']} | grep -i hami",
                     f"kubectl get node {r['name']} -o jsonpath='{{.metadata.annotations.hami\\.io/node-handshake}}'"],
             affected=[Affected(None, "Node", r["name"])], node=r["name"],
-            evidence=[_ev(r["path"], f"node/{r['name']} {HANDSHAKE}={value}", t)],
+            evidence=[_ev(r["path"], f"node/{r['name']} {HANDSHAKE}={value}", t, r.get("line"))],
             first_seen=t, details={"state": state, "age_seconds": int((ref - t).total_seconds())
                                    if ref is not None and t is not None else None}))
     return out
@@ -953,7 +958,8 @@ def no_gpu_nodes(ctx: CheckContext) -> Outcome:
         checks=["kubectl get nodes -o custom-columns='NAME:.metadata.name,GPU:.status.capacity.nvidia\\.com/gpu'",
                 "kubectl get pods -A | grep -i -E 'device-plugin|gpu-operator|hami'"],
         affected=[Affected(r["namespace"], "Pod", r["name"]) for r in askers[:5]],
-        evidence=[pod_evidence(r)] + [_ev(n["path"], f"node/{n['name']} capacity nvidia.com/gpu={n['gpu_capacity']}")
+        evidence=[pod_evidence(r)] + [_ev(n["path"], f"node/{n['name']} capacity nvidia.com/gpu={n['gpu_capacity']}",
+                                          None, n.get("line"))
                                       for n in rows[:3]],
         details={"gpu_pods": len(askers), "nodes": len(rows), "gpu_labelled_nodes": labelled}))
     return out
@@ -991,6 +997,6 @@ def device_plugin_allocatable(ctx: CheckContext) -> Outcome:
                     f"kubectl get pods -A -o wide --field-selector spec.nodeName={r['name']} | grep -i -E 'device-plugin|hami'"],
             affected=[Affected(None, "Node", r["name"])], node=r["name"],
             evidence=[_ev(r["path"], f"node/{r['name']} {why} capacity nvidia.com/gpu={cap} "
-                                     f"allocatable nvidia.com/gpu={r['gpu_allocatable']}")],
+                                     f"allocatable nvidia.com/gpu={r['gpu_allocatable']}", None, r.get("line"))],
             details={"capacity": r["gpu_capacity"], "allocatable": r["gpu_allocatable"]}))
     return out

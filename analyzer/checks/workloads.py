@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -66,7 +67,8 @@ def dgd_conditions(ctx: CheckContext) -> Outcome:
                     "kubectl logs -n <operator-namespace> deploy/<dynamo-operator> --tail=200"],
             affected=[Affected(ns, "DynamoGraphDeployment", name)],
             evidence=[_ev(o["_path"], f"dynamographdeployment/{name} status.state={state} Ready={(ready or {}).get('status')} "
-                                      f"reason={reason} message={message[:160]!r}" + (f" {' '.join(others)}" if others else ""))],
+                                      f"reason={reason} message={message[:160]!r}" + (f" {' '.join(others)}" if others else ""),
+                          None, o.get("_line"))],
             details={"state": state, "reason": reason, "message": message, "conditions": conds}))
     return out
 
@@ -140,7 +142,8 @@ def node_taints(ctx: CheckContext) -> Outcome:
                     "kubectl get nodes -o custom-columns='NAME:.metadata.name,TAINTS:.spec.taints'"],
             affected=[Affected(pod["namespace"], "Pod", pod["name"])],
             evidence=[hami.pod_evidence(pod, f" tolerations={json.dumps(tols)[:160]}")]
-            + [_ev(node_rows[n]["path"], f"node/{n} taints={json.dumps(ts)}") for n, ts in sorted(blocked.items())[:3]],
+            + [_ev(node_rows[n]["path"], f"node/{n} taints={json.dumps(ts)}", None, node_rows[n].get("line"))
+               for n, ts in sorted(blocked.items())[:3]],
             details={"blocked_nodes": blocked, "tolerations": tols}))
     return out
 
@@ -150,6 +153,14 @@ def node_taints(ctx: CheckContext) -> Outcome:
 
 MIN_RUN_S = 300   # a run shorter than this died while loading (a peak), not from growth
 RSS_METRICS = ("container_memory_working_set_bytes", "process_resident_memory_bytes")
+# "rss=1.18GiB", "RSS: 812 MiB", "memory_used=3.2GB", "resident memory 1024MB" in an app's own log
+MEM_LINE = (r"(?i)\b(?:rss|resident[ _]memory|mem(?:ory)?[ _](?:used|usage|rss))\s*[=:]?\s*"
+            r"(\d+(?:\.\d+)?)\s*(GiB|MiB|KiB|GB|MB|KB|kB|G|M|K|bytes|B)\b")
+_UNIT = {"gib": 2**30, "mib": 2**20, "kib": 2**10, "gb": 1e9, "mb": 1e6, "kb": 1e3, "g": 2**30, "m": 2**20,
+         "k": 2**10, "bytes": 1, "b": 1}
+GROWTH_RATIO = 1.5        # a run's last reading at least 1.5x its first ...
+GROWTH_MIN = 256 * 2**20  # ... and 256 MiB more
+MONOTONE = 0.7            # with at least 70 % of the steps going up (a leak, not a sawtooth)
 
 
 def _duration(seconds: float) -> str:
@@ -160,11 +171,13 @@ def _duration(seconds: float) -> str:
 
 
 def _gib(n: float) -> str:
-    return f"{n / 2**30:.1f} GiB"
+    return f"{n / 2**30:.2f} GiB"
 
 
 def _pod_memory(metrics: pl.DataFrame, ns: str, pod: str, container: str) -> tuple[float | None, float | None, str]:
     """(memory bytes, process start unix time, metric name) of one container from its pod's scrape."""
+    if metrics.is_empty():
+        return None, None, ""
     rows = metrics.filter((pl.col("namespace") == ns) & (pl.col("pod") == pod))
     if rows.is_empty():
         return None, None, ""
@@ -180,21 +193,84 @@ def _pod_memory(metrics: pl.DataFrame, ns: str, pod: str, container: str) -> tup
     return mem, (float(start) if start is not None else None), name
 
 
+@dataclass
+class Run:
+    """The memory readings one run of a container logged about itself."""
+
+    rows: list[dict]  # log_lines rows with "bytes", in time order
+
+    @property
+    def first(self) -> float:
+        return self.rows[0]["bytes"]
+
+    @property
+    def last(self) -> float:
+        return self.rows[-1]["bytes"]
+
+    @property
+    def seconds(self) -> float:
+        return (self.rows[-1]["time"] - self.rows[0]["time"]).total_seconds()
+
+    @property
+    def pace(self) -> float:
+        """Bytes per second from the first reading to the last."""
+        return (self.last - self.first) / self.seconds if self.seconds > 0 else 0.0
+
+    def grows(self) -> bool:
+        if len(self.rows) < 3 or self.seconds < 60:
+            return False
+        steps = [b["bytes"] >= a["bytes"] for a, b in zip(self.rows, self.rows[1:])]
+        return (self.last >= GROWTH_RATIO * self.first and self.last - self.first >= GROWTH_MIN
+                and sum(steps) >= MONOTONE * len(steps))
+
+    def text(self) -> str:
+        return (f"{_gib(self.first)} -> {_gib(self.last)} in {_duration(self.seconds)} "
+                f"({self.pace * 60 / 2**20:.0f} MiB/min)")
+
+
+def _log_runs(ctx: CheckContext, restarted: pl.DataFrame) -> dict[tuple, Run]:
+    """(namespace, pod, container, previous) -> the memory readings in that log."""
+    wanted = {(r["namespace"], r["pod"], r["name"]) for r in restarted.iter_rows(named=True)}
+    lines = ctx.log_lines(lambda m: (m.get("namespace"), m.get("pod"), m.get("container")) in wanted, MEM_LINE)
+    if lines.is_empty():
+        return {}
+    lines = lines.filter(pl.col("time").is_not_null()).with_columns(
+        pl.col("text").str.extract(MEM_LINE, 1).cast(pl.Float64, strict=False).alias("_n"),
+        pl.col("text").str.extract(MEM_LINE, 2).str.to_lowercase().alias("_u"))
+    out: dict[tuple, Run] = {}
+    for key, g in lines.sort("time").group_by(["namespace", "pod", "container", "previous"], maintain_order=True):
+        rows = [dict(r, bytes=r["_n"] * _UNIT.get(r["_u"], 1)) for r in g.iter_rows(named=True) if r["_n"] is not None]
+        if rows:
+            out[tuple(key)] = Run(rows)
+    return out
+
+
+def _line_ev(r: dict) -> Evidence:
+    return Evidence(r["path"], r["line"], r["text"], r["time"], None, "log")
+
+
 @check("CHK018", "memory-growth", "performance.memory_leak", "warning",
        "Container memory grows until the limit, run after run (likely leak)")
 def memory_growth(ctx: CheckContext) -> Outcome:
-    """A restarted container whose previous run was OOMKilled after it had been up for 5 minutes
-    or more (so it died from growth while serving, not from a peak while loading), and whose
-    current run is on the same path: its memory now (``container_memory_working_set_bytes`` for
-    the container, else the pod's ``process_resident_memory_bytes``), averaged over its uptime
-    (``process_start_time_seconds``, else the container's start, up to ``collected_at``),
-    reaches the memory limit within twice the previous run's length.
+    """A restarted container whose memory climbs while it serves, in the run that ended and again
+    in the current one.
 
-    A bundle holds one scrape per pod, so growth is measured between two points per run: the
-    start (memory taken as 0, which makes the pace an upper bound) and the scrape, plus the
-    previous run ending at the limit. A restart that was not OOMKilled leaves no memory reading
-    of the previous run, and a container without a scrape has no reading of this one: both are
-    listed as unmeasured in the note rather than guessed.
+    Two sources, best first:
+
+    - readings the application logs about itself (``rss=1.18GiB``, ``RSS: 812 MiB``,
+      ``memory_used=3.2GB``) in its previous and current log: fires when the previous run
+      grew (last reading at least 1.5x and 256 MiB over the first, mostly rising) and the
+      current run grows too, or the previous run grew to within 80 % of the memory limit and
+      was OOMKilled;
+    - otherwise the pod's scrape (``container_memory_working_set_bytes``, else
+      ``process_resident_memory_bytes``, with ``process_start_time_seconds``): fires when the
+      previous run was OOMKilled after 5 minutes or more (not a loading peak) and the current
+      run, at its average pace since start (memory at start taken as 0: an upper bound),
+      reaches the limit within twice the previous run's length.
+
+    A bundle holds one scrape per pod and a restart that was not OOMKilled leaves no reading
+    of how high the previous run went, so containers with neither log readings nor a scrape
+    are listed as unmeasured in the note rather than guessed at.
     """
     containers = ctx.table("containers")
     if containers.is_empty():
@@ -203,9 +279,10 @@ def memory_growth(ctx: CheckContext) -> Outcome:
     if restarted.is_empty():
         return Outcome(note=f"no restarted container among {containers.height}")
     metrics = ctx.table("metrics")
-    if metrics.is_empty():
-        return Outcome(skipped=f"{restarted.height} restarted container(s) but no metrics scrape: memory over time "
-                               "cannot be measured")
+    runs = _log_runs(ctx, restarted)
+    if metrics.is_empty() and not runs:
+        return Outcome(skipped=f"{restarted.height} restarted container(s) but neither memory readings in their "
+                               "logs nor a metrics scrape: memory over time cannot be measured")
     ref = parse_time(ctx.facts.get("collected_at"))
     out = Outcome()
     unmeasured: list[str] = []
@@ -216,48 +293,94 @@ def memory_growth(ctx: CheckContext) -> Outcome:
                 if c["last_finished"] and c["last_started"] else None)
         mem, start, metric = _pod_memory(metrics, c["namespace"], c["pod"], c["name"])
         who = f"{c['pod']}/{c['name']}"
-        if not oom or limit is None or prev is None:
-            unmeasured.append(f"{who} (previous run {'not OOMKilled' if not oom else 'without limit or times'})")
-            continue
-        if mem is None:
-            unmeasured.append(f"{who} (no memory metric scraped)")
-            continue
-        begun = (datetime.fromtimestamp(start, timezone.utc) if start else c["state_started"])
-        if ref is None or begun is None or prev < MIN_RUN_S:
-            unmeasured.append(f"{who} ({'previous run only ' + _duration(prev) if prev < MIN_RUN_S else 'no uptime'})")
-            continue
-        uptime = (ref - begun).total_seconds()
-        if uptime < 60 or mem <= 0:
-            unmeasured.append(f"{who} (current run {int(uptime)} s old)")
-            continue
-        pace = mem / uptime  # bytes per second since start
-        to_limit = limit / pace
-        if to_limit > 2 * prev:
-            continue
-        out.findings.append(memory_growth.check.finding(
-            summary=(f"Container {c['name']} of pod {c['pod']}: previous run OOMKilled after {_duration(prev)} at its "
-                     f"{_gib(limit)} limit; this run holds {_gib(mem)} ({mem / limit:.0%} of the limit) after "
-                     f"{_duration(uptime)}, about {pace * 60 / 2**20:.0f} MiB/min: at this pace it reaches the limit "
-                     f"after ~{_duration(to_limit)} ({c['restart_count']} restarts so far)"),
-            remediation=("Memory climbs while the container serves and the kernel kills it at the limit, run after "
-                         "run: look for what accumulates (request/response caches, prefix caches in host RAM, "
-                         "metrics labels, leaked tensors or buffers); raising the limit only delays the kill."),
-            checks=[f"kubectl top pod {c['pod']} -n {c['namespace']} --containers",
-                    f"kubectl logs {c['pod']} -n {c['namespace']} -c {c['name']} --previous | tail -50"],
-            affected=[Affected(c["namespace"], "Pod", c["pod"], c["name"])],
-            evidence=[_ev(c["path"], f"{c['name']}: lastState terminated reason=OOMKilled started={c['last_started']} "
-                                     f"finished={c['last_finished']} limits.memory={hami.jcol(c['limits'], {}).get('memory')} "
-                                     f"restartCount={c['restart_count']}", c["last_finished"]),
-                      Evidence(f"namespaces/{c['namespace']}/metrics/{c['pod']}.prom", None,
-                               f"{metric} {mem:.0f} ({_gib(mem)}); process_start_time_seconds {start}", ref, None,
-                               "metrics")],
-            count=c["restart_count"] or 1, first_seen=c["last_started"], last_seen=ref,
-            details={"previous_run_seconds": int(prev), "limit_bytes": int(limit), "memory_bytes": int(mem),
-                     "uptime_seconds": int(uptime), "mib_per_minute": round(pace * 60 / 2**20, 1),
-                     "seconds_to_limit": int(to_limit), "metric": metric}))
+        before = runs.get((c["namespace"], c["pod"], c["name"], True))
+        now = runs.get((c["namespace"], c["pod"], c["name"], False))
+        f = None
+        if before is not None and before.grows():
+            near_limit = limit is not None and before.last >= 0.8 * limit
+            if (now is not None and now.grows()) or (oom and near_limit):
+                f = _log_finding(c, before, now, limit, oom, mem, metric)
+        if f is None and (before is None or not before.grows()):
+            f, why = _scrape_finding(c, limit, oom, prev, mem, start, metric, ref)
+            if why:
+                unmeasured.append(f"{who} ({why})")
+        if f is not None:
+            out.findings.append(f)
     out.note = (f"{restarted.height} restarted container(s) checked"
                 + (f"; unmeasured: {'; '.join(unmeasured[:5])}" if unmeasured else ""))
     return out
+
+
+def _log_finding(c: dict, before: Run, now: Run | None, limit: float | None, oom: bool, mem, metric):
+    end = (f"until OOMKilled at the {_gib(limit)} limit" if oom and limit else
+           f"until it ended ({c['last_reason'] or 'exit ' + str(c['last_exit_code'])})")
+    current = f"; this run {now.text()}" if now is not None and now.grows() else ""
+    eta = ""
+    if now is not None and now.grows() and limit and now.pace > 0 and now.last < limit:
+        eta = f"; at this pace it reaches the limit in ~{_duration((limit - now.last) / now.pace)}"
+    scrape = f" (scrape: {metric} {_gib(mem)})" if mem is not None else ""
+    evidence = [_line_ev(before.rows[0]), _line_ev(before.rows[-1])]
+    if now is not None:
+        evidence += [_line_ev(now.rows[0]), _line_ev(now.rows[-1])]
+    return memory_growth.check.finding(
+        summary=(f"Container {c['name']} of pod {c['pod']}: memory grows in every run: previous run "
+                 f"{before.text()} {end}{current}{scrape}{eta} ({c['restart_count']} restarts)"),
+        remediation=_LEAK_FIX, checks=_leak_checks(c), affected=[Affected(c["namespace"], "Pod", c["pod"], c["name"])],
+        evidence=evidence, count=c["restart_count"] or 1, first_seen=before.rows[0]["time"],
+        last_seen=(now or before).rows[-1]["time"],
+        details={"previous_run": {"first_bytes": int(before.first), "last_bytes": int(before.last),
+                                  "seconds": int(before.seconds), "mib_per_minute": round(before.pace * 60 / 2**20, 1)},
+                 "current_run": None if now is None else {
+                     "first_bytes": int(now.first), "last_bytes": int(now.last), "seconds": int(now.seconds),
+                     "mib_per_minute": round(now.pace * 60 / 2**20, 1)},
+                 "limit_bytes": int(limit) if limit else None, "source": "log"})
+
+
+_LEAK_FIX = ("Memory climbs while the container serves and it dies at the limit, run after run: look for what "
+             "accumulates (unbounded request/prompt caches, prefix caches in host RAM, metric label sets, leaked "
+             "tensors or buffers) and bound it; raising the limit only delays the kill.")
+
+
+def _leak_checks(c: dict) -> list[str]:
+    return [f"kubectl top pod {c['pod']} -n {c['namespace']} --containers",
+            f"kubectl logs {c['pod']} -n {c['namespace']} -c {c['name']} --previous | tail -50"]
+
+
+def _scrape_finding(c: dict, limit, oom: bool, prev, mem, start, metric, ref):
+    """(finding or None, why unmeasured or "") from the scrape and the previous run's kill."""
+    if not oom or limit is None or prev is None:
+        return None, "previous run " + ("not OOMKilled" if not oom else "without limit or times")
+    if mem is None:
+        return None, "no memory metric scraped"
+    if prev < MIN_RUN_S:
+        return None, f"previous run only {_duration(prev)}"
+    begun = datetime.fromtimestamp(start, timezone.utc) if start else c["state_started"]
+    if ref is None or begun is None:
+        return None, "no uptime"
+    uptime = (ref - begun).total_seconds()
+    if uptime < 60 or mem <= 0:
+        return None, f"current run {int(uptime)} s old"
+    pace = mem / uptime  # bytes per second since start
+    to_limit = limit / pace
+    if to_limit > 2 * prev:
+        return None, ""
+    f = memory_growth.check.finding(
+        summary=(f"Container {c['name']} of pod {c['pod']}: previous run OOMKilled after {_duration(prev)} at its "
+                 f"{_gib(limit)} limit; this run holds {_gib(mem)} ({mem / limit:.0%} of the limit) after "
+                 f"{_duration(uptime)}, about {pace * 60 / 2**20:.0f} MiB/min: at this pace it reaches the limit "
+                 f"after ~{_duration(to_limit)} ({c['restart_count']} restarts so far)"),
+        remediation=_LEAK_FIX, checks=_leak_checks(c), affected=[Affected(c["namespace"], "Pod", c["pod"], c["name"])],
+        evidence=[_ev(c["path"], f"{c['name']}: lastState terminated reason=OOMKilled started={c['last_started']} "
+                                 f"finished={c['last_finished']} limits.memory={hami.jcol(c['limits'], {}).get('memory')} "
+                                 f"restartCount={c['restart_count']}", c["last_finished"], c.get("line")),
+                  Evidence(f"namespaces/{c['namespace']}/metrics/{c['pod']}.prom", None,
+                           f"{metric} {mem:.0f} ({_gib(mem)}); process_start_time_seconds {start}", ref, None,
+                           "metrics")],
+        count=c["restart_count"] or 1, first_seen=c["last_started"], last_seen=ref,
+        details={"previous_run_seconds": int(prev), "limit_bytes": int(limit), "memory_bytes": int(mem),
+                 "uptime_seconds": int(uptime), "mib_per_minute": round(pace * 60 / 2**20, 1),
+                 "seconds_to_limit": int(to_limit), "metric": metric, "source": "metrics"})
+    return f, ""
 
 
 # ---------------------------------------------------------------------------------------------

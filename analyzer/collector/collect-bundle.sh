@@ -393,14 +393,16 @@ collect_log() {
   if [ "$prev" -eq 1 ]; then args+=(--previous); source=previous_log; fi
   path=$(src_path "$source" "namespace=$ns" "pod=$pod" "container=$c")
   t0=$(now_ms)
-  with_timeout "${KUBECTL[@]}" "${args[@]}" 2>"$ERR_TMP" | tail -c "$MAX_LOG_BYTES" | redact >"$OUT_TMP"
+  with_timeout "${KUBECTL[@]}" "${args[@]}" 2>"$ERR_TMP" | tail -c "$MAX_LOG_BYTES" >"$OUT_TMP.raw"
   rc=${PIPESTATUS[0]}
-  bytes=$(file_size "$OUT_TMP")
-  if [ "$bytes" -ge "$MAX_LOG_BYTES" ]; then
-    # drop the partial first line left by tail -c
-    sed '1d' "$OUT_TMP" >"$OUT_TMP.cut" && mv -f "$OUT_TMP.cut" "$OUT_TMP"
-    bytes=$(file_size "$OUT_TMP")
+  if [ "$(file_size "$OUT_TMP.raw")" -ge "$MAX_LOG_BYTES" ]; then
+    # cut: drop the partial first line left by tail -c
+    sed '1d' "$OUT_TMP.raw" | redact >"$OUT_TMP"
+  else
+    redact <"$OUT_TMP.raw" >"$OUT_TMP"
   fi
+  rm -f "$OUT_TMP.raw"
+  bytes=$(file_size "$OUT_TMP")
   if [ "$bytes" -gt 0 ]; then
     mkdir -p "$B/$(dirname -- "$path")"
     mv -f "$OUT_TMP" "$B/$path"

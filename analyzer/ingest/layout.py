@@ -150,8 +150,8 @@ def _classify_must_gather(bundle: Bundle, m: Member) -> None:
         if m.kind == "text":
             m.kind = "describe"
         return
-    if name in ("version", "timestamp", "event-filter.html", "must-gather.logs", "gather.logs"):
-        m.kind = "meta" if name != "gather.logs" and name != "must-gather.logs" else "text"
+    if name in ("version", "timestamp", "event-filter.html"):
+        m.kind = "meta"
         return
     _classify_loose(bundle, m)
 

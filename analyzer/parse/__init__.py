@@ -22,7 +22,7 @@ from analyzer.parse.describe import (events_section_lines, loose_event_rows, nod
 from analyzer.parse.events import table_rows
 from analyzer.parse.logs import log_frames
 from analyzer.parse.metrics import metric_rows
-from analyzer.parse.objects import ObjectRows, ObjectsError, iter_objects, load_documents
+from analyzer.parse.objects import NameLines, ObjectRows, ObjectsError, iter_objects, load_documents
 from analyzer.parse.quantity import parse_time
 from analyzer.tables import SCHEMAS, TABLE_NAMES, frame
 
@@ -137,17 +137,19 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     for m in bundle.members:
         try:
             if m.kind == "objects":
+                raw = m.read_bytes(limits.max_object_bytes)
                 try:
-                    docs = load_documents(m.read_bytes(limits.max_object_bytes), m.name)
+                    docs = load_documents(raw, m.name)
                 except ObjectsError:
                     if bundle.layout not in ("file", "loose"):
                         raise
                     # a paste that mixes YAML with other text: read it as text
                     m.kind = "text"
                     docs = []
+                names = NameLines(raw.decode("utf-8", errors="replace")) if docs else None
                 for doc in docs:
                     for obj in iter_objects(doc):
-                        acc.add(obj, m.path, m.meta.get("namespace"))
+                        acc.add(obj, m.path, m.meta.get("namespace"), names.line_of(obj) if names else None)
                 if m.kind == "text":
                     text = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
                     acc.rows["events"].extend(loose_event_rows(text, m.path))

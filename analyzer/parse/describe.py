@@ -215,7 +215,7 @@ def pod_from_describe(lines: list[str], first_line: int, path: str) -> tuple[dic
                     (secrets if parts[1] == "Secret" else cms).append(parts[0])
             ready = c.val("Ready")
             containers.append({
-                "path": path, "origin": "describe", "namespace": ns, "pod": name, "name": c.key,
+                "path": path, "line": c.line, "origin": "describe", "namespace": ns, "pod": name, "name": c.key,
                 "init": init, "image": c.val("Image"),
                 "ready": None if ready is None else ready == "True",
                 "restart_count": _int(c.val("Restart Count")), "state": st.get("state"),
@@ -234,7 +234,7 @@ def pod_from_describe(lines: list[str], first_line: int, path: str) -> tuple[dic
     controlled = (t.val("Controlled By") or "").partition("/")
     status = t.val("Status")
     pod = {
-        "path": path, "origin": "describe", "namespace": ns, "name": name, "uid": None,
+        "path": path, "line": first_line, "origin": "describe", "namespace": ns, "name": name, "uid": None,
         "phase": status.split()[0] if status else None, "reason": t.val("Reason"),
         "message": t.val("Message"), "node": node_name, "scheduler_name": None,
         "start_time": parse_time(t.val("Start Time")), "ready": ready,
@@ -273,7 +273,7 @@ def node_from_describe(lines: list[str], first_line: int, path: str) -> tuple[di
     addresses = _kv_map(t.get("Addresses"), ":")
     unsched = t.val("Unschedulable")
     row = {
-        "path": path, "origin": "describe", "name": name,
+        "path": path, "line": first_line, "origin": "describe", "name": name,
         "ready": None if ready_c is None else ready_c["status"] == "True",
         "ready_reason": ready_c.get("reason") if ready_c else None,
         "unschedulable": unsched == "true", "conditions": to_json(conditions),

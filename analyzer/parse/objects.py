@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterator
 
+import regex
 import yaml
 
 from analyzer.parse.events import event_row
@@ -98,16 +99,21 @@ class ObjectRows:
         self.rows: dict[str, list[dict]] = {"pods": [], "containers": [], "nodes": [],
                                              "events": [], "objects": []}
 
-    def add(self, obj: dict, path: str, default_namespace: str | None = None) -> None:
+    def add(self, obj: dict, path: str, default_namespace: str | None = None,
+            line: int | None = None) -> None:
+        """Rows of one object; ``line`` is where the object's name stands in its file."""
         kind = obj.get("kind")
         if kind == "Pod":
             pod, containers = pod_rows(obj, path)
+            pod["line"] = line
             self.rows["pods"].append(pod)
+            for c in containers:
+                c["line"] = line
             self.rows["containers"].extend(containers)
         elif kind == "Node":
-            self.rows["nodes"].append(node_row(obj, path))
+            self.rows["nodes"].append(dict(node_row(obj, path), line=line))
         elif kind == "Event":
-            row = event_row(obj, path)
+            row = event_row(obj, path, line)
             row["namespace"] = row["namespace"] or default_namespace
             self.rows["events"].append(row)
         else:
@@ -117,7 +123,36 @@ class ObjectRows:
             status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
             conditions = status.get("conditions") if isinstance(status.get("conditions"), list) else None
             self.rows["objects"].append({
-                "path": path, "api_version": obj.get("apiVersion"), "kind": kind,
+                "path": path, "line": line, "api_version": obj.get("apiVersion"), "kind": kind,
                 "namespace": meta.get("namespace") or None, "name": meta.get("name"),
                 "conditions": to_json(conditions), "body": to_json(obj),
             })
+
+
+_NAME_LINE = regex.compile(r'^\s*(?:"name"\s*:\s*"(?P<j>[^"]+)"|-?\s*name:\s*["\']?(?P<y>[^"\'\s]+))', regex.M)
+
+
+class NameLines:
+    """Line numbers of ``name`` fields in a JSON/YAML text, to point evidence at an object.
+
+    Each lookup takes the first occurrence after the previous hit, so objects that share a
+    name (a container and its pod) resolve in document order.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._lines: dict[str, list[int]] = {}
+        line, pos = 1, 0
+        for m in _NAME_LINE.finditer(text):
+            line += text.count("\n", pos, m.start())
+            pos = m.start()
+            self._lines.setdefault(m["j"] or m["y"], []).append(line)
+        self._last = 0
+
+    def line_of(self, obj: dict) -> int | None:
+        name = (obj.get("metadata") or {}).get("name")
+        found = self._lines.get(name) if name else None
+        if not found:
+            return None
+        after = next((n for n in found if n >= self._last), found[0])
+        self._last = after
+        return after
