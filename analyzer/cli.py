@@ -140,6 +140,21 @@ def patterns_show(pattern_id: str, extra: tuple[Path, ...]) -> None:
         raise UsageError(str(exc)) from exc
 
 
+@patterns.command("export")
+@click.option("--format", "fmt", type=click.Choice(["rg", "tsv"]), default="rg", show_default=True,
+              help="rg: one scoped regex per line for `rg -f`; tsv: id and regex.")
+@click.option("--source", "sources", multiple=True,
+              type=click.Choice(["log", "events", "describe", "text", "metrics", "objects"]),
+              help="Only patterns that apply to this source kind (repeatable).")
+@click.option("--patterns", "extra", multiple=True, type=click.Path(path_type=Path))
+def patterns_export(fmt: str, sources: tuple[str, ...], extra: tuple[Path, ...]) -> None:
+    """The library for other engines: `rg -f FILE` or a TSV of id and regex."""
+    from analyzer.export import export_patterns
+
+    chosen = [p for p in _library(extra) if not sources or set(p.sources) & set(sources)]
+    click.echo(export_patterns(chosen, fmt), nl=False)
+
+
 @patterns.command("check")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 def patterns_check(directory: Path | None) -> None:

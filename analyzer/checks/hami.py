@@ -14,7 +14,8 @@ HAMi keeps its view of every GPU in node annotations. The device plugin writes t
 exactly what the scheduler compares a request with. The ``hami-scheduler-device`` ConfigMap
 (key ``device-config.yaml``, section ``nvidia:``) adds the request defaults: ``defaultMemory``
 (0 = the whole card), ``defaultCores`` and ``defaultGPUNum``; its ``deviceSplitCount`` and
-``deviceMemoryScaling`` are reported next to the numbers and used when a node has no register.
+``deviceMemoryScaling`` (already inside the register) are reported next to the numbers, with the
+per-node overrides of the ``hami-device-plugin`` ConfigMap (``config.json`` ``nodeconfig``).
 
 Each scheduled pod's share is in its annotation ``hami.io/vgpu-devices-allocated``:
 ``<uuid>,<type>,<usedmem>,<usedcores>:`` per device, ``;`` between containers.
@@ -496,6 +497,7 @@ def gpu_capacity(ctx: CheckContext) -> Outcome:
     inventory, notes = node_devices(ctx, cfg)
     node_rows = {r["name"]: r for r in nodes.iter_rows(named=True)}
     out = Outcome(note=f"{len(pending)} Pending GPU pod(s) checked against {nodes.height} nodes")
+    fitting: list[str] = []
     for pod in pending:
         candidates = [n for n in node_rows.values() if _selector_ok(pod, n)]
         excluded = [n["name"] for n in candidates if n["unschedulable"] or n["ready"] is False]
@@ -507,8 +509,12 @@ def gpu_capacity(ctx: CheckContext) -> Outcome:
             continue  # HAMi resources but no registered node: CHK012/CHK017 say why
         else:
             f = _plain_pod(ctx, pod, candidates, excluded)
-        if f is not None:
+        if isinstance(f, str):
+            fitting.append(f)
+        elif f is not None:
             out.findings.append(f)
+    if fitting:
+        out.note += "; GPU capacity is free for " + ", ".join(fitting[:5]) + ": not what they wait on"
     return out
 
 
@@ -526,8 +532,11 @@ def _hami_pod(ctx: CheckContext, pod: dict, candidates: list[dict], inventory: d
                 unregistered.append(n["name"])
             continue
         fits.append(fit_node(n["name"], n["path"], n.get("line"), inventory[n["name"]], reqs, ann))
-    if any(f.fits for f in fits) or not (fits or unregistered):
-        return None  # a node has room (the pod waits on something else), or no GPU node is a candidate
+    room = [f.node for f in fits if f.fits]
+    if room:
+        return f"{pod['name']} (fits {', '.join(room[:3])})"  # it waits on something else
+    if not (fits or unregistered):
+        return None  # no GPU node is a candidate
     reasons: Counter = Counter()
     for f in fits:
         for reason in f.reasons:
@@ -599,7 +608,9 @@ def _hami_pod(ctx: CheckContext, pod: dict, candidates: list[dict], inventory: d
                  "dominant_reason": reason, "nodes_checked": checked,
                  "nodes": [f.as_dict() for f in sorted(fits, key=lambda f: f.node)]
                  + [{"node": n, "fits": False, "reasons": {"node unregistered": 1}} for n in unregistered],
-                 "excluded_nodes": excluded, "hami_config": cfg.as_dict(), "estimates": notes[:5]})
+                 "excluded_nodes": excluded, "hami_config": cfg.as_dict(),
+                 "node_overrides": {f.node: cfg.node_overrides[f.node] for f in fits if f.node in cfg.node_overrides},
+                 "estimates": notes[:5]})
 
 
 def sched_failures(ctx: CheckContext, pod: dict) -> dict[str, Any]:
@@ -635,8 +646,9 @@ def _plain_pod(ctx: CheckContext, pod: dict, candidates: list[dict], excluded: l
         alloc = n["gpu_allocatable"] or 0
         used = _allocated(ctx, n) if alloc else 0
         rows.append((n, alloc, used, alloc - used))
-    if any(free >= want for _, _, _, free in rows):
-        return None
+    room = [n["name"] for n, _, _, free in rows if free >= want]
+    if room:
+        return f"{pod['name']} (fits {', '.join(room[:3])})"
     gpu_rows = [r for r in rows if r[1] > 0]
     if not gpu_rows:
         return None  # no node offers nvidia.com/gpu at all: CHK016 no-gpu-nodes

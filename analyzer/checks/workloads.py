@@ -13,8 +13,8 @@ from typing import Any
 import polars as pl
 
 from analyzer.checks import CheckContext, Outcome, check
-from analyzer.checks.builtin import _ev
 from analyzer.checks import hami  # the module, not its names: builtin imports both (no import cycle)
+from analyzer.checks.builtin import _ev
 from analyzer.diagnose.findings import Affected, Evidence
 from analyzer.parse.quantity import parse_time, quantity
 

@@ -50,6 +50,8 @@ def _explains(root: Finding, sym: Finding, pod_nodes: dict) -> str | None:
     if root is sym:
         return None
     scope = RULE_INDEX.get((root.category, sym.category))
+    if scope is None and sym.category in root.explains:
+        scope = "node" if root.category.startswith("gpu.") else "pod"
     # a less severe finding explains a more severe one only as an error explaining a critical,
     # by a rule (a warning never explains an error)
     gap = SEVERITY_RANK[root.severity] - SEVERITY_RANK[sym.severity]

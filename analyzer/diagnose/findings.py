@@ -67,6 +67,7 @@ class Finding:
     id: str = ""
     caused_by: str | None = None
     symptoms: list[str] = field(default_factory=list)
+    explains: tuple[str, ...] = ()          # categories the pattern says it explains
     merged_into: str | None = None          # a root cause of the same category leads
     also: list["Finding"] = field(default_factory=list, repr=False)
 
@@ -196,6 +197,6 @@ def _finding(p: Pattern, group: pl.DataFrame, count: int, ns, kind, name, ctr, p
         remediation=p.render(p.remediation, ctx), checks=[p.render(c, _placeholders(ctx)) for c in p.checks],
         affected=affected, evidence=evidence, count=count,
         first_seen=min(times) if times else None, last_seen=max(times) if times else None,
-        node=node, references=list(p.references),
+        node=node, references=list(p.references), explains=p.explains,
         details={"captures": captures, "previous": bool(first.get("previous"))},
     )

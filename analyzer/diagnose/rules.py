@@ -33,6 +33,7 @@ _WORKER_FAILURES = (
     "gpu.device_plugin", "control_plane.etcd", "control_plane.nats",
 )
 _SERVICE_SYMPTOMS = ("frontend.no_workers", "endpoint.http_errors", "router.kv_events_missing",
+                     "operator.reconcile_error",
                      "network.connection", "benchmark.job_failed", "performance.high_latency",
                      "performance.low_throughput", "runtime.probe_failed")
 

@@ -201,7 +201,11 @@ def _finding_view(f: dict[str, Any]) -> dict[str, Any]:
         "pattern": f.get("pattern") or "",
         "source": f.get("source") or "",
         "caused_by": f.get("caused_by"),
+        "merged_into": f.get("merged_into"),
+        "explanation": _unwrap(f.get("explanation") or ""),
+        "references": [r for r in f.get("references") or [] if r],
         "symptoms": [],
+        "merged": [],
     }
     # what the HTML filter box searches: everything a reader might type
     view["search"] = " ".join([
@@ -226,10 +230,16 @@ def _findings(result: dict[str, Any]) -> tuple[list[dict], list[dict], dict[str,
         roots.append(view)
     root_ids = {r["id"] for r in roots}
     explained: set[str] = set()
+    for view in roots:
+        # the same cause seen on other objects, folded into this root cause by the diagnosis
+        view["merged"] = [f for fid, f in by_id.items() if f["merged_into"] == view["id"]]
+        explained.update(f["id"] for f in view["merged"])
+        view["search"] += "".join(" " + f["search"] for f in view["merged"])
     for rc_src, view in zip(result.get("root_causes") or [], roots):
         ids = list(rc_src.get("symptoms") or [])
         ids += [fid for fid, f in by_id.items() if f["caused_by"] == view["id"] and fid not in ids]
-        view["symptoms"] = [by_id[i] for i in ids if i in by_id and i not in root_ids]
+        view["symptoms"] = [by_id[i] for i in ids if i in by_id and i not in root_ids
+                            and by_id[i]["merged_into"] != view["id"]]
         explained.update(ids)
     others = [f for fid, f in by_id.items() if fid not in root_ids and fid not in explained]
     others.sort(key=lambda f: (SEVERITY_RANK.get(f["severity"], 9), f["id"]))

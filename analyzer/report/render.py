@@ -80,18 +80,23 @@ def md_block(lines: Any, lang: str = "") -> MdSafe:
 
 def md_evidence(ev: dict[str, Any]) -> MdSafe:
     """One evidence line as a code block: location and time, the line, carets under the match."""
-    before, match, after = ev["before"], ev["match"], ev["after"]
-    text = (before + match + after).replace("\t", " ")
-    before, match = before.replace("\t", " "), match.replace("\t", " ")
-    if len(text) > MD_LINE_CAP:
-        # keep the match in view: start a little before it
-        start = max(0, len(before) - 60) if match else 0
-        text = ("…" if start else "") + text[start:start + MD_LINE_CAP] + "…"
-        before = ("…" if start else "") + before[start:]
+    before, match = ev["before"].replace("\t", " "), ev["match"].replace("\t", " ")
+    full = before + match + ev["after"].replace("\t", " ")
+    start, end = len(before), len(before) + len(match)
+    if len(full) > MD_LINE_CAP:
+        # a window of the line that shows the start of the match with a little context
+        lo = max(0, start - 60) if match else 0
+        lo = min(lo, len(full) - MD_LINE_CAP)
+        prefix = "…" if lo else ""
+        suffix = "…" if lo + MD_LINE_CAP < len(full) else ""
+        line = prefix + full[lo:lo + MD_LINE_CAP] + suffix
+        start, end = len(prefix) + start - lo, len(prefix) + min(end, lo + MD_LINE_CAP) - lo
+    else:
+        line = full
     head = ev["location"] + (f"  {ev['time']}" if ev["time"] else "")
-    lines = [head, text]
-    if match and len(before) < len(text):
-        lines.append(" " * len(before) + "^" * max(1, min(len(match), len(text) - len(before))))
+    lines = [head, line]
+    if match and end > start:
+        lines.append(" " * start + "^" * (end - start))
     return md_block(lines)
 
 
@@ -108,7 +113,7 @@ def distinct_evidence(evidence: list[dict[str, Any]], limit: int) -> list[dict[s
     groups: dict[str, dict[str, Any]] = {}
     more = 0
     for ev in evidence:
-        key = _DIGITS.sub("0", ev["match"] + ev["after"] if ev["match"] else ev["text"])
+        key = _DIGITS.sub("0", ev["text"])
         if key in groups:
             groups[key]["places"].append(ev)
         elif len(groups) < limit:
