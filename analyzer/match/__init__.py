@@ -1,11 +1,26 @@
 """Match the pattern library over the line tables, vectorised -> ``signals``.
 
 Plan (see ``shared/reference/matching-speed.md``): a pattern only runs on lines that contain
-one of its literal ``hint`` strings. One pass over a batch finds the rows that contain *any*
-hint of the library (an Aho-Corasick literal search in Polars' Rust engine); each pattern's
-regex then runs only on those candidate rows (``str.contains``, Rust regex); named-group
-captures are extracted with Python ``regex`` from the few rows that matched. No Python loop
-runs over lines x patterns.
+one of its literal ``hint`` strings. ``Plan`` (built once per library, cached) sorts the
+patterns by how often their hints occur in a sample of the first batch:
+
+- *rare* patterns share one literal pass over each batch (Aho-Corasick ``contains_any`` in
+  Polars' Rust engine, case-sensitive and ASCII-case-insensitive literals); each rare regex then
+  runs only on the few candidate rows (``str.contains``, Rust regex);
+- *broad* patterns (hints on more than ``BROAD_SHARE`` of lines: access-log status codes, a
+  component name) each get their own hint pass, then their regex on the rows it keeps.
+
+A line is a hit of a pattern when it is of one of the pattern's sources, contains one of its
+hints and its regex matches: the same rule whichever backend finds the hits. With hyperscan
+installed (``pip install .[fast]``) ``hyperscan_backend`` finds them over whole-batch buffers
+instead, with the same result. Named-group captures are extracted with Python ``regex`` from
+the hit rows only. No Python loop runs over lines x patterns.
+
+Memory: log lines are matched batch by batch and never kept. Hits of a broad pattern can be
+numerous, so log signals are compacted per (pattern, affected object): the rows the diagnosis
+reads (the first ``KEEP_FIRST`` and the last by time, the latest time) stay, and ``weight``
+counts the lines each kept row stands for; the sum of ``weight`` over a pattern's log rows is
+its line count.
 
 Rows matched:
 
@@ -18,14 +33,15 @@ Rows matched:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Iterable
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
 
 import polars as pl
 import regex
 
 from analyzer.library import Library, Pattern
-from analyzer.parse.logs import annotate_rows
+from analyzer.parse.logs import RFC3339, annotate_rows
 from analyzer.tables import TIME
 
 SIGNAL_SCHEMA: dict[str, pl.DataType] = {
@@ -40,6 +56,15 @@ LINE_COLUMNS = ("source", "path", "line", "record_line", "time", "namespace", "p
 _SOURCE_OF = {"log": ("log", "text"), "text": ("text",), "describe": ("describe",),
               "events": ("events",), "metrics": ("metrics",), "objects": ("objects",)}
 MAX_TEXT = 4000  # evidence text kept per signal
+BROAD_SHARE = 0.003  # a pattern whose hints occur on more sampled lines gets its own pass
+SAMPLE_ROWS = 50_000
+KEEP_FIRST = 4  # = diagnose.findings.MAX_EVIDENCE - 1: the diagnosis shows the first 4 and the last
+# capture names that re-attribute a log line to the pod it names (diagnose.findings._attribute)
+_REF_GROUPS = frozenset({"pod_ref", "pod_ref2", "pod_ref3", "pod_name", "ns"})
+_KEY = ["pattern_id", "source", "namespace", "object_kind", "object_name", "container", "_ref"]
+_ORDER = ["time", "path", "line"]
+_KTS = (r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))"
+        r"(?: (?:stdout|stderr) [FP])? ")
 
 
 @dataclass(frozen=True)
@@ -48,30 +73,153 @@ class Plan:
 
     prefilter: str          # one regex: the alternation of every hint literal
     patterns: tuple[Pattern, ...]
+    broad: frozenset[str] = frozenset()     # ids of patterns with their own pass
+    rare_cs: tuple[str, ...] = ()           # hint literals of the other patterns
+    rare_ci: tuple[str, ...] = ()           # ... of those that ignore case
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def build(cls, library: Library) -> "Plan":
-        cs = sorted({h for p in library for h in p.hint if not p.ignore_case})
-        ci = sorted({h.lower() for p in library for h in p.hint if p.ignore_case})
+    def build(cls, library: Library | Iterable[Pattern], sample: pl.Series | None = None) -> "Plan":
+        """The plan; with a ``sample`` of lines, patterns with frequent hints are marked broad."""
+        patterns = tuple(library)
+        cs = sorted({h for p in patterns for h in p.hint if not p.ignore_case})
+        ci = sorted({h.lower() for p in patterns for h in p.hint if p.ignore_case})
         parts = [regex.escape(h) for h in cs]
         if ci:
             parts.append("(?i:" + "|".join(regex.escape(h) for h in ci) + ")")
-        return cls(prefilter="|".join(parts) or "(?!)", patterns=tuple(library))
+        broad: set[str] = set()
+        if sample is not None and sample.len():
+            limit = max(1, int(sample.len() * BROAD_SHARE))
+            for p in patterns:
+                if _hint_mask(sample, p).sum() > limit:
+                    broad.add(p.id)
+        rare = [p for p in patterns if p.id not in broad]
+        return cls(prefilter="|".join(parts) or "(?!)", patterns=patterns, broad=frozenset(broad),
+                   rare_cs=tuple(sorted({h for p in rare for h in p.hint if not p.ignore_case})),
+                   rare_ci=tuple(sorted({h.lower() for p in rare for h in p.hint if p.ignore_case})),
+                   sources={p.id: tuple(sorted({s for src in p.sources for s in _SOURCE_OF[src]}))
+                            for p in patterns})
+
+    def sources_of(self, p: Pattern) -> tuple[str, ...]:
+        got = self.sources.get(p.id)
+        if got is None:
+            got = tuple(sorted({s for src in p.sources for s in _SOURCE_OF[src]}))
+        return got
 
 
-def _signal_rows(df: pl.DataFrame, p: Pattern) -> pl.DataFrame:
-    """Regex hits of one pattern among candidate rows, with captures and the match span."""
-    hint_mask = pl.col("text").str.contains_any(list(p.hint), ascii_case_insensitive=p.ignore_case)
-    sources = {s for src in p.sources for s in _SOURCE_OF[src]}
-    hits = df.filter(pl.col("source").is_in(sorted(sources)) & hint_mask).filter(
-        pl.col("text").str.contains(p.regex))
+_PLANS: dict[str, Plan] = {}
+
+
+def plan_for(library: Library, sample: pl.Series | None = None) -> Plan:
+    """The library's plan, built on the first sample seen and cached per library fingerprint."""
+    key = library.fingerprint() if isinstance(library, Library) else None
+    if key is not None and key in _PLANS:
+        return _PLANS[key]
+    plan = Plan.build(library, sample)
+    if key is not None and sample is not None:
+        _PLANS[key] = plan
+    return plan
+
+
+def _hint_mask(text: pl.Series, p: Pattern) -> pl.Series:
+    return text.str.contains_any(list(p.hint), ascii_case_insensitive=p.ignore_case)
+
+
+# ---------------------------------------------------------------------------------------------
+# finding hits: (pattern index, row) pairs
+
+HitFinder = Callable[[pl.DataFrame, Plan], pl.DataFrame]
+HITS_SCHEMA = {"_p": pl.UInt32, "_row": pl.UInt32}
+
+
+def polars_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """Every (pattern index, row index) hit of ``df`` (columns source, text), Polars only."""
+    text = df.get_column("text")
+    source = df.get_column("source")
+    present = set(source.unique().drop_nulls().to_list())
+    out: list[pl.DataFrame] = []
+    rows = pl.int_range(0, df.height, dtype=pl.UInt32, eager=True).alias("_row")
+    rare = [i for i, p in enumerate(plan.patterns) if p.id not in plan.broad]
+    if rare and (plan.rare_cs or plan.rare_ci):
+        mask = None
+        if plan.rare_cs:
+            mask = text.str.contains_any(list(plan.rare_cs))
+        if plan.rare_ci:
+            ci = text.str.contains_any(list(plan.rare_ci), ascii_case_insensitive=True)
+            mask = ci if mask is None else (mask | ci)
+        cand = pl.DataFrame([rows, text, source]).filter(mask)
+        if cand.height:
+            out.extend(_confirm(cand, plan, rare, present))
+    broad = [i for i, p in enumerate(plan.patterns) if p.id in plan.broad]
+    if broad:
+        full = pl.DataFrame([rows, text, source])
+        out.extend(_confirm(full, plan, broad, present))
+    if not out:
+        return pl.DataFrame(schema=HITS_SCHEMA)
+    return pl.concat(out)
+
+
+def _confirm(cand: pl.DataFrame, plan: Plan, which: list[int], present: set) -> list[pl.DataFrame]:
+    """The hit rule (source, hint, regex) for each pattern of ``which`` over candidate rows."""
+    out = []
+    for i in which:
+        p = plan.patterns[i]
+        srcs = [s for s in plan.sources_of(p) if s in present]
+        if not srcs:
+            continue
+        sub = cand if len(present) == 1 else cand.filter(pl.col("source").is_in(srcs))
+        sub = sub.filter(_hint_mask(sub.get_column("text"), p))
+        if not sub.height:
+            continue
+        sub = sub.filter(pl.col("text").str.contains(p.regex))
+        if sub.height:
+            out.append(sub.select(pl.lit(i, dtype=pl.UInt32).alias("_p"), "_row"))
+    return out
+
+
+def confirm_hits(df: pl.DataFrame, plan: Plan, hits: pl.DataFrame) -> pl.DataFrame:
+    """Keep the (pattern, row) pairs that satisfy the hit rule (for backends that over-report)."""
     if hits.is_empty():
-        return hits.clear().with_columns(
-            pl.lit(None, dtype=pl.Utf8).alias("pattern_id"), pl.lit(None, dtype=pl.Utf8).alias("captures"),
-            pl.lit(None, dtype=pl.Int64).alias("span_start"), pl.lit(None, dtype=pl.Int64).alias("span_end"))
+        return hits
+    text = df.get_column("text")
+    source = df.get_column("source")
+    present = set(source.unique().drop_nulls().to_list())
+    out = []
+    for (i,), group in hits.group_by(["_p"], maintain_order=True):
+        rows = group.get_column("_row").unique().sort()
+        cand = pl.DataFrame([rows, text.gather(rows), source.gather(rows)])
+        out.extend(_confirm(cand, plan, [int(i)], present))
+    return pl.concat(out) if out else pl.DataFrame(schema=HITS_SCHEMA)
+
+
+def backend_name() -> str:
+    """``hyperscan`` when the accelerator is installed and enabled, else ``polars``."""
+    return "hyperscan" if _accelerator() is not None else "polars"
+
+
+def _accelerator():
+    if os.environ.get("BUNDLE_ANALYZER_BACKEND", "").lower() == "polars":
+        return None
+    try:
+        from analyzer.match import hyperscan_backend
+    except ImportError:
+        return None
+    return hyperscan_backend if hyperscan_backend.available() else None
+
+
+def default_finder() -> HitFinder:
+    acc = _accelerator()
+    return acc.find_hits if acc is not None else polars_hits
+
+
+# ---------------------------------------------------------------------------------------------
+# signals
+
+
+def _captures(p: Pattern, texts: list[str]) -> tuple[list[str], list[int | None], list[int | None]]:
     rx = p.compiled
     caps, starts, ends = [], [], []
-    for text in hits.get_column("text"):
+    for text in texts:
         m = rx.search(text)
         if m is None:  # Rust and Python regex disagree: keep the row, no captures
             caps.append("{}")
@@ -82,25 +230,57 @@ def _signal_rows(df: pl.DataFrame, p: Pattern) -> pl.DataFrame:
                                sort_keys=True, ensure_ascii=False))
         starts.append(m.start())
         ends.append(m.end())
-    return hits.with_columns(
-        pl.lit(p.id).alias("pattern_id"), pl.Series("captures", caps, dtype=pl.Utf8),
-        pl.Series("span_start", starts, dtype=pl.Int64), pl.Series("span_end", ends, dtype=pl.Int64))
+    return caps, starts, ends
 
 
-def match_frame(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
-    """Signals of every pattern over one frame with the LINE_COLUMNS."""
-    if df.is_empty() or not plan.patterns:
-        return empty_signals()
-    cand = df.filter(pl.col("text").str.contains(plan.prefilter)).rechunk()
-    if cand.is_empty():
-        return empty_signals()
-    out = [_signal_rows(cand, p) for p in plan.patterns]
-    out = [o for o in out if not o.is_empty()]
-    if not out:
-        return empty_signals()
-    sig = pl.concat(out, how="diagonal_relaxed")
+def _with_captures(sig: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """Fill captures and match spans (Python ``regex``) on the rows that lack them."""
+    if sig.is_empty():
+        return sig
+    need = sig.with_row_index("_i").filter(pl.col("captures").is_null())
+    if need.is_empty():
+        return sig
+    by_id = {p.id: p for p in plan.patterns}
+    idx, caps, starts, ends = [], [], [], []
+    for (pid,), group in need.group_by(["pattern_id"], maintain_order=True):
+        c, s, e = _captures(by_id[pid], group.get_column("text").to_list())
+        idx.extend(group.get_column("_i").to_list())
+        caps.extend(c)
+        starts.extend(s)
+        ends.extend(e)
+    fill = pl.DataFrame({"_i": pl.Series(idx, dtype=pl.UInt32), "_c": pl.Series(caps, dtype=pl.Utf8),
+                         "_s": pl.Series(starts, dtype=pl.Int64), "_e": pl.Series(ends, dtype=pl.Int64)})
+    return sig.with_row_index("_i").join(fill, on="_i", how="left", maintain_order="left").with_columns(
+        pl.coalesce("captures", "_c").alias("captures"), pl.coalesce("span_start", "_s").alias("span_start"),
+        pl.coalesce("span_end", "_e").alias("span_end")).drop("_i", "_c", "_s", "_e")
+
+
+def _hit_rows(df: pl.DataFrame, plan: Plan, hits: pl.DataFrame) -> pl.DataFrame:
+    """The LINE_COLUMNS rows of each hit, with pattern_id, empty captures and a ``_ref`` key."""
+    ids = pl.Series("pattern_id", [p.id for p in plan.patterns], dtype=pl.Utf8)
+    rows = df.select(list(LINE_COLUMNS)).with_row_index("_row")
+    hits = hits.sort("_p", "_row")
+    out = hits.join(rows, on="_row", how="left", maintain_order="left").with_columns(
+        ids.gather(hits.get_column("_p")).alias("pattern_id"),
+        pl.lit(None, dtype=pl.Utf8).alias("captures"), pl.lit(None, dtype=pl.Int64).alias("span_start"),
+        pl.lit(None, dtype=pl.Int64).alias("span_end"))
+    return out.drop("_p", "_row")
+
+
+def _finish(sig: pl.DataFrame) -> pl.DataFrame:
     return sig.with_columns(pl.col("text").str.slice(0, MAX_TEXT)).select(
         [pl.col(c).cast(t) for c, t in SIGNAL_SCHEMA.items()])
+
+
+def match_frame(df: pl.DataFrame, plan: Plan, finder: HitFinder | None = None) -> pl.DataFrame:
+    """Signals of every pattern over one frame with the LINE_COLUMNS (one row per hit)."""
+    if df.is_empty() or not plan.patterns:
+        return empty_signals()
+    hits = (finder or polars_hits)(df, plan)
+    if hits.is_empty():
+        return empty_signals()
+    sig = _with_captures(_hit_rows(df, plan, hits), plan)
+    return _finish(sig)
 
 
 def empty_signals() -> pl.DataFrame:
@@ -146,29 +326,107 @@ def metric_rows(metrics: pl.DataFrame) -> pl.DataFrame:
                        pl.col("value").cast(pl.Utf8).fill_null("NaN")]).alias("text"))
 
 
-def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None) -> pl.DataFrame:
-    """Signals of one raw ``log_lines`` batch; time, level and record of the hit rows only."""
-    sig = match_frame(log_rows(batch), plan)
-    if sig.is_empty():
+# ---------------------------------------------------------------------------------------------
+# log batches: hits -> cheap time -> compaction -> captures and annotation of the kept rows
+
+
+def _ref_patterns(plan: Plan) -> list[str]:
+    return [p.id for p in plan.patterns if set(p.group_names) & _REF_GROUPS]
+
+
+def compact(sig: pl.DataFrame, ref_ids: Iterable[str] = ()) -> pl.DataFrame:
+    """Log/text signals reduced to the rows the diagnosis reads, per (pattern, object).
+
+    Kept per group (ordered by time, path, line): the first ``KEEP_FIRST``, the last, and the
+    latest-time row; ``weight`` of the last kept row absorbs the dropped rows. Patterns in
+    ``ref_ids`` (captures naming another pod) are grouped by their captures too. Events and
+    metrics rows, and groups with few rows, are returned unchanged.
+    """
+    if sig.height <= KEEP_FIRST + 2:
         return sig
-    need = sig.filter(pl.col("time").is_null() | pl.col("record_line").is_null()).select("path", "line").unique()
+    is_log = pl.col("source").is_in(["log", "text"])
+    ref_ids = list(ref_ids)
+    keyed = sig.with_columns(
+        pl.when(pl.col("pattern_id").is_in(ref_ids)).then(pl.col("captures")).otherwise(None).alias("_ref"))
+    other = keyed.filter(~is_log)
+    logs = keyed.filter(is_log).sort(_KEY + _ORDER, nulls_last=True)
+    logs = logs.with_columns(
+        pl.int_range(pl.len()).over(_KEY).alias("_i"), pl.len().over(_KEY).alias("_n"),
+        pl.col("time").max().over(_KEY).alias("_tmax"))
+    first_latest = pl.when(pl.col("time") == pl.col("_tmax")).then(pl.col("_i")).min().over(_KEY)
+    logs = logs.with_columns(((pl.col("_i") < KEEP_FIRST) | (pl.col("_i") == pl.col("_n") - 1)
+                              | (pl.col("_i") == first_latest).fill_null(False)).alias("_keep"))
+    dropped = logs.filter(~pl.col("_keep")).group_by(_KEY).agg(pl.col("weight").sum().alias("_w"))
+    kept = logs.filter(pl.col("_keep"))
+    if not dropped.is_empty():
+        kept = kept.join(dropped, on=_KEY, how="left", nulls_equal=True, maintain_order="left").with_columns(
+            pl.when(pl.col("_i") == pl.col("_n") - 1).then(pl.col("weight") + pl.col("_w").fill_null(0))
+            .otherwise(pl.col("weight")).alias("weight")).drop("_w")
+    kept = kept.drop("_i", "_n", "_tmax", "_keep")
+    return pl.concat([other, kept], how="vertical_relaxed").drop("_ref")
+
+
+def _cheap_time(sig: pl.DataFrame) -> pl.DataFrame:
+    """Time of hit rows from their ``kubectl logs --timestamps``/CRI prefix (what ``annotate``
+    gives such rows); rows without one keep a null time for the full annotation."""
+    kts = pl.col("text").str.extract(_KTS, 1).str.to_datetime(RFC3339, strict=False, time_unit="us").cast(TIME)
+    return sig.with_columns(pl.coalesce("time", kts).alias("time"))
+
+
+def _annotate(sig: pl.DataFrame, batch: pl.DataFrame, ref_year: int | None, all_rows: bool) -> pl.DataFrame:
+    """Time and record_line of signal rows from the raw batch (``annotate_rows``)."""
+    cond = pl.col("record_line").is_null() if all_rows else pl.col("time").is_null()
+    need = sig.filter(cond).select("path", "line").unique()
     if need.is_empty():
         return sig
     ann = annotate_rows(batch, need, ref_year)
-    return sig.join(ann, on=["path", "line"], how="left", suffix="_a").with_columns(
+    return sig.join(ann, on=["path", "line"], how="left", suffix="_a", nulls_equal=True,
+                    maintain_order="left").with_columns(
         pl.coalesce("time", "time_a").alias("time"),
         pl.coalesce("record_line", "record_line_a").alias("record_line"),
-    ).select(list(SIGNAL_SCHEMA))
+    ).select(sig.columns)
 
 
-def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] | None = None) -> pl.DataFrame:
+def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None,
+                    finder: HitFinder | None = None) -> pl.DataFrame:
+    """Signals of one raw ``log_lines`` batch, compacted; time, level and record of kept rows."""
+    rows = log_rows(batch)
+    if rows.is_empty() or not plan.patterns:
+        return empty_signals()
+    hits = (finder or polars_hits)(rows, plan)
+    if hits.is_empty():
+        return empty_signals()
+    sig = _hit_rows(rows, plan, hits)
+    refs = _ref_patterns(plan)
+    if refs:
+        is_ref = pl.col("pattern_id").is_in(refs)
+        sig = pl.concat([_with_captures(sig.filter(is_ref), plan), sig.filter(~is_ref)])
+    sig = _annotate(_cheap_time(sig), batch, ref_year, all_rows=False)
+    sig = compact(sig, refs)
+    sig = _annotate(sig, batch, ref_year, all_rows=True)
+    return _finish(_with_captures(sig, plan))
+
+
+def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] | None = None,
+                 finder: HitFinder | None = None) -> pl.DataFrame:
     """All signals of a parsed bundle: logs streamed batch by batch, then events and metrics."""
-    plan = Plan.build(library)
+    finder = finder or default_finder()
     batches = log_batches if log_batches is not None else parsed.iter_log_batches(annotated=False)
-    out = [match_log_batch(b, plan, parsed.ref_year) for b in batches]
-    out.append(match_frame(event_rows(parsed.tables["events"]), plan))
-    out.append(match_frame(metric_rows(parsed.tables["metrics"]), plan))
+    out: list[pl.DataFrame] = []
+    plan: Plan | None = None
+    for b in batches:
+        if plan is None:
+            plan = plan_for(library, b.get_column("text").gather_every(max(1, b.height // SAMPLE_ROWS)))
+        sig = match_log_batch(b, plan, parsed.ref_year, finder)
+        if not sig.is_empty():
+            out.append(sig)
+        if sum(s.height for s in out) > 200_000:  # many objects hit: fold the batches together
+            out = [compact(pl.concat(out), _ref_patterns(plan))]
+    plan = plan or plan_for(library)
+    out.append(match_frame(event_rows(parsed.tables["events"]), plan, finder))
+    out.append(match_frame(metric_rows(parsed.tables["metrics"]), plan, finder))
     out = [o for o in out if not o.is_empty()]
     if not out:
         return empty_signals()
-    return pl.concat(out).sort(["pattern_id", "path", "line"], nulls_last=True)
+    sig = compact(pl.concat(out), _ref_patterns(plan))
+    return sig.select(list(SIGNAL_SCHEMA)).sort(["pattern_id", "path", "line"], nulls_last=True)

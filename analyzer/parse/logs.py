@@ -65,6 +65,7 @@ _LEVELS = {
     "V": "DEBUG", "VERBOSE": "DEBUG",
 }
 _RFC3339 = "%Y-%m-%dT%H:%M:%S%.f%#z"
+RFC3339 = _RFC3339  # strptime format of a kubelet/CRI timestamp (shared with the matcher)
 
 
 def iter_line_blocks(stream: IO[bytes], max_line: int, block: int = BLOCK_BYTES

@@ -392,6 +392,7 @@ def cluster_gpu_status(tables: dict[str, pl.DataFrame]) -> dict[str, Any] | None
             n["gpumem_total"] for n in out) else None,
         "gpumem_used": sum(n["gpumem_used"] or 0 for n in out),
         "unhealthy": sum(n["unhealthy"] for n in out),
+        "hami": any(n["devices"] for n in out),   # any node registered with HAMi
         "memory_scaling": config.get("deviceMemoryScaling"),
         "split_count": config.get("deviceSplitCount"),
     }
