@@ -59,15 +59,15 @@ def test_bare_traceback_after_info_starts_its_own_record():
 def test_formats_levels_and_times():
     lines = {
         "2025-09-02T15:50:01.770028Z  INFO main.init: VllmWorker for Qwen/Qwen3-0.6B has been initialized":
-            ("iso", "INFO", datetime(2025, 9, 2, 15, 50, 1, 770028, tzinfo=timezone.utc)),
+            ("dynamo", "INFO", datetime(2025, 9, 2, 15, 50, 1, 770028, tzinfo=timezone.utc)),
         '{"time":"2025-09-02T15:53:31.943377Z","level":"WARN","target":"log","message":"x"}':
-            ("json", "WARNING", datetime(2025, 9, 2, 15, 53, 31, 943377, tzinfo=timezone.utc)),
+            ("dynamo-jsonl", "WARNING", datetime(2025, 9, 2, 15, 53, 31, 943377, tzinfo=timezone.utc)),
         'E1120 09:58:02.123456       1 scheduler.go:412] "Error scheduling pod"':
             ("klog", "ERROR", datetime(2026, 11, 20, 9, 58, 2, 123456, tzinfo=timezone.utc)),
         "(APIServer pid=1) WARNING 11-20 09:58:03 [api_server.py:91] Slow request":
             ("vllm", "WARNING", datetime(2026, 11, 20, 9, 58, 3, tzinfo=timezone.utc)),
         'INFO:     10.254.5.122:45440 - "POST /v1/completions HTTP/1.1" 500 Internal Server Error':
-            ("python", "INFO", None),
+            ("uvicorn", "INFO", None),
         "[7] 2026/11/20 09:58:04.000100 [ERR] Error trying to connect to route":
             ("nats", "ERROR", datetime(2026, 11, 20, 9, 58, 4, 100, tzinfo=timezone.utc)),
         "2026-11-20T09:58:05.5Z stderr F I1120 09:58:05.000000 1 main.go:1] cri wrapped":
