@@ -105,7 +105,9 @@ def run_checks(parsed, signals: pl.DataFrame, library) -> tuple[list[Finding], l
     """Run every registered check; returns findings and one status row per check."""
     from analyzer.checks import builtin  # noqa: F401  (registers the checks)
 
-    ctx = CheckContext(parsed.tables, parsed.facts, signals, parsed)
+    # the collector's manifest (its per-command records) is a fact the platform checks read
+    facts = {**parsed.facts, "manifest": getattr(parsed.bundle, "manifest", None) or {}}
+    ctx = CheckContext(parsed.tables, facts, signals, parsed)
     findings: list[Finding] = []
     statuses: list[dict[str, Any]] = []
     for c in REGISTRY:

@@ -412,6 +412,94 @@ collect_log() {
   record "$source" "$ns" "$path" "$rc" "$bytes" "$(( $(now_ms) - t0 ))" "$ERR_TMP" -- "${KUBECTL[@]}" "${args[@]}"
 }
 
+# The file of a list source: custom resources are named by resource, the others by namespace.
+list_path() {
+  case $1 in
+    custom_resources) src_path "$1" "namespace=$2" "resource=$3" ;;
+    cluster_custom_resources) src_path "$1" "resource=$3" ;;
+    *) src_path "$1" "namespace=$2" ;;
+  esac
+}
+
+# collect_lists NS SPEC...: object lists of several resources with one kubectl call (SPEC is
+# "source|resource|group|Kind"; NS empty for cluster-scoped ones). 'get a,b,c -o json' answers
+# one List; its items (kubectl prints them at a fixed indentation) are split by group and kind
+# into each source's file, so each source still gets its own file, empty lists included. When the
+# call fails (a type refused or unknown), each resource is asked for on its own, so that every
+# failure is recorded with its own message.
+collect_lists() {
+  local ns=$1 spec source resource group kind path resources="" sources="" t0 rc ms
+  local map="$WORK/lists.map"
+  shift
+  [ $# -gt 0 ] || return 0
+  : >"$map"
+  for spec in "$@"; do
+    IFS='|' read -r source resource group kind <<<"$spec"
+    resources+="${resources:+,}$resource"
+    sources+="${sources:+,}$source"
+    path=$(list_path "$source" "$ns" "$resource")
+    mkdir -p "$B/$(dirname -- "$path")"
+    printf '%s/%s\t%s\n' "$group" "$kind" "$path" >>"$map"
+  done
+  local argv=("${KUBECTL[@]}" get "$resources")
+  [ -n "$ns" ] && argv+=(-n "$ns")
+  argv+=(-o json)
+  t0=$(now_ms)
+  with_timeout "${argv[@]}" 2>"$ERR_TMP" | redact >"$OUT_TMP"
+  rc=${PIPESTATUS[0]}
+  ms=$(( $(now_ms) - t0 ))
+  if [ "$rc" -ne 0 ]; then
+    ANSWER_CODE=$rc  # recorded, but the per-resource retries below say what failed
+    record "$sources" "$ns" "" "$rc" "$(file_size "$OUT_TMP")" "$ms" "$ERR_TMP" -- "${argv[@]}"
+    ANSWER_CODE=""
+    for spec in "$@"; do
+      IFS='|' read -r source resource group kind <<<"$spec"
+      local one=("${KUBECTL[@]}" get "$resource")
+      [ -n "$ns" ] && one+=(-n "$ns")
+      collect "$source" "$ns" "$(list_path "$source" "$ns" "$resource")" -- "${one[@]}" -o json
+    done
+    return
+  fi
+  LC_ALL=C awk -v dir="$B" '
+NR == FNR { split($0, f, "\t"); dest[f[1]] = f[2]; n[f[2]] = 0; count[f[2]] = 0; next }
+/^        \{$/ { inside = 1; lines = 0; av = ""; kd = "" }
+inside {
+  buf[++lines] = $0
+  if ($0 ~ /^            "apiVersion": "/) { av = $0; sub(/^ *"apiVersion": "/, "", av); sub(/",?$/, "", av) }
+  if ($0 ~ /^            "kind": "/) { kd = $0; sub(/^ *"kind": "/, "", kd); sub(/",?$/, "", kd) }
+  if ($0 ~ /^        \},?$/) {
+    inside = 0
+    g = index(av, "/") ? substr(av, 1, index(av, "/") - 1) : ""
+    p = dest[g "/" kd]
+    if (p != "") {
+      if (count[p]++) items[p, n[p]] = "        },"
+      buf[lines] = "        }"
+      for (i = 1; i <= lines; i++) items[p, ++n[p]] = buf[i]
+    }
+  }
+}
+END {
+  for (p in n) {
+    out = dir "/" p
+    printf "{\n    \"apiVersion\": \"v1\",\n" > out
+    if (count[p]) {
+      print "    \"items\": [" > out
+      for (i = 1; i <= n[p]; i++) print items[p, i] > out
+      print "    ]," > out
+    } else {
+      print "    \"items\": []," > out
+    }
+    printf "    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n" > out
+    close(out)
+  }
+}' "$map" "$OUT_TMP"
+  for spec in "$@"; do
+    IFS='|' read -r source resource group kind <<<"$spec"
+    path=$(list_path "$source" "$ns" "$resource")
+    record "$source" "$ns" "$path" 0 "$(file_size "$B/$path")" "$ms" "$ERR_TMP" -- "${argv[@]}"
+  done
+}
+
 contains() {
   local needle=$1 x
   shift
@@ -440,15 +528,13 @@ else
   CONTEXT_NAME=$(head -n 1 "$B/$(src_path context)" 2>/dev/null)
 fi
 
-collect nodes "" "$(src_path nodes)" -- "${KUBECTL[@]}" get nodes -o json
+collect_lists "" "nodes|nodes||Node" "namespaces|namespaces||Namespace" \
+  "persistentvolumes|persistentvolumes||PersistentVolume" \
+  "storageclasses|storageclasses.storage.k8s.io|storage.k8s.io|StorageClass" \
+  "crds|customresourcedefinitions.apiextensions.k8s.io|apiextensions.k8s.io|CustomResourceDefinition" \
+  "mutatingwebhooks|mutatingwebhookconfigurations.admissionregistration.k8s.io|admissionregistration.k8s.io|MutatingWebhookConfiguration" \
+  "runtimeclasses|runtimeclasses.node.k8s.io|node.k8s.io|RuntimeClass"
 collect nodes_describe "" "$(src_path nodes_describe)" -- "${KUBECTL[@]}" describe nodes
-collect namespaces "" "$(src_path namespaces)" -- "${KUBECTL[@]}" get namespaces -o json
-collect persistentvolumes "" "$(src_path persistentvolumes)" -- "${KUBECTL[@]}" get persistentvolumes -o json
-collect storageclasses "" "$(src_path storageclasses)" -- "${KUBECTL[@]}" get storageclasses -o json
-collect crds "" "$(src_path crds)" -- "${KUBECTL[@]}" get customresourcedefinitions -o json
-collect mutatingwebhooks "" "$(src_path mutatingwebhooks)" -- \
-  "${KUBECTL[@]}" get mutatingwebhookconfigurations -o json
-collect runtimeclasses "" "$(src_path runtimeclasses)" -- "${KUBECTL[@]}" get runtimeclasses -o json
 TOP_OK=1
 if ! collect top_nodes "" "$(src_path top_nodes)" -- "${KUBECTL[@]}" top nodes \
     && grep -q "Metrics API not available" "$ERR_TMP"; then
@@ -458,21 +544,22 @@ if [ "$ALLOW_HELM" -eq 1 ] && command -v helm >/dev/null 2>&1; then
   collect helm_releases "" "$(src_path helm_releases)" -- "${HELM[@]}" list -A -o json
 fi
 
-# GPU-related CRDs: "<scope> <plural.group>" per line
+# GPU-related CRDs, as collect_lists specs: "<scope> <plural.group> <Kind>" per line
 NS_CRDS=()
 CLUSTER_CRDS=()
 if query crds "" -- "${KUBECTL[@]}" get customresourcedefinitions \
-    -o 'jsonpath={range .items[*]}{.spec.scope}{" "}{.metadata.name}{"\n"}{end}'; then
-  while read -r scope name; do
-    [ -n "$name" ] || continue
+    -o 'jsonpath={range .items[*]}{.spec.scope}{" "}{.metadata.name}{" "}{.spec.names.kind}{"\n"}{end}'; then
+  while read -r scope name kind; do
+    [ -n "$kind" ] || continue
     printf '%s\n' "$name" | grep -Eq "$INTERESTING_CRD" || continue
-    if [ "$scope" = "Namespaced" ]; then NS_CRDS+=("$name"); else CLUSTER_CRDS+=("$name"); fi
+    if [ "$scope" = "Namespaced" ]; then
+      NS_CRDS+=("custom_resources|$name|${name#*.}|$kind")
+    else
+      CLUSTER_CRDS+=("cluster_custom_resources|$name|${name#*.}|$kind")
+    fi
   done <"$OUT_TMP"
 fi
-for crd in ${CLUSTER_CRDS[@]+"${CLUSTER_CRDS[@]}"}; do
-  collect cluster_custom_resources "" "$(src_path cluster_custom_resources "resource=$crd")" -- \
-    "${KUBECTL[@]}" get "$crd" -o json
-done
+collect_lists "" ${CLUSTER_CRDS[@]+"${CLUSTER_CRDS[@]}"}
 
 # ---------------------------------------------------------------------------------------------
 # namespaces: explicit, all, or discovered (as the HAMi seed's Step 0 does, plus GPU pods and
@@ -558,25 +645,21 @@ metrics_port() {
 
 for ns in ${TARGETS[@]+"${TARGETS[@]}"}; do
   progress "namespace $ns"
-  collect pods "$ns" "$(src_path pods "namespace=$ns")" -- "${KUBECTL[@]}" get pods -n "$ns" -o json
+  collect_lists "$ns" "pods|pods||Pod" "events|events||Event" "deployments|deployments.apps|apps|Deployment" \
+    "statefulsets|statefulsets.apps|apps|StatefulSet" "daemonsets|daemonsets.apps|apps|DaemonSet" \
+    "replicasets|replicasets.apps|apps|ReplicaSet" "jobs|jobs.batch|batch|Job" "services|services||Service" \
+    "endpoints|endpoints||Endpoints" "pvcs|persistentvolumeclaims||PersistentVolumeClaim" \
+    "configmaps|configmaps||ConfigMap" \
+    "hpas|horizontalpodautoscalers.autoscaling|autoscaling|HorizontalPodAutoscaler" \
+    "ingresses|ingresses.networking.k8s.io|networking.k8s.io|Ingress" \
+    "networkpolicies|networkpolicies.networking.k8s.io|networking.k8s.io|NetworkPolicy" \
+    ${NS_CRDS[@]+"${NS_CRDS[@]}"}
   collect pods_describe "$ns" "$(src_path pods_describe "namespace=$ns")" -- "${KUBECTL[@]}" describe pods -n "$ns"
-  collect events "$ns" "$(src_path events "namespace=$ns")" -- "${KUBECTL[@]}" get events -n "$ns" -o json
-  for pair in deployments:deployments statefulsets:statefulsets daemonsets:daemonsets \
-      replicasets:replicasets jobs:jobs services:services endpoints:endpoints \
-      pvcs:persistentvolumeclaims configmaps:configmaps hpas:horizontalpodautoscalers \
-      ingresses:ingresses networkpolicies:networkpolicies; do
-    collect "${pair%%:*}" "$ns" "$(src_path "${pair%%:*}" "namespace=$ns")" -- \
-      "${KUBECTL[@]}" get "${pair#*:}" -n "$ns" -o json
-  done
   collect secrets "$ns" "$(src_path secrets "namespace=$ns")" -- \
     "${KUBECTL[@]}" get secrets -n "$ns" -o "go-template=$SECRETS_TEMPLATE"
   if [ "$TOP_OK" -eq 1 ]; then
     collect top_pods "$ns" "$(src_path top_pods "namespace=$ns")" -- "${KUBECTL[@]}" top pods -n "$ns" --containers
   fi
-  for crd in ${NS_CRDS[@]+"${NS_CRDS[@]}"}; do
-    collect custom_resources "$ns" "$(src_path custom_resources "namespace=$ns" "resource=$crd")" -- \
-      "${KUBECTL[@]}" get "$crd" -n "$ns" -o json
-  done
 
   CAN_EXEC=0
   if [ "$ALLOW_EXEC" -eq 1 ]; then

@@ -149,11 +149,32 @@ def _attribute(signals: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.Series(kind_out) == "Pod").then(pl.Series(name_out)).otherwise(pl.col("pod")).alias("pod"))
 
 
+# failures of a node's hardware: whichever pod logged them (device plugin, node problem
+# detector, DCGM exporter), the object affected is the node the pod runs on
+NODE_CATEGORIES = frozenset({"gpu.hardware", "gpu.thermal", "cluster.node_not_ready"})
+
+
+def _to_nodes(signals: pl.DataFrame, library: Library, pod_nodes: dict[tuple, str]) -> pl.DataFrame:
+    node_ids = [p.id for p in library if p.category in NODE_CATEGORIES]
+    if not node_ids or not pod_nodes:
+        return signals
+    lookup = pl.DataFrame({"namespace": [k[0] for k in pod_nodes], "object_name": [k[1] for k in pod_nodes],
+                           "_node": list(pod_nodes.values())}, schema={"namespace": pl.Utf8, "object_name": pl.Utf8, "_node": pl.Utf8})
+    joined = signals.join(lookup, on=["namespace", "object_name"], how="left")
+    move = pl.col("pattern_id").is_in(node_ids) & (pl.col("object_kind") == "Pod") & pl.col("_node").is_not_null()
+    return joined.with_columns(
+        pl.when(move).then(pl.lit("Node")).otherwise(pl.col("object_kind")).alias("object_kind"),
+        pl.when(move).then(pl.col("_node")).otherwise(pl.col("object_name")).alias("object_name"),
+        pl.when(move).then(pl.lit(None, dtype=pl.Utf8)).otherwise(pl.col("namespace")).alias("namespace"),
+        pl.when(move).then(pl.lit(None, dtype=pl.Utf8)).otherwise(pl.col("container")).alias("container"),
+    ).drop("_node")
+
+
 def findings_from_signals(signals: pl.DataFrame, library: Library, pod_nodes: dict[tuple, str]) -> list[Finding]:
     """Group signals by (pattern, affected object): count, first/last seen, a few evidence lines."""
     if signals.is_empty():
         return []
-    keyed = _attribute(signals).with_columns(
+    keyed = _to_nodes(_attribute(signals), library, pod_nodes).with_columns(
         pl.coalesce(pl.col("object_kind"), pl.lit("")).alias("_kind"),
         pl.coalesce(pl.col("object_name"), pl.lit("")).alias("_name"),
         pl.coalesce(pl.col("namespace"), pl.lit("")).alias("_ns"),

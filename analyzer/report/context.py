@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
 import polars as pl
 import yaml
@@ -94,26 +94,12 @@ def _num(value: Any) -> float | None:
 
 
 def fmt_num(value: float | int | None) -> str:
-    """Integers without ``.0``; None as an em dash-free empty marker for tables."""
+    """A number for a table cell: thousands separated, integers without ``.0``, None as "–"."""
     if value is None:
         return "–"
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.1f}"
-
-
-def _quantity(value: Any) -> float | None:
-    """A Kubernetes quantity as used for extended resources (``1``, ``4k``, ``2Ki``)."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    suffixes = {"Ki": 1024, "Mi": 1024**2, "Gi": 1024**3, "Ti": 1024**4, "k": 1e3, "M": 1e6,
-                "G": 1e9, "T": 1e12, "m": 1e-3}
-    for suffix, factor in sorted(suffixes.items(), key=lambda kv: -len(kv[0])):
-        if text.endswith(suffix):
-            number = _num(text[: -len(suffix)])
-            return None if number is None else number * factor
-    return _num(text)
 
 
 def object_label(obj: dict[str, Any]) -> str:
@@ -631,14 +617,23 @@ def timeline_items(result: dict[str, Any], tables: dict[str, pl.DataFrame],
                           "label": f"{c.get('name')} started again"
                                    + (f" (restart {c.get('restart_count')})"),
                           "severity": "info", "finding": None, "root": False})
+    # fault-tolerance results: injected faults, killed processes, services ready again
+    ft_kinds = {"fault_injected": ("fault", "critical"), "process_terminated": ("restart", "error"),
+                "ready": ("start", "info"), "deployment_ready": ("start", "info"),
+                "deployment_start": ("event", "info")}
     for ev in _rows(tables, "ft_events"):
         t = parse_time(ev.get("time"))
-        if t is not None:
-            what = ev.get("event") or ev.get("kind") or "fault injected"
-            target = ev.get("target") or ev.get("pod") or ""
-            items.append({"lane": "fault injection", "kind": "fault", "start": t, "end": None,
-                          "label": f"{what} {target}".strip(), "severity": "critical",
-                          "finding": None, "root": False})
+        kind, severity = ft_kinds.get(ev.get("kind") or "", (None, None))
+        if t is None or kind is None:
+            continue
+        test = ev.get("failure") or ev.get("scenario") or "test"
+        lane = "fault injection" if kind == "fault" else (ev.get("pod") or f"test {test}")
+        text = (ev.get("text") or "").strip()
+        label = (f"{(ev.get('kind') or '').replace('_', ' ')} ({test})"
+                 + (f" {ev.get('service')}" if ev.get("service") else "")
+                 + (f": {text[:160]}" if text else ""))
+        items.append({"lane": lane, "kind": kind, "start": t, "end": None, "label": label,
+                      "severity": severity, "finding": None, "root": False})
     items.sort(key=lambda i: (i["start"], i["lane"], i["kind"], i["label"]))
     return items
 
@@ -772,11 +767,3 @@ def build_context(result: dict[str, Any], tables: dict[str, pl.DataFrame]) -> di
         "could_not_read": checks["could_not_read"],
         "bundle": bundle,
     }
-
-
-def iter_findings(context: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    """Every finding view of a context: root causes, their symptoms, then the others."""
-    for rc in context["root_causes"]:
-        yield rc
-        yield from rc["symptoms"]
-    yield from context["other_findings"]
