@@ -54,7 +54,7 @@ def analyze_path(source: str, library: Library | None = None, redact: bool = Tru
         bundle.close()
         raise
     if redact:
-        result = redact_result(result)
+        result = redact_result(result, library)
     result["redacted"] = redact
     return Analysis(result, parsed, signals, diagnosis)
 
@@ -132,28 +132,35 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
     }
 
 
-def redact_result(result: dict[str, Any]) -> dict[str, Any]:
-    """Every string of the result through the secret detectors (when the redactor is present)."""
+# what a result holds that came from the bundle (our own prose, titles and remediation are not
+# redacted: a detector must not rewrite the words of a pattern's explanation)
+_BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "reason", "checks")
+
+
+def redact_result(result: dict[str, Any], library: Library | None = None) -> dict[str, Any]:
+    """Bundle-derived strings of the result through the secret detectors."""
     try:
         from analyzer.redact import Redactor
     except ImportError:  # pragma: no cover - the redact package ships with the analyzer
         return result
     red = Redactor()
 
-    def walk(value: Any) -> Any:
+    def walk(value: Any, inside: bool) -> Any:
         if isinstance(value, str):
-            return red.text(value)
+            return red.text(value) if inside else value
         if isinstance(value, list):
-            return [walk(v) for v in value]
+            return [walk(v, inside) for v in value]
         if isinstance(value, dict):
-            return {k: walk(v) for k, v in value.items()}
+            return {k: walk(v, inside or k in _BUNDLE_KEYS) for k, v in value.items()}
         return value
 
-    out = walk(result)
+    out = walk(result, False)
     for f in out.get("root_causes", []) + out.get("findings", []):
+        pattern = library.by_id.get(f.get("pattern", "")) if library else None
         for new, old in zip(f["evidence"], _evidence_of(result, f["id"])):
             if new["text"] != old["text"]:
-                new["match"] = None  # the span no longer fits the redacted text
+                m = pattern.compiled.search(new["text"]) if pattern else None
+                new["match"] = [m.start(), m.end()] if m else None
     return out
 
 

@@ -249,3 +249,5 @@ def secret_missing(ctx: CheckContext) -> Outcome:
 
 from analyzer.checks import hami  # noqa: E402,F401  (registers CHK010-CHK013, CHK016, CHK017)
 from analyzer.checks import workloads  # noqa: E402,F401  (registers CHK014, CHK015, CHK018, CHK019)
+from analyzer.checks import platform  # noqa: E402,F401  (registers CHK020-CHK030)
+from analyzer.checks import serving  # noqa: E402,F401  (registers CHK031-CHK036)

@@ -9,6 +9,8 @@
 # Secret values are never collected (names and key names only) and tokens are redacted before
 # anything is written to disk.
 
+# Background jobs (spawn_pod) set their own OUT_TMP/ERR_TMP; the main shell's stay as they are.
+# shellcheck disable=SC2031
 set -u -o pipefail
 umask 077
 
@@ -77,6 +79,7 @@ Options:
       --no-exec          never run 'kubectl exec ... nvidia-smi' (default: run it in GPU pods
                          when RBAC allows pods/exec)
       --no-helm          never run 'helm list'
+      --parallel N       fetch up to N container logs and scrapes at a time (default $PARALLEL)
   -o, --output PATH      the .tar.gz to write (default ./gpu-bundle-<UTC time>.tar.gz)
       --context NAME     kubeconfig context to use
       --kubeconfig FILE  kubeconfig file to use
@@ -98,6 +101,7 @@ MAX_LOG_BYTES=2097152
 CMD_TIMEOUT=60
 ALLOW_EXEC=1
 ALLOW_HELM=1
+PARALLEL=4
 OUTPUT=""
 CONTEXT=""
 KUBECONFIG_FILE=""
@@ -121,6 +125,8 @@ while [ $# -gt 0 ]; do
     --timeout=*) CMD_TIMEOUT=${1#*=}; shift ;;
     --no-exec) ALLOW_EXEC=0; shift ;;
     --no-helm) ALLOW_HELM=0; shift ;;
+    --parallel) need_arg "$@"; PARALLEL=$2; shift 2 ;;
+    --parallel=*) PARALLEL=${1#*=}; shift ;;
     -o|--output) need_arg "$@"; OUTPUT=$2; shift 2 ;;
     --output=*) OUTPUT=${1#*=}; shift ;;
     --context) need_arg "$@"; CONTEXT=$2; shift 2 ;;
@@ -134,6 +140,7 @@ done
 
 case $MAX_LOG_BYTES in ''|*[!0-9]*) die "--max-log-bytes needs a number of bytes, got '$MAX_LOG_BYTES'" ;; esac
 case $CMD_TIMEOUT in ''|*[!0-9]*|0) die "--timeout needs a positive number of seconds, got '$CMD_TIMEOUT'" ;; esac
+case $PARALLEL in ''|*[!0-9]*|0) die "--parallel needs a positive number, got '$PARALLEL'" ;; esac
 if [ -n "$SINCE" ]; then
   case $SINCE in *[!0-9hms]*|'') die "--since needs a duration such as 2h, 30m or 90s, got '$SINCE'" ;; esac
 fi
@@ -192,7 +199,7 @@ with_timeout() {
   fi
   # No timeout(1) (stock macOS): a watchdog kills the command; kubectl also has --request-timeout.
   "$@" &
-  local pid=$! flag="$WORK/timeout.$$.$RANDOM"
+  local pid=$! flag="$OUT_TMP.timed-out"
   ( sleep "$CMD_TIMEOUT" && : >"$flag" && kill -TERM "$pid" ) </dev/null >/dev/null 2>&1 &
   local watchdog=$!
   wait "$pid"
@@ -626,9 +633,13 @@ SECRETS_TEMPLATE='{"apiVersion":"v1","kind":"List","items":[{{range $i, $s := .i
 POD_INVENTORY='jsonpath={range .items[*]}{.metadata.name}{"|"}{.status.phase}{"|"}{range .spec.initContainers[*]}{.name}{" "}{end}{"|"}{range .spec.containers[*]}{.name}{" "}{end}{"|"}{range .status.containerStatuses[*]}{.name}{"="}{.restartCount}{" "}{end}{range .status.initContainerStatuses[*]}{.name}{"="}{.restartCount}{" "}{end}{"|"}{range .spec.containers[*].ports[*]}{.name}{":"}{.containerPort}{" "}{end}{"|"}{range .spec.containers[*].env[?(@.name=="DYN_SYSTEM_PORT")]}{.value}{" "}{end}{"|"}{range .spec.containers[*]}{.name}{"="}{.resources.limits.nvidia\.com/gpu}{" "}{end}{"\n"}{end}'
 
 # The port whose /metrics to scrape, or nothing: a port named for metrics, the Dynamo system
-# port, the HAMi monitors, a frontend's HTTP port.
+# port, the HAMi monitors, a frontend's HTTP port. In kube-system only GPU components (DCGM
+# exporter, device plugins) are scraped, not coredns and the like.
 metrics_port() {
-  local pod=$1 ports=$2 sysport=$3 p
+  local ns=$1 pod=$2 ports=$3 sysport=$4 p
+  if [ "$ns" = "kube-system" ]; then
+    case $pod in *dcgm*|*device-plugin*|*hami*) ;; *) return 0 ;; esac
+  fi
   for p in $ports; do case ${p%%:*} in metrics|http-metrics|monitor) printf '%s' "${p##*:}"; return ;; esac; done
   for p in $ports; do case ${p%%:*} in system) printf '%s' "${p##*:}"; return ;; esac; done
   for p in $sysport; do printf '%s' "$p"; return; done
@@ -641,6 +652,57 @@ metrics_port() {
       for p in $ports; do case ${p%%:*} in http) printf '%s' "${p##*:}"; return ;; esac; done
       printf '8000' ;;
   esac
+}
+
+# collect_pod NS POD PHASE CONTAINERS RESTARTS PORTS SYSPORT GPUS CAN_EXEC: the logs (and previous
+# logs of restarted containers), the /metrics scrape and nvidia-smi of one pod.
+collect_pod() {
+  local ns=$1 pod=$2 phase=$3 containers=$4 restarts=$5 ports=$6 sysport=$7 gpus=$8 can_exec=$9
+  local c r port target="" g
+  for c in $containers; do
+    collect_log "$ns" "$pod" "$c" 0
+    for r in $restarts; do
+      if [ "${r%%=*}" = "$c" ] && [ "${r#*=}" != "0" ] && [ -n "${r#*=}" ]; then
+        collect_log "$ns" "$pod" "$c" 1
+      fi
+    done
+  done
+  [ "$phase" = "Running" ] || return 0
+  port=$(metrics_port "$ns" "$pod" "$ports" "$sysport")
+  if [ -n "$port" ]; then
+    collect metrics "$ns" "$(src_path metrics "namespace=$ns" "pod=$pod")" -- \
+      "${KUBECTL[@]}" get --raw "/api/v1/namespaces/$ns/pods/$pod:$port/proxy/metrics"
+  fi
+  [ "$can_exec" -eq 1 ] || return 0
+  for g in $gpus; do
+    if [ -n "${g#*=}" ] && [ "${g#*=}" != "0" ]; then target=${g%%=*}; break; fi
+  done
+  case $pod in *hami-device-plugin*|*nvidia-device-plugin*) [ -n "$target" ] || target=${containers%% *} ;; esac
+  if [ -n "$target" ]; then
+    collect exec "$ns" "$(src_path exec "namespace=$ns" "pod=$pod" "container=$target")" -- \
+      "${KUBECTL[@]}" exec -n "$ns" "$pod" -c "$target" -- nvidia-smi
+  fi
+}
+
+# spawn_pod ARGS...: collect_pod in the background with its own temporary files, at most
+# --parallel at a time (logs are fetched one kubectl call per container; on a big cluster the
+# round trips dominate).
+SEQ=0
+spawn_pod() {
+  SEQ=$((SEQ + 1))
+  if [ "$PARALLEL" -le 1 ]; then
+    collect_pod "$@"
+    return
+  fi
+  while [ "$(jobs -pr | wc -l)" -ge "$PARALLEL" ]; do
+    if [ "${BASH_VERSINFO[0]}" -gt 4 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -ge 3 ]; }; then
+      wait -n
+    else
+      wait  # bash < 4.3 (macOS): no 'wait -n'; wait for the whole batch
+    fi
+  done
+  # shellcheck disable=SC2030  # each job's own temporary files, on purpose
+  ( OUT_TMP="$WORK/job.$SEQ.out"; ERR_TMP="$WORK/job.$SEQ.err"; collect_pod "$@"; rm -f "$OUT_TMP" "$ERR_TMP" ) &
 }
 
 for ns in ${TARGETS[@]+"${TARGETS[@]}"}; do
@@ -670,34 +732,13 @@ for ns in ${TARGETS[@]+"${TARGETS[@]}"}; do
   fi
 
   query pods "$ns" -- "${KUBECTL[@]}" get pods -n "$ns" -o "$POD_INVENTORY" || continue
-  cp "$OUT_TMP" "$WORK/inventory"
+  cp "$OUT_TMP" "$WORK/inventory.$ns"
   while IFS='|' read -r pod phase inits containers restarts ports sysport gpus; do
     [ -n "$pod" ] || continue
-    for c in $inits $containers; do
-      collect_log "$ns" "$pod" "$c" 0
-      for r in $restarts; do
-        if [ "${r%%=*}" = "$c" ] && [ "${r#*=}" != "0" ] && [ -n "${r#*=}" ]; then
-          collect_log "$ns" "$pod" "$c" 1
-        fi
-      done
-    done
-    [ "$phase" = "Running" ] || continue
-    port=$(metrics_port "$pod" "$ports" "$sysport")
-    if [ -n "$port" ]; then
-      collect metrics "$ns" "$(src_path metrics "namespace=$ns" "pod=$pod")" -- \
-        "${KUBECTL[@]}" get --raw "/api/v1/namespaces/$ns/pods/$pod:$port/proxy/metrics"
-    fi
-    if [ "$CAN_EXEC" -eq 1 ]; then
-      target=""
-      for g in $gpus; do [ -n "${g#*=}" ] && [ "${g#*=}" != "0" ] && { target=${g%%=*}; break; }; done
-      case $pod in *hami-device-plugin*|*nvidia-device-plugin*) [ -n "$target" ] || target=${containers%% *} ;; esac
-      if [ -n "$target" ]; then
-        collect exec "$ns" "$(src_path exec "namespace=$ns" "pod=$pod" "container=$target")" -- \
-          "${KUBECTL[@]}" exec -n "$ns" "$pod" -c "$target" -- nvidia-smi
-      fi
-    fi
-  done <"$WORK/inventory"
+    spawn_pod "$ns" "$pod" "$phase" "$inits $containers" "$restarts" "$ports" "$sysport" "$gpus" "$CAN_EXEC"
+  done <"$WORK/inventory.$ns"
 done
+wait
 
 # ---------------------------------------------------------------------------------------------
 # manifest and archive

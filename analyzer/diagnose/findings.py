@@ -211,7 +211,10 @@ def _finding(p: Pattern, group: pl.DataFrame, count: int, ns, kind, name, ctr, p
         span = (r["span_start"], r["span_end"]) if r.get("span_start") is not None else None
         evidence.append(Evidence(r["path"], r["line"], r["text"], r["time"], span, r["source"]))
     times = [r["time"] for r in rows if r["time"] is not None]
-    affected = [Affected(ns, kind, name, ctr)] if (name or ns) else []
+    if name:
+        affected = [Affected(ns, kind, name, ctr)]
+    else:  # a line we can place in a namespace only (a describe preamble, a metric without pod)
+        affected = [Affected(ns, "Namespace", ns)] if ns else []
     return Finding(
         rule=p.id, source="pattern", category=p.category, severity=p.severity, title=p.title,
         summary=p.render(p.summary, ctx), root_cause_text=p.render(p.root_cause, ctx),

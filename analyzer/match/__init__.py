@@ -56,8 +56,8 @@ LINE_COLUMNS = ("source", "path", "line", "record_line", "time", "namespace", "p
 _SOURCE_OF = {"log": ("log", "text"), "text": ("text",), "describe": ("describe",),
               "events": ("events",), "metrics": ("metrics",), "objects": ("objects",)}
 MAX_TEXT = 4000  # evidence text kept per signal
-BROAD_SHARE = 0.003  # a pattern whose hints occur on more sampled lines gets its own pass
-SAMPLE_ROWS = 50_000
+BROAD_SHARE = 0.01  # the shared literal pass keeps at most this share of sampled lines
+SAMPLE_ROWS = 10_000
 KEEP_FIRST = 4  # = diagnose.findings.MAX_EVIDENCE - 1: the diagnosis shows the first 4 and the last
 # capture names that re-attribute a log line to the pod it names (diagnose.findings._attribute)
 _REF_GROUPS = frozenset({"pod_ref", "pod_ref2", "pod_ref3", "pod_name", "ns"})
@@ -77,6 +77,9 @@ class Plan:
     rare_cs: tuple[str, ...] = ()           # hint literals of the other patterns
     rare_ci: tuple[str, ...] = ()           # ... of those that ignore case
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    # hint literal -> pattern index (``_lit``, ``_p``); ``ci`` literals lower-cased
+    lits: dict[tuple[bool, bool], pl.DataFrame] = field(default_factory=dict, compare=False)
+    rules: pl.DataFrame | None = field(default=None, compare=False)  # _p, source, _rx
 
     @classmethod
     def build(cls, library: Library | Iterable[Pattern], sample: pl.Series | None = None) -> "Plan":
@@ -89,16 +92,36 @@ class Plan:
             parts.append("(?i:" + "|".join(regex.escape(h) for h in ci) + ")")
         broad: set[str] = set()
         if sample is not None and sample.len():
-            limit = max(1, int(sample.len() * BROAD_SHARE))
-            for p in patterns:
-                if _hint_mask(sample, p).sum() > limit:
-                    broad.add(p.id)
+            # rare patterns, least frequent hints first, share the literal pass while the union
+            # of their candidates stays small; the rest get their own pass
+            rows = pl.DataFrame([pl.int_range(0, sample.len(), dtype=pl.UInt32, eager=True).alias("_row"),
+                                 sample.alias("text")])
+            pairs = _hint_pairs(rows, cls.build(patterns), only_rare=False)
+            by_p: dict[int, set[int]] = {}
+            for pi, row in pairs.iter_rows():
+                by_p.setdefault(pi, set()).add(row)
+            union: set[int] = set()
+            limit = sample.len() * BROAD_SHARE
+            for pi, hit in sorted(by_p.items(), key=lambda kv: (len(kv[1]), kv[0])):
+                if len(union | hit) > limit:
+                    broad.add(patterns[pi].id)
+                else:
+                    union |= hit
         rare = [p for p in patterns if p.id not in broad]
+        sources = {p.id: tuple(sorted({s for src in p.sources for s in _SOURCE_OF[src]})) for p in patterns}
+        lits: dict[tuple[bool, bool], pl.DataFrame] = {}
+        for only_rare in (True, False):
+            for ci in (False, True):
+                pairs = [(h.lower() if ci else h, i) for i, p in enumerate(patterns)
+                         if p.ignore_case == ci and (not only_rare or p.id not in broad) for h in p.hint]
+                lits[(only_rare, ci)] = pl.DataFrame(pairs, schema={"_lit": pl.Utf8, "_p": pl.UInt32},
+                                                     orient="row").unique()
+        rules = pl.DataFrame([(i, s, p.regex) for i, p in enumerate(patterns) for s in sources[p.id]],
+                             schema={"_p": pl.UInt32, "source": pl.Utf8, "_rx": pl.Utf8}, orient="row")
         return cls(prefilter="|".join(parts) or "(?!)", patterns=patterns, broad=frozenset(broad),
                    rare_cs=tuple(sorted({h for p in rare for h in p.hint if not p.ignore_case})),
                    rare_ci=tuple(sorted({h.lower() for p in rare for h in p.hint if p.ignore_case})),
-                   sources={p.id: tuple(sorted({s for src in p.sources for s in _SOURCE_OF[src]}))
-                            for p in patterns})
+                   sources=sources, lits=lits, rules=rules)
 
     def sources_of(self, p: Pattern) -> tuple[str, ...]:
         got = self.sources.get(p.id)
@@ -135,61 +158,80 @@ HITS_SCHEMA = {"_p": pl.UInt32, "_row": pl.UInt32}
 def polars_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     """Every (pattern index, row index) hit of ``df`` (columns source, text), Polars only."""
     text = df.get_column("text")
-    source = df.get_column("source")
-    present = set(source.unique().drop_nulls().to_list())
+    rows = pl.DataFrame([pl.int_range(0, df.height, dtype=pl.UInt32, eager=True).alias("_row"), text,
+                         df.get_column("source")])
     out: list[pl.DataFrame] = []
-    rows = pl.int_range(0, df.height, dtype=pl.UInt32, eager=True).alias("_row")
-    rare = [i for i, p in enumerate(plan.patterns) if p.id not in plan.broad]
-    if rare and (plan.rare_cs or plan.rare_ci):
+    if plan.rare_cs or plan.rare_ci:
         mask = None
         if plan.rare_cs:
             mask = text.str.contains_any(list(plan.rare_cs))
         if plan.rare_ci:
             ci = text.str.contains_any(list(plan.rare_ci), ascii_case_insensitive=True)
             mask = ci if mask is None else (mask | ci)
-        cand = pl.DataFrame([rows, text, source]).filter(mask)
+        cand = rows.filter(mask)
         if cand.height:
-            out.extend(_confirm(cand, plan, rare, present))
-    broad = [i for i, p in enumerate(plan.patterns) if p.id in plan.broad]
-    if broad:
-        full = pl.DataFrame([rows, text, source])
-        out.extend(_confirm(full, plan, broad, present))
-    if not out:
-        return pl.DataFrame(schema=HITS_SCHEMA)
-    return pl.concat(out)
-
-
-def _confirm(cand: pl.DataFrame, plan: Plan, which: list[int], present: set) -> list[pl.DataFrame]:
-    """The hit rule (source, hint, regex) for each pattern of ``which`` over candidate rows."""
-    out = []
-    for i in which:
-        p = plan.patterns[i]
-        srcs = [s for s in plan.sources_of(p) if s in present]
-        if not srcs:
+            out.append(_apply_rule(_hint_pairs(cand, plan, only_rare=True), cand, plan))
+    for i, p in enumerate(plan.patterns):
+        if p.id not in plan.broad:
             continue
-        sub = cand if len(present) == 1 else cand.filter(pl.col("source").is_in(srcs))
-        sub = sub.filter(_hint_mask(sub.get_column("text"), p))
-        if not sub.height:
-            continue
-        sub = sub.filter(pl.col("text").str.contains(p.regex))
+        sub = rows.filter(_hint_mask(text, p))
         if sub.height:
-            out.append(sub.select(pl.lit(i, dtype=pl.UInt32).alias("_p"), "_row"))
-    return out
+            pairs = sub.select(pl.lit(i, dtype=pl.UInt32).alias("_p"), "_row")
+            out.append(_apply_rule(pairs, sub, plan))
+    out = [o for o in out if not o.is_empty()]
+    return pl.concat(out) if out else pl.DataFrame(schema=HITS_SCHEMA)
+
+
+def _hint_pairs(cand: pl.DataFrame, plan: Plan, only_rare: bool) -> pl.DataFrame:
+    """(pattern, row) pairs where the row holds one of the pattern's hint literals: one
+    Aho-Corasick pass per case mode over the candidate rows, then a join on the literal."""
+    out = []
+    for ci in (False, True):
+        lits = plan.lits[(only_rare, ci)]
+        if lits.is_empty():
+            continue
+        found = cand.select("_row", pl.col("text").str.extract_many(
+            lits.get_column("_lit").unique().to_list(), ascii_case_insensitive=ci, overlapping=True).alias("_lit"))
+        found = found.explode("_lit").drop_nulls("_lit")
+        if ci:
+            found = found.with_columns(pl.col("_lit").str.to_lowercase())
+        out.append(found.unique().join(lits, on="_lit").select("_p", "_row"))
+    return pl.concat(out).unique() if out else pl.DataFrame(schema=HITS_SCHEMA)
+
+
+def _apply_rule(pairs: pl.DataFrame, rows: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """The (pattern, row) pairs whose row is of one of the pattern's sources and matches its
+    regex (one vectorised ``str.contains`` with a regex per row: Polars caches each regex)."""
+    if pairs.is_empty():
+        return pairs
+    got = pairs.join(rows, on="_row").join(plan.rules, on=["_p", "source"])
+    return got.filter(pl.col("text").str.contains(pl.col("_rx"))).select("_p", "_row")
 
 
 def confirm_hits(df: pl.DataFrame, plan: Plan, hits: pl.DataFrame) -> pl.DataFrame:
     """Keep the (pattern, row) pairs that satisfy the hit rule (for backends that over-report)."""
     if hits.is_empty():
         return hits
-    text = df.get_column("text")
-    source = df.get_column("source")
-    present = set(source.unique().drop_nulls().to_list())
+    rows = df.select(pl.int_range(0, df.height, dtype=pl.UInt32).alias("_row"), "text", "source")
+    cand = rows.join(hits.select("_row").unique(), on="_row", how="semi")
+    pairs = hits.join(_hint_pairs(cand, plan, only_rare=False), on=["_p", "_row"], how="semi")
+    return _apply_rule(pairs, cand, plan)
+
+
+def _confirm(cand: pl.DataFrame, plan: Plan, which: list[int], present: set) -> list[pl.DataFrame]:
+    """The hit rule for each pattern of ``which`` over all rows of ``cand`` (_row, text, source)."""
     out = []
-    for (i,), group in hits.group_by(["_p"], maintain_order=True):
-        rows = group.get_column("_row").unique().sort()
-        cand = pl.DataFrame([rows, text.gather(rows), source.gather(rows)])
-        out.extend(_confirm(cand, plan, [int(i)], present))
-    return pl.concat(out) if out else pl.DataFrame(schema=HITS_SCHEMA)
+    for i in which:
+        p = plan.patterns[i]
+        srcs = [s for s in plan.sources_of(p) if s in present]
+        if not srcs:
+            continue
+        sub = cand.filter(pl.col("source").is_in(srcs) & _hint_mask(cand.get_column("text"), p))
+        if sub.height:
+            sub = sub.filter(pl.col("text").str.contains(p.regex))
+        if sub.height:
+            out.append(sub.select(pl.lit(i, dtype=pl.UInt32).alias("_p"), "_row"))
+    return out
 
 
 def backend_name() -> str:

@@ -1,23 +1,32 @@
 """Optional accelerator: find pattern hits with hyperscan over whole-batch buffers.
 
 Installed with ``pip install .[fast]`` (x86-64 only). The batch's lines are joined with
-newlines into one UTF-8 buffer and scanned once by a database of every pattern, compiled in
-hyperscan's *prefilter* mode (never misses a match, may report extra ones) with UTF-8/Unicode
-classes, multi-line anchors and a ``[^\\n]*$`` tail so that each (pattern, line) reports at most
-once, at its end of line. A line-local match is always a buffer match, so the reported lines
-are a superset of the true hits; ``confirm_hits`` then applies the matcher's hit rule (source,
-hint literal, Rust regex) to just those rows. The result is therefore identical to the default
-Polars path, only found faster. Patterns hyperscan cannot compile go through the Polars path.
+newlines into one buffer and scanned once by a database of every pattern, compiled in
+hyperscan's *prefilter* mode (never misses a match, may report extra ones) with multi-line
+anchors and, where the regex has no ``$`` of its own, a ``[^\n]*$`` tail so that each
+(pattern, line) reports once, at its end of line. A line-local match is always a buffer match,
+so the reported lines are a superset of the true hits; ``confirm_hits`` then applies the
+matcher's hit rule (source, hint literal, Rust regex) to just those rows. The result is
+therefore identical to the default Polars path, only found faster.
+
+The database works on bytes with ASCII classes (compiling Unicode classes takes ~15x longer):
+it is exact on ASCII lines, so lines with other characters, and patterns whose regex has
+non-ASCII characters or that hyperscan cannot compile, go through the Polars path. The
+compiled database is cached on disk per library (``$XDG_CACHE_HOME/bundle-analyzer``).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from analyzer.match import HITS_SCHEMA, Plan, _confirm, confirm_hits
+from analyzer.match import HITS_SCHEMA, Plan, _confirm, confirm_hits, polars_hits
 
 try:
     import hyperscan
@@ -30,60 +39,95 @@ def available() -> bool:
     if hyperscan is None:
         return False
     try:
-        _compile(((b"x", 0),))
+        _compile([(b"x", 0, False)])
     except Exception:  # noqa: BLE001 - unsupported CPU or broken install: use the default path
         return False
     return True
 
 
-def _flags(ignore_case: bool) -> int:
-    f = (hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_UCP
-         | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY)
-    return f | hyperscan.HS_FLAG_CASELESS if ignore_case else f
-
-
 def _expression(rx: str) -> tuple[bytes, bool]:
-    ignore_case = rx.startswith("(?i)")
-    body = rx[4:] if ignore_case else rx
     from analyzer.export import unnamed
-    return ("(?:" + unnamed(body) + ")[^\\n]*$").encode("utf-8"), ignore_case
+
+    ignore_case = rx.startswith("(?i)")
+    body = unnamed(rx[4:] if ignore_case else rx)
+    tail = "" if "$" in body else "[^\\n]*$"
+    return ("(?:" + body + ")" + tail).encode("ascii"), ignore_case
 
 
-def _compile(items: tuple[tuple[bytes, int], ...], ignore_case: tuple[bool, ...] | None = None):
+def _compile(items: list[tuple[bytes, int, bool]]):
+    base = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_MULTILINE | hyperscan.HS_FLAG_ALLOWEMPTY
     db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    flags = [_flags(ci) for ci in (ignore_case or (False,) * len(items))]
-    db.compile(expressions=[e for e, _ in items], ids=[i for _, i in items], elements=len(items), flags=flags)
+    db.compile(expressions=[e for e, _, _ in items], ids=[i for _, i, _ in items], elements=len(items),
+               flags=[base | (hyperscan.HS_FLAG_CASELESS if ci else 0) for _, _, ci in items])
     return db
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "bundle-analyzer"
+
+
+def _compile_covering(items: list[tuple[bytes, int, bool]]):
+    """Compile ``items``; those hyperscan rejects are left out (found by splitting the set)."""
+    try:
+        return _compile(items), [i for _, i, _ in items]
+    except hyperscan.error:
+        if len(items) == 1:
+            return None, []
+    mid = len(items) // 2
+    _, left = _compile_covering(items[:mid])
+    _, right = _compile_covering(items[mid:])
+    ok = set(left) | set(right)
+    chosen = [it for it in items if it[1] in ok]
+    return (_compile(chosen) if chosen else None), sorted(ok)
 
 
 @functools.lru_cache(maxsize=4)
 def _database(regexes: tuple[str, ...]):
-    """(database, indices it covers): patterns that fail to compile are left out."""
-    exprs = [_expression(rx) for rx in regexes]
-    ok = []
-    for i, (e, ci) in enumerate(exprs):
-        try:
-            _compile(((e, i),), (ci,))
-            ok.append(i)
-        except Exception:  # noqa: BLE001 - hyperscan.error: unsupported construct
-            continue
-    if not ok:
-        return None, frozenset()
-    db = _compile(tuple((exprs[i][0], i) for i in ok), tuple(exprs[i][1] for i in ok))
-    return db, frozenset(ok)
+    """(database or None, indices it covers), from the disk cache when the library is known."""
+    key = hashlib.sha256(("\0".join(regexes) + "\0" + str(hyperscan.__version__)).encode()).hexdigest()[:24]
+    cache = _cache_dir() / f"hs-{key}.db"
+    try:
+        blob = cache.read_bytes()
+        n = int.from_bytes(blob[:4], "little")
+        covered = [int.from_bytes(blob[4 + 4 * k: 8 + 4 * k], "little") for k in range(n)]
+        db = hyperscan.loadb(blob[4 + 4 * n:], hyperscan.HS_MODE_BLOCK) if covered else None
+        return db, frozenset(covered)
+    except (OSError, ValueError, hyperscan.error):
+        pass
+    items = []
+    for i, rx in enumerate(regexes):
+        if rx.isascii():
+            e, ci = _expression(rx)
+            items.append((e, i, ci))
+    db, covered = _compile_covering(items) if items else (None, [])
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        blob = len(covered).to_bytes(4, "little") + b"".join(i.to_bytes(4, "little") for i in covered)
+        if db is not None:
+            blob += hyperscan.dumpb(db)
+        fd, tmp = tempfile.mkstemp(dir=cache.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only home: compile again next time
+    return db, frozenset(covered)
 
 
 def find_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     """Every (pattern index, row index) hit of ``df`` (columns source, text)."""
     db, covered = _database(tuple(p.regex for p in plan.patterns))
-    text = df.get_column("text")
-    present = set(df.get_column("source").unique().drop_nulls().to_list())
+    text = df.get_column("text").fill_null("")
+    source = df.get_column("source")
+    present = set(source.unique().drop_nulls().to_list())
     out = []
+    lengths = text.str.len_bytes().to_numpy().astype(np.int64)
+    ascii_row = lengths == text.str.len_chars().to_numpy()
     if db is not None and df.height:
-        lengths = text.str.len_bytes().fill_null(0).to_numpy().astype(np.int64)
         starts = np.zeros(len(lengths), dtype=np.int64)
         np.cumsum(lengths[:-1] + 1, out=starts[1:])
-        buf = text.fill_null("").str.join("\n").item().encode("utf-8")
+        buf = text.str.join("\n").item().encode("utf-8")
         ids: list[int] = []
         ends: list[int] = []
 
@@ -94,12 +138,21 @@ def find_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
         db.scan(buf, match_event_handler=on_match)
         if ids:
             rows = np.searchsorted(starts, np.asarray(ends, dtype=np.int64), side="right") - 1
+            # a match ending just past a line's end (at its newline) belongs to that line
+            rows = np.clip(rows, 0, len(lengths) - 1)
             raw = pl.DataFrame({"_p": pl.Series(ids, dtype=pl.UInt32),
                                 "_row": pl.Series(rows.astype(np.uint32), dtype=pl.UInt32)}).unique()
+            raw = raw.filter(pl.Series(ascii_row).gather(raw.get_column("_row")))
             out.append(confirm_hits(df, plan, raw))
     rest = [i for i in range(len(plan.patterns)) if i not in covered]
     if rest:
         rows = pl.int_range(0, df.height, dtype=pl.UInt32, eager=True).alias("_row")
-        out.extend(_confirm(pl.DataFrame([rows, text, df.get_column("source")]), plan, rest, present))
+        out.extend(_confirm(pl.DataFrame([rows, text, source]), plan, rest, present))
+    if db is not None and not ascii_row.all():
+        # lines with other characters: the exact Polars path, for the patterns scanned above
+        idx = pl.Series("_row", np.flatnonzero(~ascii_row).astype(np.uint32), dtype=pl.UInt32)
+        sub = pl.DataFrame([text.gather(idx), source.gather(idx)])
+        got = polars_hits(sub, Plan.build(plan.patterns)).filter(pl.col("_p").is_in(sorted(covered)))
+        out.append(got.with_columns(idx.gather(got.get_column("_row")).alias("_row")))
     out = [o for o in out if not o.is_empty()]
     return pl.concat(out) if out else pl.DataFrame(schema=HITS_SCHEMA)

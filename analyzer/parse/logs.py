@@ -135,10 +135,10 @@ def lines_frame(text: str, first_line: int) -> pl.DataFrame:
     """One row per line of ``text`` (``line``, ``text``), CR of CRLF endings dropped."""
     s = pl.Series("text", [text]).str.split("\n").explode()
     df = pl.DataFrame({"text": s})
-    return df.with_columns(
-        pl.int_range(first_line, first_line + df.height, dtype=pl.UInt32).alias("line"),
-        pl.col("text").str.strip_suffix("\r"),
-    )
+    line = pl.int_range(first_line, first_line + df.height, dtype=pl.UInt32).alias("line")
+    if "\r" not in text:  # most logs: skip rewriting every row
+        return df.with_columns(line)
+    return df.with_columns(line, pl.col("text").str.strip_suffix("\r"))
 
 
 def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) -> tuple[pl.DataFrame, dict]:
@@ -276,12 +276,13 @@ def annotate_rows(batch: pl.DataFrame, wanted: pl.DataFrame, ref_year: int | Non
         return wanted.with_columns(
             pl.lit(None, dtype=pl.UInt32).alias("record_line"), pl.lit(None, dtype=TIME).alias("time"),
             pl.lit(None, dtype=pl.Utf8).alias("level"), pl.lit(None, dtype=pl.Utf8).alias("format"))
-    spans = wanted.select("path", pl.col("line").cast(pl.Int64)).with_columns(
-        (pl.col("line") - window).clip(lower_bound=1).alias("lo"))
-    rows = batch.select("path", "line", "text").with_columns(pl.col("line").cast(pl.Int64).alias("_l"))
-    inside = rows.join(spans, on="path", how="inner").filter(
-        (pl.col("_l") >= pl.col("lo")) & (pl.col("_l") <= pl.col("line_right")))
-    keep = inside.select("path", "line").unique().sort("path", "line")
+    # each batch row is kept when the next wanted row of its file is at most ``window`` lines on
+    # (an as-of join: linear, where pairing every row with every wanted row was quadratic)
+    want = wanted.select("path", pl.col("line").cast(pl.Int64).alias("_w")).unique().sort("_w")
+    rows = batch.select("path", "line", pl.col("line").cast(pl.Int64).alias("_l")).sort("_l")
+    near = rows.join_asof(want, left_on="_l", right_on="_w", by="path", strategy="forward",
+                          check_sortedness=False)
+    keep = near.filter(pl.col("_w").is_not_null() & (pl.col("_w") - pl.col("_l") <= window)).select("path", "line")
     sub = batch.join(keep, on=["path", "line"], how="semi").sort("path", "line")
     annotated, _ = annotate(sub.select("path", "line", "text"), ref_year)
     return wanted.join(annotated.select("path", "line", "record_line", "time", "level", "format"),

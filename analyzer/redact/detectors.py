@@ -29,6 +29,12 @@ _PLACEHOLDER = regex.compile(
 _LABEL = regex.compile(r"[A-Z][A-Z0-9_]*")
 
 
+def is_placeholder(value: str) -> bool:
+    """A value that stands for a secret (or is only blanks around one of our pseudonyms)."""
+    core = value.replace("\\n", "\n").replace("\\r", "\r").strip()
+    return bool(_PLACEHOLDER.fullmatch(core))
+
+
 class DetectorError(ValueError):
     """`detectors.yaml` is malformed (a bug in the package, not in the input)."""
 
@@ -68,7 +74,7 @@ class Detector:
 
     def ignored(self, value: str) -> bool:
         """True for values that are placeholders, or that this detector is told to keep."""
-        if _PLACEHOLDER.fullmatch(value):
+        if is_placeholder(value):
             return True
         return bool(self._keep and self._keep.fullmatch(value))
 
@@ -210,4 +216,4 @@ def _secret_data_spans(text: str) -> Iterator[tuple[int, int]]:
         for item in _JSON_ITEM.finditer(block.group("body")):
             if item.group("value"):
                 spans.append((base + item.start("value"), base + item.end("value")))
-    yield from sorted(s for s in spans if not _PLACEHOLDER.fullmatch(text[s[0]:s[1]]))
+    yield from sorted(s for s in spans if not is_placeholder(text[s[0]:s[1]]))

@@ -91,8 +91,10 @@ class Redactor:
         self._next: Counter[str] = Counter()
         self._hints = sorted({h for d in self.detectors for h in d.hints})
         self._prefilter = "|".join(prefilter_regex(d) for d in self.detectors)
-        triggers = [d.join_trigger for d in self.detectors if d.multiline and d.join_trigger]
-        self._join_trigger = "|".join(f"(?:{t})" for t in triggers)
+        multiline = [d for d in self.detectors if d.multiline and d.join_trigger]
+        self._join_trigger = "|".join(f"(?:{d.join_trigger})" for d in multiline)
+        # every trigger line holds one of these (the kubeconfig `user:` line holds no hint)
+        self._join_hints = sorted({h for d in multiline for h in d.hints} | {"user:"})
 
     # --- texts ----------------------------------------------------------------------------
 
@@ -184,48 +186,40 @@ class Redactor:
             return df
         positioned = ("path" in df.columns and "line" in df.columns
                       and df.schema["path"] == pl.String and df.schema["line"].is_integer())
-        flags = []
+        rows = pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row")
+        pos = [pl.col("path"), pl.col("line")] if positioned else [pl.lit(None, pl.String).alias("path"),
+                                                                   pl.lit(None, pl.Int64).alias("line")]
+        tasks: list[tuple[tuple, int, list[int], list[str], list, str | None]] = []
         for i, c in enumerate(cols):
-            cand = (pl.col(c).str.contains_any(self._hints, ascii_case_insensitive=True)
-                    & pl.col(c).str.contains(self._prefilter))
-            flags.append(cand.fill_null(False).alias(f"__cand{i}"))
+            cells = df.select(rows, *pos, pl.col(c).alias("__v"))
+            # literal prefilter first (Aho-Corasick), the regexes only on the rows it keeps
+            cand = cells.filter(pl.col("__v").str.contains_any(self._hints, ascii_case_insensitive=True))
+            cand = cand.filter(pl.col("__v").str.contains(self._prefilter))
+            joined: list[str] = []
             if positioned and self._join_trigger:
                 # a trigger line need not hold a hint itself (`user:` above a kubeconfig token)
-                trig = pl.col(c).str.contains(self._join_trigger)
-                flags.append(trig.fill_null(False).alias(f"__trig{i}"))
-        pos_cols = ["path", "line"] if positioned else []
-        marked = df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"), *pos_cols, *flags)
-        tasks: list[tuple[tuple, int, list[int]]] = []  # (sort key, column index, rows)
-        for i, c in enumerate(cols):
-            joined_paths: set[str] = set()
-            if positioned and self._join_trigger:
-                joined_paths = set(marked.filter(pl.col(f"__trig{i}"))["path"].drop_nulls().to_list())
-                if joined_paths:
-                    group = (df.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
-                                       "path", "line", pl.col(c).alias("__v"))
-                             .filter(pl.col("path").is_in(list(joined_paths)) & pl.col("__v").is_not_null())
-                             .sort("path", "line", "__row"))
-                    for (path,), part in group.group_by(["path"], maintain_order=True):
-                        rows = part["__row"].to_list()
-                        tasks.append(((path, part["line"].min() or 0), i, rows))
-            cand = marked.filter(pl.col(f"__cand{i}"))
-            if joined_paths:
-                cand = cand.filter(~pl.col("path").is_in(list(joined_paths)) | pl.col("path").is_null())
-            if positioned:
-                for row, path, line in cand.select("__row", "path", "line").iter_rows():
-                    tasks.append(((path or "", line or 0), i, [row]))
-            else:
-                for (row,) in cand.select("__row").iter_rows():
-                    tasks.append(((row,), i, [row]))
+                trig = cells.filter(pl.col("__v").str.contains_any(self._join_hints, ascii_case_insensitive=True))
+                trig = trig.filter(pl.col("__v").str.contains(self._join_trigger))
+                joined = sorted(set(trig["path"].drop_nulls().to_list()))
+            if joined:
+                group = (cells.filter(pl.col("path").is_in(joined) & pl.col("__v").is_not_null())
+                         .sort("path", "line", "__row"))
+                for (path,), part in group.group_by(["path"], maintain_order=True):
+                    lines = part["line"].to_list()
+                    tasks.append(((path, min(lines)), i, part["__row"].to_list(), part["__v"].to_list(),
+                                  lines, path))
+                cand = cand.filter(~pl.col("path").is_in(joined) | pl.col("path").is_null())
+            for row, path, line, value in cand.iter_rows():
+                key = (path or "", line or 0) if positioned else (row,)
+                tasks.append((key, i, [row], [value], [line], path))
         if not tasks:
             return df
         tasks.sort(key=lambda t: (t[0], t[1], t[2][0]))
         changes: dict[int, dict[int, str]] = {}
-        for _key, i, rows in tasks:
-            changes.setdefault(i, {}).update(self._redact_rows(df, cols[i], rows, positioned))
+        for _key, i, task_rows, values, lines, path in tasks:
+            changes.setdefault(i, {}).update(self._redact_rows(task_rows, values, lines, path))
         out = df
         for i, changed in changes.items():
-            changed = {r: v for r, v in changed.items() if v is not None}
             if not changed:
                 continue
             idx = sorted(changed)
@@ -244,16 +238,14 @@ class Redactor:
             return len(lines)
         return lo + int(hits[-1])
 
-    def _redact_rows(self, df: pl.DataFrame, col: str, rows: list[int],
-                     positioned: bool) -> dict[int, str | None]:
-        values = df[col].gather(rows).to_list()
-        path = df["path"][rows[0]] if positioned else None
-        lines = df["line"].gather(rows).to_list() if positioned else [None] * len(rows)
+    def _redact_rows(self, rows: list[int], values: list[str], lines: list, path: str | None) -> dict[int, str]:
+        """New values of the changed cells among ``rows`` (one cell, or one file's cells)."""
         if len(rows) == 1 or any("\n" in v for v in values):
-            out: dict[int, str | None] = {}
+            out: dict[int, str] = {}
             for row, value, line in zip(rows, values, lines):
                 new = self.text(value, path, line)
-                out[row] = new if new != value else None
+                if new != value:
+                    out[row] = new
             return out
         # one file's rows as one text: a multi-line secret is seen whole, and replacements keep
         # line breaks, so the text splits back into the same rows
@@ -261,5 +253,4 @@ class Redactor:
         new = self._redact(joined, path, lambda k: lines[k])
         if new == joined:
             return {}
-        parts = new.split("\n")
-        return {row: (p if p != v else None) for row, p, v in zip(rows, parts, values)}
+        return {row: p for row, p, v in zip(rows, new.split("\n"), values) if p != v}

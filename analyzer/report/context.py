@@ -413,7 +413,10 @@ def hami_component_status(result: dict[str, Any],
     namespace = _hami_namespace(result, pods)
     webhooks = [o for o in _rows(tables, "objects")
                 if o.get("kind") == "MutatingWebhookConfiguration"]
-    hami_webhooks = sorted({o["name"] for o in webhooks if "hami" in (o.get("name") or "")})
+    # the chart names it <release>-webhook; its webhook entry is always vgpu.hami.io
+    hami_webhooks = sorted({o["name"] for o in webhooks if "hami" in (o.get("name") or "") or any(
+        "hami.io" in (w.get("name") or "")
+        for w in (_json(o.get("body"), {}) or {}).get("webhooks") or [])})
     webhook_source = any(
         r.get("source") == "mutatingwebhooks" for r in _rows(tables, "files")) or bool(webhooks)
     if namespace is None and not hami_webhooks:
@@ -642,22 +645,45 @@ def timeline_items(result: dict[str, Any], tables: dict[str, pl.DataFrame],
 
 def _verdict(result: dict[str, Any], roots: list[dict], others: list[dict],
              bundle: dict[str, Any], checks: dict[str, list]) -> dict[str, Any]:
-    where = f"the {bundle['layout']} bundle {bundle['root']}" if bundle.get("root") else "the input"
+    root = bundle.get("root")
+    if bundle.get("layout") == "file":
+        where = "standard input" if root in ("-", "") else f"the file {root}"
+    else:
+        where = f"the {bundle['layout']} bundle {root}" if root else "the input"
     when = f" collected {bundle['collected_at']}" if bundle.get("collected_at") else ""
-    read = f"{bundle['files_read']} files read" if bundle.get("files_read") is not None else ""
-    tail = (f" {len(checks['clear'])} checks came back clear, {len(checks['not_checked'])} could "
-            f"not run because their source is missing from the bundle"
-            + (f", and {len(checks['could_not_read'])} files could not be read"
-               if checks["could_not_read"] else "") + ".")
+    n_read = bundle.get("files_read")
+    read = f"{n_read} file{'s' if n_read != 1 else ''} read" if n_read is not None else ""
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'s' if n != 1 else ''}"
+
+    parts = []
+    if checks["clear"]:
+        parts.append(f"{plural(len(checks['clear']), 'check')} came back clear")
+    if checks["not_checked"]:
+        parts.append(f"{plural(len(checks['not_checked']), 'check')} could not run because "
+                     "their source is missing from the bundle")
+    if checks["could_not_read"]:
+        parts.append(f"{plural(len(checks['could_not_read']), 'file')} could not be read")
+    tail = (" " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] + "."
+            if parts else "")
     if not roots:
         worst = others[0]["severity"] if others else None
-        status = "healthy" if worst in (None, "info", "warning") else "attention"
-        found = ("No problem above warning was found" if status == "healthy"
-                 else f"{len(others)} findings but no identified root cause were found")
-        text = f"{found} in {where}{when}" + (f" ({read})." if read else ".")
-        if others:
-            text += f" {len(others)} lower-severity findings are listed below."
-        return {"status": status, "severity": worst or "clear", "text": text + tail}
+        if worst in (None, "info", "warning"):
+            text = f"No problem above warning was found in {where}{when}" + (
+                f" ({read})." if read else ".")
+            label = "HEALTHY"
+            if others:
+                text += (f" {len(others)} lower-severity finding"
+                         f"{'s are' if len(others) != 1 else ' is'} listed below.")
+                label += f" · {len(others)} WARNING{'S' if len(others) != 1 else ''}"
+            return {"status": "healthy", "severity": worst or "clear", "label": label,
+                    "text": text + tail}
+        text = (f"No root cause could be named in {where}{when}, but {len(others)} finding"
+                f"{'s need' if len(others) != 1 else ' needs'} attention; the most severe: "
+                f"{others[0]['title']} ({worst}).")
+        return {"status": "attention", "severity": worst, "label": worst.upper(),
+                "text": text + tail}
     top = roots[0]
     objects = [a["label"] for a in top["affected"]][:3]
     more = len(top["affected"]) - len(objects)
@@ -678,7 +704,8 @@ def _verdict(result: dict[str, Any], roots: list[dict], others: list[dict],
                  + "; ".join(f"{r['title']} ({r['severity']})" for r in roots[1:4])
                  + ("; …" if len(roots) > 4 else "") + ". ")
     text += f"Diagnosed from {where}{when}" + (f" ({read})." if read else ".")
-    return {"status": "failing", "severity": top["severity"], "text": text}
+    return {"status": "failing", "severity": top["severity"], "label": top["severity"].upper(),
+            "text": text}
 
 
 def _bundle_facts(result: dict[str, Any], tables: dict[str, pl.DataFrame]) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import polars as pl
 import regex
 from markupsafe import Markup
 
-from analyzer.report.context import build_context, fmt_num
+from analyzer.report.context import build_context, fmt_num, parse_time
 from analyzer.report.timeline import layout as timeline_layout
 from analyzer.resources import data_dir
 
@@ -29,8 +29,6 @@ MD_EVIDENCE_LINES = 3     # evidence lines per finding in Markdown ("N more" aft
 MD_LINE_CAP = 240         # characters of one evidence line in Markdown
 MD_TIMELINE_ROWS = 25
 HTML_EVIDENCE_LINES = 50
-SEVERITY_LABEL = {"critical": "CRITICAL", "error": "ERROR", "warning": "WARNING", "info": "INFO",
-                  "clear": "CLEAR"}
 
 
 class MdSafe(str):
@@ -166,7 +164,6 @@ def _env(fmt: str) -> jinja2.Environment:
                                  lstrip_blocks=True, keep_trailing_newline=True,
                                  undefined=jinja2.StrictUndefined)
     env.filters.update(short=_short, num=_num_filter)
-    env.globals.update(SEVERITY_LABEL=SEVERITY_LABEL)
     return env
 
 
@@ -199,7 +196,8 @@ def render_context(context: dict[str, Any], fmt: Literal["md", "html"],
            "form-action 'none'")
     return env.get_template("report.html.j2").render(
         **context, csp=csp, style=Markup(style), script=Markup(script),
-        svg=timeline_layout(context["timeline"]), html_evidence_lines=HTML_EVIDENCE_LINES)
+        svg=timeline_layout(context["timeline"], parse_time(context["bundle"]["collected_at"])),
+        html_evidence_lines=HTML_EVIDENCE_LINES)
 
 
 def render(result: dict[str, Any], tables: dict[str, pl.DataFrame] | None,

@@ -51,8 +51,11 @@ def _short_lane(lane: str, cap: int = 40) -> str:
     return lane[: cap - len(tail) - 2] + "…-" + tail
 
 
-def layout(items: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Lanes, marks and ticks for the SVG; None when nothing in the bundle has a time."""
+def layout(items: list[dict[str, Any]], collected: datetime | None = None) -> dict[str, Any] | None:
+    """Lanes, marks and ticks for the SVG; None when nothing in the bundle has a time.
+
+    `collected` (the bundle's collection time) is drawn as a line when it falls near the items.
+    """
     if not items:
         return None
     lane_score: dict[str, tuple] = {}
@@ -69,6 +72,10 @@ def layout(items: list[dict[str, Any]]) -> dict[str, Any] | None:
     kept = [it for it in items if it["lane"] in index]
     times = [it["start"] for it in kept] + [it["end"] for it in kept if it["end"]]
     t0, t1 = min(times), max(times)
+    if collected is not None and t0 <= collected <= t1 + max(t1 - t0, timedelta(hours=1)):
+        t1 = max(t1, collected)
+    else:
+        collected = None
     if t1 - t0 < timedelta(seconds=60):
         # a single instant (or a very short burst) still gets a readable axis
         pad = timedelta(seconds=30) - (t1 - t0) / 2
@@ -106,6 +113,7 @@ def layout(items: list[dict[str, Any]]) -> dict[str, Any] | None:
         "width": WIDTH, "height": height, "label_w": LABEL_W, "plot_right": WIDTH - RIGHT_PAD,
         "axis_h": AXIS_H, "lane_h": LANE_H, "lanes": lanes, "marks": marks,
         "ticks": _ticks(t0, t1, x_of), "hidden_lanes": hidden,
+        "collected_x": round(x_of(collected), 1) if collected is not None else None,
         "hidden_marks": max(0, len(kept) - MAX_MARKS),
         "start": t0.strftime("%Y-%m-%d %H:%M:%S") + "Z",
         "end": t1.strftime("%Y-%m-%d %H:%M:%S") + "Z",

@@ -1,0 +1,456 @@
+"""Serving checks: what a model server's pod spec, events and log say together, beyond one line.
+
+They read the full pod specs (command, args, env, resources) through ``readers.pod_specs``:
+a Dynamo worker is recognised by its command (``python3 -m dynamo.vllm``), a plain engine by
+its command or image (``vllm serve``, ``vllm/vllm-openai``), and the frontend
+(``python3 -m dynamo.frontend``) is told apart from the workers although it runs the same
+runtime image.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import polars as pl
+import regex
+
+from analyzer.checks import CheckContext, Outcome, check
+from analyzer.checks import hami
+from analyzer.checks.builtin import _ev
+from analyzer.checks.readers import DGD_LABEL, collected, command_line, containers_of, env_value, pod_specs
+from analyzer.diagnose.findings import Affected, Evidence
+
+# ---------------------------------------------------------------------------------------------
+# recognising engines
+
+_ENGINE_CMD = regex.compile(r"(?:^|\s)-m\s+dynamo\.(?P<dyn>vllm|sglang|trtllm)\b|\bvllm\s+serve\b|vllm\.entrypoints|"
+                            r"sglang\.launch_server|\btrtllm-serve\b|\btritonserver\b")
+_ENGINE_IMAGE = regex.compile(r"vllm/vllm-openai|lmsysorg/sglang|tensorrt-?llm|tritonserver")
+_FRONTEND_CMD = regex.compile(r"(?:^|\s)-m\s+dynamo\.frontend\b")
+_CPU_ONLY = regex.compile(r"--device[ =]cpu\b")
+
+
+def engine_of(container: dict) -> str | None:
+    """'vllm', 'sglang', 'trtllm', 'triton' when the container runs an inference engine, else None."""
+    cmd = command_line(container)
+    if _FRONTEND_CMD.search(cmd):
+        return None
+    m = _ENGINE_CMD.search(cmd)
+    if m:
+        if m["dyn"]:
+            return m["dyn"]
+        text = m[0]
+        return ("vllm" if "vllm" in text else "sglang" if "sglang" in text else
+                "trtllm" if "trtllm" in text else "triton")
+    if not container.get("command"):
+        im = _ENGINE_IMAGE.search(str(container.get("image") or ""))
+        if im:
+            t = im[0]
+            return "vllm" if "vllm" in t else "sglang" if "sglang" in t else "trtllm" if "tensorrt" in t else "triton"
+    return None
+
+
+def is_frontend(container: dict) -> bool:
+    return bool(_FRONTEND_CMD.search(command_line(container)))
+
+
+def _meta(pod: dict) -> dict:
+    return pod.get("metadata") or {}
+
+
+def _pod_ev(pod: dict, text: str) -> Evidence:
+    return _ev(pod["_path"], f"pod/{_meta(pod).get('name')} {text}", None, pod.get("_line"))
+
+
+def dgd_groups(ctx: CheckContext) -> dict[tuple[str, str], list[dict]]:
+    """(namespace, graph name) -> its pods (by the operator's graph-name label)."""
+    out: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for p in pod_specs(ctx):
+        name = (_meta(p).get("labels") or {}).get(DGD_LABEL)
+        if name:
+            out[(p["_ns"], name)].append(p)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# CHK031
+
+# a model server still starting: downloading, loading weights, compiling, capturing graphs
+STARTING = (r"Starting to load model|Loading (?:safetensors |pt )?checkpoint shards|Loading weights|"
+            r"Loading model(?: weights| from)?|Load weight begin|Fetching \d+ files|Downloading|"
+            r"\.safetensors:\s+\d+%|Capturing CUDA graph|torch\.compile|Compiling a graph|Loading engine|"
+            r"Memory profiling takes|Warming up")
+# the server got past loading (or is up); a line matching both (``Loading weights took``) counts as this
+READY = (r"Loading weights took|Model loading took|Load weight end|Application startup complete|Uvicorn running on|"
+         r"Starting vLLM API server|init engine \(profile, create kv cache, warmup model\) took|"
+         r"The server is fired up and ready to roll")
+_PROBE_KILL = regex.compile(r"failed (startup|liveness) probe, will be restarted")
+
+
+def _budget(probes: dict, kind: str) -> int | None:
+    p = probes.get(f"{kind}Probe") if isinstance(probes, dict) else None
+    if not isinstance(p, dict):
+        return None
+    return int(p.get("initialDelaySeconds") or 0) + int(p.get("failureThreshold") or 3) * int(p.get("periodSeconds") or 10)
+
+
+@check("CHK031", "model-load-probe", "runtime.model_load_timeout", "critical",
+       "Probe killed the model server while it was still loading the model")
+def model_load_probe(ctx: CheckContext) -> Outcome:
+    """The kubelet restarted a container for a failed startup or liveness probe (event
+    ``Killing``: ``Container main failed startup probe, will be restarted``) while its log was
+    still in the start-up phase: the last start-up line of the killed run (previous log, else the
+    current one) is a loading line (``Loading safetensors checkpoint shards: 45% Completed``,
+    ``Starting to load model``, a ``.safetensors`` download, ``Capturing CUDA graph shapes``)
+    with no "loaded/ready" line after it (``Loading weights took``, ``Model loading took``,
+    ``Application startup complete.``). The probe budget (``initialDelaySeconds`` +
+    ``failureThreshold`` x ``periodSeconds``) is shorter than the model takes to load, so the pod
+    restarts forever without serving.
+    """
+    events = ctx.table("events")
+    if events.is_empty() and not collected(ctx, "events"):
+        return Outcome(skipped="no events in the bundle")
+    if events.is_empty():
+        return Outcome(note="no events recorded in the collected namespaces")
+    kills = events.filter((pl.col("reason") == "Killing")
+                          & pl.col("message").fill_null("").str.contains(_PROBE_KILL.pattern))
+    out = Outcome(note=f"{kills.height} probe kill event(s) checked")
+    if kills.is_empty():
+        return out
+    if ctx.parsed is None:
+        out.skipped = "container logs not available to this check"
+        return out
+    ctrs = ctx.table("containers")
+    seen: set[tuple] = set()
+    for e in kills.sort("last_time", nulls_last=True).iter_rows(named=True):
+        m = regex.search(r"Container (\S+) failed", e["message"] or "")
+        fp = regex.search(r"\{([^}]+)\}", e["field_path"] or "")
+        ctr = (fp[1] if fp else None) or (m[1] if m else None)
+        key = (e["namespace"], e["object_name"], ctr)
+        if key in seen or not ctr:
+            continue
+        seen.add(key)
+        probe = _PROBE_KILL.search(e["message"])[1]
+
+        def keep(meta: dict, key=key) -> bool:
+            return (meta.get("namespace"), meta.get("pod"), meta.get("container")) == key
+
+        lines = ctx.log_lines(keep, f"{STARTING}|{READY}")
+        if lines.is_empty():
+            continue
+        prev = lines.filter(pl.col("previous")) if "previous" in lines.columns else lines
+        run = prev if not prev.is_empty() else lines
+        last = run.sort(["path", "line"]).row(-1, named=True)
+        if regex.search(READY, last["text"]) or not regex.search(STARTING, last["text"]):
+            continue
+        row = None if ctrs.is_empty() else next(iter(ctrs.filter(
+            (pl.col("namespace") == key[0]) & (pl.col("pod") == key[1]) & (pl.col("name") == ctr)).to_dicts()), None)
+        probes = hami.jcol((row or {}).get("probes"), {}) or {}
+        budget = _budget(probes, probe)
+        restarts = (row or {}).get("restart_count")
+        out.findings.append(model_load_probe.check.finding(
+            summary=(f"Container {ctr} of pod {e['object_name']} was killed by its {probe} probe"
+                     + (f" (budget {budget} s)" if budget else "") + f" while still loading: last start-up line "
+                     f"{last['text'].strip()[:140]!r}" + (f"; {restarts} restarts" if restarts else "")),
+            remediation=(f"Give the model time to load: raise the {probe}Probe's failureThreshold (or use a startupProbe "
+                         "sized for the largest load, e.g. failureThreshold 60 x periodSeconds 10), and make loading "
+                         "faster (model cached on a PVC instead of downloaded at start, faster storage)."),
+            checks=[f"kubectl describe pod {e['object_name']} -n {e['namespace']}",
+                    f"kubectl logs {e['object_name']} -n {e['namespace']} -c {ctr} --previous | tail -20",
+                    f"kubectl get pod {e['object_name']} -n {e['namespace']} -o jsonpath='{{.spec.containers[*].{probe}Probe}}'"],
+            affected=[Affected(e["namespace"], "Pod", e["object_name"], ctr)],
+            evidence=[Evidence(e["path"], e["line"], f"{e['type']} {e['reason']} {e['component'] or ''}: {e['message']}",
+                               e["last_time"], None, "events"),
+                      Evidence(last["path"], last["line"], last["text"], last["time"], None, "log")],
+            count=int(e["count"] or 1), first_seen=e["first_time"], last_seen=e["last_time"],
+            details={"probe": probe, "budget_seconds": budget, "restarts": restarts, "last_startup_line": last["text"][:300]}))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# CHK032
+
+
+def _gpu_resources(container: dict, pod: dict) -> list[str]:
+    res = container.get("resources") or {}
+    keys = set((res.get("limits") or {})) | set((res.get("requests") or {}))
+    gpus = sorted(k for k in keys if k.startswith(("nvidia.com/", "amd.com/gpu", "gpu.intel.com/")))
+    if res.get("claims") or (pod.get("spec") or {}).get("resourceClaims"):
+        gpus.append("DRA resourceClaims")
+    return gpus
+
+
+@check("CHK032", "gpu-request", "gpu.not_visible", "error",
+       "Inference engine container requests no GPU")
+def gpu_request(ctx: CheckContext) -> Outcome:
+    """A container that runs an inference engine (``python3 -m dynamo.vllm|sglang|trtllm``,
+    ``vllm serve``, ``sglang.launch_server``, ``trtllm-serve``, or the engine's own image with
+    its default entrypoint) but requests no GPU: no ``nvidia.com/gpu`` (or HAMi/MIG resource) in
+    its limits or requests and no DRA claim. Kubernetes then gives it no device: CUDA finds none
+    (``No CUDA GPUs are available``, ``GPU not available, falling back to CPU``), or, where the
+    NVIDIA runtime is the node default, it sees every GPU unaccounted.
+
+    Error when the container is not ready or restarts; a warning while it still runs. The Dynamo
+    frontend (``dynamo.frontend``, same image) and ``--device cpu`` engines are left out.
+    """
+    specs = pod_specs(ctx)
+    if not specs:
+        return Outcome(skipped="no pod specs in the bundle (pods JSON)")
+    ctrs = ctx.table("containers")
+    status = {} if ctrs.is_empty() else {(r["namespace"], r["pod"], r["name"]): r for r in ctrs.iter_rows(named=True)}
+    out = Outcome()
+    engines = 0
+    for p in specs:
+        for c in containers_of(p):
+            engine = engine_of(c)
+            if not engine or _CPU_ONLY.search(command_line(c)) or env_value(c, "VLLM_TARGET_DEVICE") == "cpu":
+                continue
+            engines += 1
+            if _gpu_resources(c, p):
+                continue
+            st = status.get((p["_ns"], _meta(p).get("name"), c.get("name"))) or {}
+            broken = st.get("ready") is False or (st.get("restart_count") or 0) > 0
+            out.findings.append(gpu_request.check.finding(
+                severity=None if broken else "warning",
+                summary=(f"Container {c.get('name')} of pod {_meta(p).get('name')} runs {engine} but requests no GPU "
+                         f"(no nvidia.com/gpu in its limits)"
+                         + (f"; ready={st.get('ready')}, restarts={st.get('restart_count')}" if st else "")),
+                remediation=("Add resources.limits nvidia.com/gpu: <n> to the engine container (Dynamo: "
+                             "resources.limits.gpu of the service in the DynamoGraphDeployment)."),
+                checks=[f"kubectl get pod {_meta(p).get('name')} -n {p['_ns']} -o jsonpath='{{.spec.containers[*].resources}}'",
+                        f"kubectl logs {_meta(p).get('name')} -n {p['_ns']} -c {c.get('name')} | grep -i -E 'cuda|gpu'"],
+                affected=[Affected(p["_ns"], "Pod", _meta(p).get("name"), c.get("name"))],
+                evidence=[_pod_ev(p, f"container {c.get('name')} image={c.get('image')} command={command_line(c)[:120]!r} "
+                                     f"resources={json.dumps(c.get('resources') or {})}")],
+                details={"engine": engine, "image": c.get("image")}))
+    out.note = f"{engines} engine container(s) checked" if engines else "no inference engine container found"
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# CHK033
+
+
+def _tag(image: str) -> str:
+    """The version part of an image reference (tag, else digest)."""
+    ref = image.split("@", 1)
+    last = ref[0].rsplit("/", 1)[-1]
+    if ":" in last:
+        return last.split(":", 1)[1]
+    return ref[1][:19] if len(ref) > 1 else "latest"
+
+
+@check("CHK033", "dynamo-image-skew", "runtime.config_error", "warning",
+       "Pods of one Dynamo graph run different Dynamo versions")
+def dynamo_image_skew(ctx: CheckContext) -> Outcome:
+    """The containers of one DynamoGraphDeployment's pods (label
+    ``nvidia.com/dynamo-graph-deployment-name``) that run a Dynamo image (``.../ai-dynamo/...``)
+    carry more than one version tag, e.g. the frontend on ``vllm-runtime:0.6.1`` and the workers
+    on ``vllm-runtime:0.7.1``. Frontend and workers exchange model cards and request formats;
+    across versions the frontend ignores or misreads workers (``checksum mismatch``,
+    ``Failed to deserialize model card``). A rolling update shows the same picture while it runs.
+    """
+    groups = dgd_groups(ctx)
+    if not groups:
+        return Outcome(skipped="no pods of a Dynamo graph in the bundle (label nvidia.com/dynamo-graph-deployment-name)")
+    out = Outcome(note=f"{len(groups)} Dynamo graph(s) checked")
+    for (ns, name), pods in sorted(groups.items()):
+        tags: dict[str, list[tuple[dict, dict]]] = defaultdict(list)
+        for p in pods:
+            for c in containers_of(p):
+                image = str(c.get("image") or "")
+                if "ai-dynamo/" in image and "operator" not in image:
+                    tags[_tag(image)].append((p, c))
+        if len(tags) < 2:
+            continue
+        parts = [f"{t} ({len(v)}: {', '.join(sorted({_meta(p).get('name') for p, _ in v})[:2])})" for t, v in sorted(tags.items())]
+        out.findings.append(dynamo_image_skew.check.finding(
+            summary=f"DynamoGraphDeployment {name} runs {len(tags)} Dynamo versions: " + "; ".join(parts),
+            remediation=("Run one Dynamo release across the graph: set the same image tag for every service in the "
+                         "DynamoGraphDeployment and let the rollout finish."),
+            checks=[f"kubectl get pods -n {ns} -l {DGD_LABEL}={name} "
+                    "-o custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[*].image"],
+            affected=[Affected(ns, "DynamoGraphDeployment", name)],
+            evidence=[_pod_ev(v[0][0], f"container {v[0][1].get('name')} image={v[0][1].get('image')}")
+                      for _, v in sorted(tags.items())][:4],
+            details={"versions": {t: sorted({_meta(p).get("name") for p, _ in v}) for t, v in tags.items()}}))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# CHK034
+
+
+@check("CHK034", "dgd-no-pods", "operator.reconcile_error", "error",
+       "DynamoGraphDeployment has no pods for some or all of its services")
+def dgd_no_pods(ctx: CheckContext) -> Outcome:
+    """A DynamoGraphDeployment whose namespace's pods were collected, but no pod carries its
+    graph label (``nvidia.com/dynamo-graph-deployment-name``) or name prefix, or a service of its
+    ``spec.services`` with replicas above 0 has no pod (label ``nvidia.com/dynamo-component``).
+    The operator did not create them: it is down, the CRD or a dependency (Grove, LWS) is
+    missing, or creation is refused (quota, admission webhook, unknown RuntimeClass), which the
+    ``FailedCreate`` events of its ReplicaSets or PodCliques name (taken as evidence).
+    """
+    dgds = ctx.objects("DynamoGraphDeployment")
+    if not dgds:
+        return Outcome(skipped="no DynamoGraphDeployment objects in the bundle")
+    pods = ctx.table("pods")
+    events = ctx.table("events")
+    out = Outcome(note=f"{len(dgds)} DynamoGraphDeployment(s) checked")
+    for d in dgds:
+        meta, spec = d.get("metadata") or {}, d.get("spec") or {}
+        name, ns = meta.get("name"), meta.get("namespace")
+        if not collected(ctx, "pods", ns) and (pods.is_empty() or pods.filter(pl.col("namespace") == ns).is_empty()):
+            continue
+        mine = [] if pods.is_empty() else [
+            r for r in pods.filter(pl.col("namespace") == ns).iter_rows(named=True)
+            if hami.jcol(r["labels"], {}).get(DGD_LABEL) == name or (r["name"] or "").startswith(f"{name}-")]
+        services = spec.get("services") if isinstance(spec.get("services"), dict) else {}
+        missing = []
+        for svc, body in services.items():
+            replicas = (body or {}).get("replicas", 1) if isinstance(body, dict) else 1
+            if replicas in (0, "0"):
+                continue
+            if not any(hami.jcol(r["labels"], {}).get("nvidia.com/dynamo-component") == svc
+                       or f"-{svc.lower()}-" in (r["name"] or "") for r in mine):
+                missing.append(f"{svc} (replicas {replicas})")
+        if mine and not missing:
+            continue
+        failed = [] if events.is_empty() else events.filter(
+            (pl.col("namespace") == ns) & pl.col("reason").is_in(["FailedCreate", "FailedCreatePodSandBox"])
+            & pl.col("object_name").fill_null("").str.starts_with(name)).to_dicts()
+        what = "no pods at all" if not mine else f"no pods for {', '.join(missing)}"
+        out.findings.append(dgd_no_pods.check.finding(
+            summary=(f"DynamoGraphDeployment {name} in {ns} has {what}"
+                     + (f"; {len(mine)} pod(s) exist for other services" if mine else "")
+                     + (f"; {failed[0]['object_kind']} {failed[0]['object_name']}: {failed[0]['message'][:160]}" if failed else "")),
+            remediation=("Check the Dynamo operator's log and the graph's events: the operator must be running, the "
+                         "CRDs (and Grove/LWS for multi-node) installed, and pod creation allowed (quota, webhooks, "
+                         "RuntimeClass)."),
+            checks=[f"kubectl describe dynamographdeployment {name} -n {ns}",
+                    f"kubectl get events -n {ns} --field-selector reason=FailedCreate",
+                    "kubectl logs -n <operator-namespace> deploy/<dynamo-operator> --tail=200"],
+            affected=[Affected(ns, "DynamoGraphDeployment", name)],
+            evidence=[_ev(d["_path"], f"dynamographdeployment/{name} services={', '.join(services) or 'none'}; "
+                                      f"pods found: {len(mine)}", None, d.get("_line"))]
+            + [Evidence(e["path"], e["line"], f"{e['type']} {e['reason']} {e['object_kind']}/{e['object_name']}: {e['message']}",
+                        e["last_time"], None, "events") for e in failed[:2]],
+            details={"pods": [r["name"] for r in mine], "missing_services": missing}))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# CHK035
+
+_BENCH = regex.compile(r"(?i)genai-perf|aiperf|perf_analyzer|benchmark_serving|vllm\s+bench|guidellm|\bbench|perf\b")
+
+
+@check("CHK035", "benchmark-job", "benchmark.job_failed", "error", "Benchmark Job failed")
+def benchmark_job(ctx: CheckContext) -> Outcome:
+    """A Job that runs a benchmark (its name, image or command names genai-perf, aiperf,
+    perf_analyzer, ``vllm bench``, benchmark_serving, guidellm, bench or perf) with condition
+    ``Failed=True`` (``BackoffLimitExceeded``, ``DeadlineExceeded``). The benchmark and model-
+    access lines its pods logged (patterns BENCH, EP, NET, HF, VLLM014) are attached as evidence:
+    they say whether the endpoint, the model name or the client failed."""
+    jobs = ctx.objects("Job")
+    if not jobs and not collected(ctx, "jobs"):
+        return Outcome(skipped="no Job list in the bundle")
+    if not jobs:
+        return Outcome(note="no Jobs in the collected namespaces")
+    sig = ctx.signals
+    out = Outcome()
+    bench = 0
+    for j in jobs:
+        meta, spec = j.get("metadata") or {}, j.get("spec") or {}
+        ctrs = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+        text = " ".join([str(meta.get("name") or "")] + [f"{c.get('image')} {command_line(c)}" for c in ctrs if isinstance(c, dict)])
+        if not _BENCH.search(text):
+            continue
+        bench += 1
+        cond = next((c for c in (j.get("status") or {}).get("conditions") or []
+                     if isinstance(c, dict) and c.get("type") == "Failed" and c.get("status") == "True"), None)
+        if cond is None:
+            continue
+        name, ns = meta.get("name"), meta.get("namespace")
+        lines = [] if sig.is_empty() else sig.filter(
+            (pl.col("namespace") == ns) & pl.col("pod").fill_null("").str.starts_with(f"{name}-")
+            & pl.col("pattern_id").str.contains(r"^(?:BENCH|EP|NET|HF|VLLM014)")).sort("time", nulls_last=True).to_dicts()
+        out.findings.append(benchmark_job.check.finding(
+            summary=(f"Benchmark Job {name} in {ns} failed: {cond.get('reason')} ({(cond.get('message') or '').strip()[:120]})"
+                     + (f"; its pods logged {', '.join(sorted({r['pattern_id'] for r in lines}))}" if lines else "")),
+            remediation=("Read the benchmark pod's log: check the target URL and model name against the frontend's "
+                         "/v1/models, and that the deployment is Ready before the job starts."),
+            checks=[f"kubectl describe job {name} -n {ns}", f"kubectl logs job/{name} -n {ns} --tail=100"],
+            affected=[Affected(ns, "Job", name)],
+            evidence=[_ev(j["_path"], f"job/{name} Failed=True reason={cond.get('reason')} "
+                                      f"failed={(j.get('status') or {}).get('failed')} backoffLimit={spec.get('backoffLimit')}",
+                          None, j.get("_line"))]
+            + [Evidence(r["path"], r["line"], r["text"], r["time"], None, "log") for r in lines[:3]],
+            details={"reason": cond.get("reason"), "patterns": sorted({r["pattern_id"] for r in lines})}))
+    out.note = f"{bench} benchmark Job(s) of {len(jobs)} checked" if bench else f"no benchmark among {len(jobs)} Job(s)"
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# CHK036
+
+_KV_MODE = regex.compile(r"--router-mode[ =]kv\b")
+_NO_EVENTS = regex.compile(r"--no-router-kv-events\b|--router-kv-events[ =](?:false|0)\b")
+# the flag with which each engine's Dynamo worker publishes KV events
+PUBLISH_FLAG = {"vllm": "--kv-events-config", "sglang": "--kv-events-config", "trtllm": "--publish-events-and-metrics"}
+
+
+@check("CHK036", "kv-events-config", "router.kv_events_missing", "warning",
+       "KV-aware router expects KV events the workers do not publish")
+def kv_events_config(ctx: CheckContext) -> Outcome:
+    """Within one Dynamo graph: the frontend routes with ``--router-mode kv`` (or
+    ``DYN_ROUTER_MODE=kv``) and consumes KV events (no ``--no-router-kv-events``,
+    ``DYN_ROUTER_USE_KV_EVENTS``/``DYN_USE_KV_EVENTS`` not ``false``), while some workers do not
+    publish them: vLLM and SGLang workers without ``--kv-events-config``, TensorRT-LLM workers
+    without ``--publish-events-and-metrics``. The router then degrades silently to load-only
+    routing (no cache hits); builds from 2026 log it (``KV-event publishing is disabled``), older
+    ones print nothing. Releases differ in their defaults, hence a warning.
+    """
+    groups = dgd_groups(ctx)
+    if not groups:
+        return Outcome(skipped="no pods of a Dynamo graph in the bundle (label nvidia.com/dynamo-graph-deployment-name)")
+    out = Outcome()
+    kv_graphs = 0
+    for (ns, name), pods in sorted(groups.items()):
+        frontends = [(p, c) for p in pods for c in containers_of(p) if is_frontend(c)]
+        kv = [(p, c) for p, c in frontends
+              if _KV_MODE.search(command_line(c)) or (env_value(c, "DYN_ROUTER_MODE") or "").lower() == "kv"]
+        if not kv:
+            continue
+        kv_graphs += 1
+        fp, fc = kv[0]
+        off = _NO_EVENTS.search(command_line(fc)) or any(
+            (env_value(fc, v) or "").lower() in ("false", "0") for v in ("DYN_ROUTER_USE_KV_EVENTS", "DYN_USE_KV_EVENTS"))
+        if off:
+            continue
+        silent = []
+        for p in pods:
+            for c in containers_of(p):
+                engine = engine_of(c)
+                if engine in PUBLISH_FLAG and not regex.search(regex.escape(PUBLISH_FLAG[engine]) + r"\b", command_line(c)):
+                    silent.append((p, c, engine))
+        if not silent:
+            continue
+        engines = sorted({e for _, _, e in silent})
+        flags = ", ".join(f"{e}: {PUBLISH_FLAG[e]}" for e in engines)
+        out.findings.append(kv_events_config.check.finding(
+            summary=(f"DynamoGraphDeployment {name}: frontend {_meta(fp).get('name')} routes in KV mode with KV events on, "
+                     f"but {len(silent)} worker container(s) do not publish KV events "
+                     f"(e.g. {_meta(silent[0][0]).get('name')}, {silent[0][2]} without its flag)"),
+            remediation=(f"Start the workers with KV event publishing ({flags}), or run the frontend without KV events "
+                         "(--no-router-kv-events, DYN_ROUTER_USE_KV_EVENTS=false) for approximate routing."),
+            checks=[f"kubectl get pods -n {ns} -l {DGD_LABEL}={name} -o jsonpath='{{range .items[*]}}{{.metadata.name}} "
+                    "{{.spec.containers[0].args}}{{\"\\n\"}}{{end}}'"],
+            affected=[Affected(ns, "DynamoGraphDeployment", name)],
+            evidence=[_pod_ev(fp, f"container {fc.get('name')}: {command_line(fc)[:160]}")]
+            + [_pod_ev(p, f"container {c.get('name')}: {command_line(c)[:160]}") for p, c, _ in silent[:2]],
+            details={"frontend": _meta(fp).get("name"), "silent_workers": [_meta(p).get("name") for p, _, _ in silent],
+                     "engines": engines}))
+    out.note = f"{kv_graphs} graph(s) route in KV mode" if kv_graphs else "no frontend routes in KV mode"
+    return out

@@ -1,0 +1,56 @@
+"""`analyze --format parquet`: findings, signals and every table, log lines streamed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import polars as pl
+import pyarrow.parquet as pq
+
+from analyzer.report import write_parquet
+
+
+def _log_batches(n: int):
+    for b in range(n):
+        yield pl.DataFrame({
+            "path": ["namespaces/llm/logs/vllm-decode-7c9f5d8b6-x2kqp/main.log"] * 3,
+            "line": [b * 3 + 1, b * 3 + 2, b * 3 + 3],
+            "time": [datetime(2026, 11, 20, 10, 0, b, tzinfo=timezone.utc)] * 3,
+            "text": [f"INFO batch {b} line {i}" for i in range(3)],
+        })
+
+
+def test_everything_is_written(multi_fault, tmp_path):
+    result, tables = multi_fault
+    signals = pl.DataFrame({"pattern_id": ["CUDA001"], "path": ["x.log"], "line": [412]})
+    written = write_parquet(result, tables, signals, _log_batches(4), tmp_path / "out")
+    files = sorted(p.stem for p in (tmp_path / "out").glob("*.parquet"))
+    assert files == sorted(["findings", "root_causes", "evidence", "checks", "signals",
+                            "log_lines", *tables])
+    findings = pl.read_parquet(tmp_path / "out" / "findings.parquet")
+    assert findings.height == 7 == written["findings"]
+    f1 = findings.row(by_predicate=pl.col("id") == "F1", named=True)
+    assert (f1["rank"], f1["root_cause"], f1["symptoms"]) == (1, True, ["F4", "F5", "F6"])
+    assert f1["pods"] == ["vllm-decode-7c9f5d8b6-x2kqp"] and f1["namespaces"] == ["llm"]
+    f5 = findings.row(by_predicate=pl.col("id") == "F5", named=True)
+    assert (f5["caused_by"], f5["rank"]) == ("F1", None)
+    roots = pl.read_parquet(tmp_path / "out" / "root_causes.parquet")
+    assert roots["id"].to_list() == ["F1", "F2", "F3"]
+    evidence = pl.read_parquet(tmp_path / "out" / "evidence.parquet")
+    first = evidence.row(0, named=True)
+    assert first["text"][first["match_start"]:first["match_end"]] == "CUDA out of memory"
+    assert pl.read_parquet(tmp_path / "out" / "events.parquet").height == tables["events"].height
+
+
+def test_log_lines_written_batch_by_batch(multi_fault, tmp_path):
+    result, tables = multi_fault
+    written = write_parquet(result, tables, None, _log_batches(5), tmp_path)
+    meta = pq.ParquetFile(tmp_path / "log_lines.parquet").metadata
+    assert meta.num_row_groups == 5 and meta.num_rows == 15 == written["log_lines"]
+    assert "signals" not in written
+
+
+def test_no_log_lines_no_file(healthy, tmp_path):
+    written = write_parquet(*healthy, None, iter(()), tmp_path)
+    assert "log_lines" not in written and not (tmp_path / "log_lines.parquet").exists()
+    assert pl.read_parquet(tmp_path / "findings.parquet").height == 0
