@@ -34,13 +34,14 @@ def main() -> None:
               help="Directory to write the tables into.")
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet",
               show_default=True)
-def tables(input_path: str, output: Path, fmt: str) -> None:
+@click.option("--no-redact", is_flag=True, help="Keep secrets found in the bundle (off by default).")
+def tables(input_path: str, output: Path, fmt: str, no_redact: bool) -> None:
     """Write the parsed tables of INPUT (dir, archive, file or -) as Parquet or CSV."""
     from analyzer.ingest import BundleError
     from analyzer.parse import write_tables
 
     try:
-        written = write_tables(input_path, output, fmt)
+        written = write_tables(input_path, output, fmt, redact=not no_redact)
     except BundleError as exc:
         raise UsageError(str(exc)) from exc
     for name, rows in written.items():

@@ -58,6 +58,12 @@ _ENV = jinja2.Environment(undefined=jinja2.ChainableUndefined, autoescape=False,
 _STRICT_ENV = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
 
 
+@functools.lru_cache(maxsize=4096)
+def _template(source: str) -> jinja2.Template:
+    """Compiled once per template text: compiling costs far more than rendering."""
+    return _ENV.from_string(source)
+
+
 class LibraryError(ValueError):
     """A pattern file or entry is invalid; the message names the file, the id and the problem."""
 
@@ -104,7 +110,7 @@ class Pattern:
 
     def render(self, template: str, values: dict[str, Any]) -> str:
         """Render one of the pattern's templates with captures and context."""
-        return _ENV.from_string(template).render(**values).strip()
+        return _template(template).render(**values).strip()
 
 
 @dataclass

@@ -16,6 +16,7 @@ from analyzer.ingest import Limits, open_bundle
 from analyzer.library import Library, load_library
 from analyzer.match import match_parsed
 from analyzer.parse import Parsed, parse_bundle
+from analyzer.progress import Progress
 
 SCHEMA_VERSION = 1
 
@@ -28,6 +29,7 @@ class Analysis:
     parsed: Parsed
     signals: pl.DataFrame
     diagnosis: Diagnosis
+    redactor: Any = None   # one Redactor per analysis: a secret keeps one pseudonym everywhere
 
     def close(self) -> None:
         """Release the bundle (temporary files of a decompressed archive)."""
@@ -44,19 +46,33 @@ def analyze_path(source: str, library: Library | None = None, redact: bool = Tru
                  limits: Limits | None = None) -> Analysis:
     """Analyze one input (dir, archive, file or ``-``); close the returned Analysis when done."""
     library = library or load_library()
+    progress = Progress()
+    progress.stage("opening the bundle")
     bundle = open_bundle(source, limits)
     try:
+        progress.stage("parsing")
         parsed = parse_bundle(bundle)
+        members = parsed.log_members()
+        progress.stage("reading and matching logs", len(members), sum(m.size or 0 for m in members))
+        parsed.on_member_done = lambda m: progress.advance(1, m.size or 0)
         signals = match_parsed(parsed, library)
+        parsed.on_member_done = None
+        progress.stage("diagnosing")
         diagnosis = diagnose(parsed, signals, library)
         result = build_result(parsed, diagnosis, source)
     except BaseException:
         bundle.close()
         raise
+    finally:
+        progress.done()
+    red = None
     if redact:
-        result = redact_result(result, library)
+        from analyzer.redact import Redactor
+
+        red = Redactor()
+        result = redact_result(result, library, red)
     result["redacted"] = redact
-    return Analysis(result, parsed, signals, diagnosis)
+    return Analysis(result, parsed, signals, diagnosis, red)
 
 
 def write_report(analysis: Analysis, fmt: str, target: Path | None, max_chars: int | None = None) -> str | None:
@@ -65,16 +81,19 @@ def write_report(analysis: Analysis, fmt: str, target: Path | None, max_chars: i
 
     from analyzer.report import render, write_parquet
 
+    red = analysis.redactor
     tables = dict(analysis.parsed.tables)
+    tables["read_errors"] = analysis.parsed.read_errors()
+    if red is not None:
+        tables = {name: red.frame(df) for name, df in tables.items()}
     if fmt == "parquet":
         assert target is not None
         batches = analysis.parsed.iter_log_batches()
-        if analysis.result.get("redacted"):
-            batches = _redacted_batches(batches)
-        tables["read_errors"] = analysis.parsed.read_errors()
-        write_parquet(analysis.result, _redact_tables(tables) if analysis.result.get("redacted") else tables,
-                      _redact_tables({"s": analysis.signals})["s"] if analysis.result.get("redacted") else analysis.signals,
-                      batches, target)
+        signals = analysis.signals
+        if red is not None:
+            batches = (red.frame(b, columns=["text"]) for b in batches)
+            signals = red.frame(signals)
+        write_parquet(analysis.result, tables, signals, batches, target)
         return None
     if fmt == "json":
         text = json.dumps(analysis.result, indent=2, ensure_ascii=False) + "\n"
@@ -87,24 +106,8 @@ def write_report(analysis: Analysis, fmt: str, target: Path | None, max_chars: i
     return None
 
 
-def _redact_tables(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    try:
-        from analyzer.redact import Redactor
-    except ImportError:  # pragma: no cover
-        return tables
-    red = Redactor()
-    return {name: red.frame(df) for name, df in tables.items()}
 
 
-def _redacted_batches(batches: Iterable[pl.DataFrame]) -> Iterable[pl.DataFrame]:
-    try:
-        from analyzer.redact import Redactor
-    except ImportError:  # pragma: no cover
-        yield from batches
-        return
-    red = Redactor()
-    for b in batches:
-        yield red.frame(b, columns=["text"])
 
 
 def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str, Any]:
@@ -132,18 +135,22 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
     }
 
 
-# what a result holds that came from the bundle (our own prose, titles and remediation are not
-# redacted: a detector must not rewrite the words of a pattern's explanation)
-_BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "reason", "checks")
+# what a result holds that came from the bundle, redacted by the detectors; our own prose
+# (titles, explanations, remediation, commands) is not run through them, so that a detector never
+# rewrites the words of a pattern's page, but any secret the bundle put into it through a
+# capture is replaced there by the same pseudonym
+_BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "reason")
+_STRUCTURAL = frozenset({"id", "category", "layer", "severity", "pattern", "source", "status",
+                         "caused_by", "merged_into", "symptoms", "schema_version", "layout", "time",
+                         "first_seen", "last_seen", "root_cause", "match", "line", "count", "node"})
 
 
-def redact_result(result: dict[str, Any], library: Library | None = None) -> dict[str, Any]:
-    """Bundle-derived strings of the result through the secret detectors."""
-    try:
+def redact_result(result: dict[str, Any], library: Library | None = None, red=None) -> dict[str, Any]:
+    """The result with every secret from the bundle replaced by a stable pseudonym."""
+    if red is None:
         from analyzer.redact import Redactor
-    except ImportError:  # pragma: no cover - the redact package ships with the analyzer
-        return result
-    red = Redactor()
+
+        red = Redactor()
 
     def walk(value: Any, inside: bool) -> Any:
         if isinstance(value, str):
@@ -151,10 +158,29 @@ def redact_result(result: dict[str, Any], library: Library | None = None) -> dic
         if isinstance(value, list):
             return [walk(v, inside) for v in value]
         if isinstance(value, dict):
-            return {k: walk(v, inside or k in _BUNDLE_KEYS) for k, v in value.items()}
+            return {k: (v if k in _STRUCTURAL else walk(v, inside or k in _BUNDLE_KEYS))
+                    for k, v in value.items()}
         return value
 
     out = walk(result, False)
+    secrets = sorted(((orig, pseudo) for pseudo, orig in red.mapping.items() if orig), key=lambda x: -len(x[0]))
+
+    def scrub(value: Any, key: str = "") -> Any:
+        if isinstance(value, str):
+            if key in _STRUCTURAL:
+                return value
+            for orig, pseudo in secrets:
+                if orig in value:
+                    value = value.replace(orig, pseudo)
+            return value
+        if isinstance(value, list):
+            return [scrub(v, key) for v in value]
+        if isinstance(value, dict):
+            return {k: scrub(v, k) for k, v in value.items()}
+        return value
+
+    if secrets:
+        out = scrub(out)
     for f in out.get("root_causes", []) + out.get("findings", []):
         pattern = library.by_id.get(f.get("pattern", "")) if library else None
         for new, old in zip(f["evidence"], _evidence_of(result, f["id"])):

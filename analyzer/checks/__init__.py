@@ -113,7 +113,7 @@ def run_checks(parsed, signals: pl.DataFrame, library) -> tuple[list[Finding], l
     for c in REGISTRY:
         try:
             out = c.run(ctx)
-        except (KeyError, ValueError, TypeError, pl.exceptions.PolarsError) as exc:
+        except (KeyError, ValueError, TypeError, AttributeError, pl.exceptions.PolarsError) as exc:
             statuses.append({"name": f"{c.id} {c.title}", "status": "skipped",
                              "reason": f"check failed on this bundle: {type(exc).__name__}: {exc}"[:300]})
             continue

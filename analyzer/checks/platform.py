@@ -46,8 +46,8 @@ def _hami_installed(ctx: CheckContext) -> bool:
 @check("CHK020", "hami-webhook", "hami.webhook_not_applied", "critical",
        "HAMi's mutating webhook is missing, unreachable or excludes the pod")
 def hami_webhook(ctx: CheckContext) -> Outcome:
-    """HAMi's ``MutatingWebhookConfiguration`` (webhook ``vgpu.hami.io``, service
-    ``hami-scheduler``, path ``/webhook``) seen from the pods it should have mutated.
+    """HAMi's ``MutatingWebhookConfiguration`` (webhook ``vgpu.hami.io``, served by the
+    ``hami-scheduler`` Service) seen from the pods it should have mutated.
 
     - No webhook ``vgpu.hami.io`` at all while HAMi runs: critical when pods asking for
       ``nvidia.com/gpumem``/``gpucores`` kept ``schedulerName: default-scheduler`` (they wait for
@@ -118,8 +118,7 @@ def hami_webhook(ctx: CheckContext) -> Outcome:
                 remediation=("Remove the label that opts the namespace or pod out (hami.io/webhook=ignore) or adjust "
                              "scheduler.admissionWebhook.whitelistNamespaces, then recreate the pods."),
                 checks=[f"kubectl get namespace {rows[0]['namespace']} --show-labels",
-                        f"kubectl get mutatingwebhookconfiguration {cname} -o jsonpath='{{.webhooks[0].namespaceSelector}}"
-                        "{{\"\\n\"}}{{.webhooks[0].objectSelector}}'"],
+                        f"kubectl get mutatingwebhookconfiguration {cname} -o yaml | grep -A6 -E 'namespaceSelector|objectSelector'"],
                 affected=[Affected(r["namespace"], "Pod", r["name"]) for r in rows[:5]],
                 evidence=[_ev(cfg["_path"], f"mutatingwebhookconfiguration/{cname} webhook {hook.get('name')} "
                                             f"namespaceSelector={json.dumps(hook.get('namespaceSelector'))} "
@@ -504,7 +503,7 @@ def hami_pod_allocation(ctx: CheckContext) -> Outcome:
     """A pod's HAMi annotations after the scheduler picked a node:
 
     - ``hami.io/bind-phase: failed``, or ``allocating`` for more than 5 minutes (since
-      ``hami.io/bind-time``, against ``collected_at``) on a pod that is not Running: the device
+      ``hami.io/bind-time``, against ``collected_at``) on a pod still Pending: the device
       plugin's ``Allocate`` never matched the scheduler's decision (error,
       hami.component_unhealthy).
     - ``hami.io/vgpu-devices-allocated`` names a card outside the pod's ``nvidia.com/use-gpuuuid``
@@ -527,8 +526,8 @@ def hami_pod_allocation(ctx: CheckContext) -> Outcome:
         aff = [Affected(p["namespace"], "Pod", p["name"])]
         bind_time = _unix(ann.get(BIND_TIME))
         age = (ref - bind_time).total_seconds() if ref and bind_time else None
-        stuck = phase == "allocating" and p["phase"] != "Running" and (age is None or age > BIND_STALE_S)
-        if phase == "failed" or stuck:
+        stuck = phase == "allocating" and p["phase"] == "Pending" and (age is None or age > BIND_STALE_S)
+        if (phase == "failed" and p["phase"] != "Succeeded") or stuck:
             out.findings.append(f.finding(
                 summary=(f"Pod {p['name']} on node {p['node']}: {BIND_PHASE}={phase}"
                          + (f" for {int(age)} s" if age is not None and phase == "allocating" else "")
@@ -712,13 +711,20 @@ _NS_GONE = regex.compile(r"namespaces? \"([^\"]+)\" not found")
 _UNAUTHORIZED = regex.compile(r"\(Unauthorized\)|You must be logged in to the server")
 
 
-def _classify(stderr: str, code: int) -> str | None:
+# sources whose commands may time out on size alone (a huge log, a slow exec): not a sign of an
+# unreachable API server
+_BULKY = ("log", "previous_log", "exec", "metrics", "top_pods", "top_nodes", "helm_releases")
+
+
+def _classify(stderr: str, code: int, source: str) -> str | None:
     if _FORBIDDEN.search(stderr):
         return "forbidden"
     if _UNAUTHORIZED.search(stderr):
         return "unauthorized"
-    if _UNREACHABLE.search(stderr) or code == 124:
+    if _UNREACHABLE.search(stderr) and not (code == 124 and source in _BULKY):
         return "unreachable"
+    if code == 124:
+        return "slow" if source in _BULKY else "unreachable"
     if _NO_TYPE.search(stderr):
         return "no_type"
     return None
@@ -740,7 +746,9 @@ def collection_errors(ctx: CheckContext) -> Outcome:
       ``You must be logged in`` / ``Unauthorized``, or a command timeout: the API server was
       unreachable or refused the credentials (cluster.unreachable; error when the nodes, pods or
       version could not be read at all, which leaves nothing to diagnose);
-    - ``the server doesn't have a resource type "..."``: a CRD is not installed (info).
+    - ``the server doesn't have a resource type "..."``: a CRD is not installed (info);
+    - a log, exec or metrics command that hit the collector's time limit: its output is missing
+      (info; the API server answered the other commands).
 
     Expected failures are not findings: ``--previous`` logs of containers that never restarted,
     logs of pods not started yet, metrics ports that refuse, ``helm``/``exec`` not available.
@@ -752,7 +760,7 @@ def collection_errors(ctx: CheckContext) -> Outcome:
     failed = [r for r in records if r.get("exit_code") not in (0, None)]
     groups: dict[str, list[dict]] = defaultdict(list)
     for r in failed:
-        kind = _classify(str(r.get("stderr") or ""), int(r.get("exit_code") or 0))
+        kind = _classify(str(r.get("stderr") or ""), int(r.get("exit_code") or 0), str(r.get("source") or ""))
         if kind:
             groups[kind].append(r)
     out = Outcome(note=f"{len(records)} collector commands, {len(failed)} failed, "
@@ -793,6 +801,14 @@ def collection_errors(ctx: CheckContext) -> Outcome:
             checks=["kubectl config current-context", "kubectl cluster-info", "kubectl get --raw /readyz?verbose"],
             affected=[], evidence=[ev(r) for r in rs[:4]], count=len(rs),
             details={"commands": [" ".join(r.get("argv") or []) for r in rs[:20]]}))
+    if groups.get("slow"):
+        rs = groups["slow"]
+        out.findings.append(f.finding(
+            severity="info", category="cluster.unreachable",
+            summary=f"{len(rs)} collector command(s) timed out, so the bundle lacks their output: {what(rs)}",
+            remediation="Collect again with a longer --timeout or a smaller --max-log-bytes if these logs matter.",
+            checks=[f"{' '.join(rs[0].get('argv') or [])[:120]}"],
+            affected=[], evidence=[ev(r) for r in rs[:3]], count=len(rs)))
     if groups.get("no_type"):
         rs = groups["no_type"]
         types = sorted({m[1] for r in rs for m in [_NO_TYPE.search(str(r.get("stderr")))] if m})

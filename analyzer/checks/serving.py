@@ -26,7 +26,8 @@ from analyzer.diagnose.findings import Affected, Evidence
 
 _ENGINE_CMD = regex.compile(r"(?:^|\s)-m\s+dynamo\.(?P<dyn>vllm|sglang|trtllm)\b|\bvllm\s+serve\b|vllm\.entrypoints|"
                             r"sglang\.launch_server|\btrtllm-serve\b|\btritonserver\b")
-_ENGINE_IMAGE = regex.compile(r"vllm/vllm-openai|lmsysorg/sglang|tensorrt-?llm|tritonserver")
+# images whose default entrypoint is the engine's server (SGLang's and Triton's images start a shell)
+_ENGINE_IMAGE = regex.compile(r"vllm/vllm-openai")
 _FRONTEND_CMD = regex.compile(r"(?:^|\s)-m\s+dynamo\.frontend\b")
 _CPU_ONLY = regex.compile(r"--device[ =]cpu\b")
 
@@ -43,15 +44,13 @@ def engine_of(container: dict) -> str | None:
         text = m[0]
         return ("vllm" if "vllm" in text else "sglang" if "sglang" in text else
                 "trtllm" if "trtllm" in text else "triton")
-    if not container.get("command"):
-        im = _ENGINE_IMAGE.search(str(container.get("image") or ""))
-        if im:
-            t = im[0]
-            return "vllm" if "vllm" in t else "sglang" if "sglang" in t else "trtllm" if "tensorrt" in t else "triton"
+    if not container.get("command") and _ENGINE_IMAGE.search(str(container.get("image") or "")):
+        return "vllm"
     return None
 
 
 def is_frontend(container: dict) -> bool:
+    """The container runs the Dynamo frontend (``python3 -m dynamo.frontend``)."""
     return bool(_FRONTEND_CMD.search(command_line(container)))
 
 

@@ -162,7 +162,16 @@ OUT_DIR=$(dirname -- "$OUTPUT")
 [ -d "$OUT_DIR" ] || die "output folder '$OUT_DIR' does not exist"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/collect-bundle.XXXXXX") || die "cannot create a temporary folder"
-trap 'rm -rf -- "$WORK"' EXIT
+MAIN_PID=$$
+# Only the main shell removes the work folder: a background helper that gets a signal right after
+# fork, before bash resets its traps, would otherwise run this trap too.
+# shellcheck disable=SC2317  # called from the EXIT trap
+cleanup() {
+  local me=${BASHPID:-$(exec sh -c 'echo "$PPID"')}
+  [ "$me" = "$MAIN_PID" ] || return 0
+  rm -rf -- "$WORK"
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM
 B="$WORK/$TOP"
 mkdir -p "$B"
@@ -273,7 +282,7 @@ function kv(s, key_re, val_re,    out, k, rest) {
     k = substr(s, RSTART, RLENGTH); out = out substr(s, 1, RSTART - 1) k; s = substr(s, RSTART + RLENGTH)
     if (match(s, "^" val_re)) {
       rest = substr(s, 1, RLENGTH)
-      if (rest ~ /^(-?[0-9.]+|true|false|null|REDACTED|<[^>]*>?)$/) { out = out rest } else { out = out "REDACTED" }
+      if (rest ~ /^(-?[0-9.]+|true|false|null|None|[Bb]earer|<[^>]*>?)$/ || rest ~ /^REDACTED/) { out = out rest } else { out = out "REDACTED" }
       s = substr(s, RLENGTH + 1)
     }
   }
@@ -298,7 +307,13 @@ BEGIN {
   env_name_re = "^[ \t]*\"name\":[ ]*\"" sens_name "\",?[ \t]*$"
   hf_re = "hf_" rep("[A-Za-z0-9]", 20) "[A-Za-z0-9]*"
   nv_re = "nvapi-" rep("[A-Za-z0-9_-]", 20) "[A-Za-z0-9_-]*"
-  aws_re = "AKIA" rep("[0-9A-Z]", 16)
+  aws_re = "(AKIA|ASIA|ABIA|ACCA)" rep("[0-9A-Z]", 16)
+  gh_re = "gh[pousr]_" rep("[A-Za-z0-9]", 36) "[A-Za-z0-9]*"
+  ghpat_re = "github_pat_" rep("[A-Za-z0-9_]", 50) "[A-Za-z0-9_]*"
+  sk_re = "sk-(proj|svcacct|admin)-" rep("[A-Za-z0-9_-]", 20) "[A-Za-z0-9_-]*"
+  skant_re = "sk-ant-(api|admin)[0-9][0-9]-" rep("[A-Za-z0-9_-]", 20) "[A-Za-z0-9_-]*"
+  skold_re = "sk-" rep("[A-Za-z0-9]", 32) "[A-Za-z0-9]*"
+  auth_re = "(" ci("authorization") "|" ci("x-api-key") ")[\"" q "]?[ \t]*[:=][ \t]*[\"" q "]?[ \t]*((" ci("basic") "|" ci("token") "|" ci("digest") "|" ci("apikey") "|" ci("api-key") ")[ \t]+)?"
   jwt_re = "eyJ" rep("[A-Za-z0-9_-]", 10) "[A-Za-z0-9_-]*[.]eyJ[A-Za-z0-9_-]+[.][A-Za-z0-9_-]+"
   bearer_re = ci("bearer") "[ \t]+[A-Za-z0-9._~+/=-]" rep("[A-Za-z0-9._~+/=-]", 7) "[A-Za-z0-9._~+/=-]*"
   url_re = "://[^/ \t:@\"" q "]*:[^@ \t/\"" q "]+@"
@@ -313,6 +328,11 @@ BEGIN {
   line = subst_all(line, hf_re, "hf_REDACTED")
   line = subst_all(line, nv_re, "nvapi-REDACTED")
   line = subst_all(line, aws_re, "AKIAREDACTED")
+  line = subst_all(line, gh_re, "gh_REDACTED")
+  line = subst_all(line, ghpat_re, "github_pat_REDACTED")
+  line = subst_all(line, sk_re, "sk-REDACTED")
+  line = subst_all(line, skant_re, "sk-REDACTED")
+  line = subst_all(line, skold_re, "sk-REDACTED")
   line = subst_all(line, jwt_re, "REDACTED_JWT")
   line = subst_all(line, bearer_re, "Bearer REDACTED")
   # a sensitive env var in pretty JSON: "name" on one line, "value" on the next
@@ -322,6 +342,7 @@ BEGIN {
   line = kv(line, envpair_re, "[^\"\\\\]*")
   line = kv(line, key_re, val_re)
   line = kv(line, flag_re, val_re)
+  line = kv(line, auth_re, val_re)
   print line
 }'
 }

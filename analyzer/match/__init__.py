@@ -32,6 +32,7 @@ Rows matched:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -144,8 +145,24 @@ def plan_for(library: Library, sample: pl.Series | None = None) -> Plan:
     return plan
 
 
+def literal_regex(cs: Iterable[str] = (), ci: Iterable[str] = ()) -> str:
+    """One Rust regex matching any of the literals (``ci`` ones ASCII-case-insensitively, as
+    ``contains_any(ascii_case_insensitive=True)`` does). The regex engine's own literal search
+    (Teddy/Aho-Corasick) runs 2-50x faster than ``contains_any`` here."""
+    parts = [pl.escape_regex(h) for h in cs]
+    ci = list(ci)
+    if ci:
+        parts.append("(?i-u:" + "|".join(pl.escape_regex(h) for h in ci) + ")")
+    return "|".join(parts) or "[^\\s\\S]"
+
+
+@functools.lru_cache(maxsize=4096)
+def _hint_regex(hint: tuple[str, ...], ignore_case: bool) -> str:
+    return literal_regex(ci=hint) if ignore_case else literal_regex(cs=hint)
+
+
 def _hint_mask(text: pl.Series, p: Pattern) -> pl.Series:
-    return text.str.contains_any(list(p.hint), ascii_case_insensitive=p.ignore_case)
+    return text.str.contains(_hint_regex(p.hint, p.ignore_case))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -162,13 +179,7 @@ def polars_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
                          df.get_column("source")])
     out: list[pl.DataFrame] = []
     if plan.rare_cs or plan.rare_ci:
-        mask = None
-        if plan.rare_cs:
-            mask = text.str.contains_any(list(plan.rare_cs))
-        if plan.rare_ci:
-            ci = text.str.contains_any(list(plan.rare_ci), ascii_case_insensitive=True)
-            mask = ci if mask is None else (mask | ci)
-        cand = rows.filter(mask)
+        cand = rows.filter(text.str.contains(literal_regex(plan.rare_cs, plan.rare_ci)))
         if cand.height:
             out.append(_apply_rule(_hint_pairs(cand, plan, only_rare=True), cand, plan))
     for i, p in enumerate(plan.patterns):
@@ -446,7 +457,10 @@ def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None,
     sig = _annotate(_cheap_time(sig), batch, ref_year, all_rows=False)
     sig = compact(sig, refs)
     sig = _annotate(sig, batch, ref_year, all_rows=True)
-    return _finish(_with_captures(sig, plan))
+    sig = _finish(_with_captures(sig, plan))
+    # Polars strings are views into the batch's buffers: copy the kept texts out, or every
+    # signal would keep its whole batch alive and memory would grow with the bundle
+    return sig.with_columns(pl.Series("text", sig.get_column("text").to_list(), dtype=pl.Utf8))
 
 
 def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] | None = None,

@@ -92,6 +92,8 @@ def _database(regexes: tuple[str, ...]):
         n = int.from_bytes(blob[:4], "little")
         covered = [int.from_bytes(blob[4 + 4 * k: 8 + 4 * k], "little") for k in range(n)]
         db = hyperscan.loadb(blob[4 + 4 * n:], hyperscan.HS_MODE_BLOCK) if covered else None
+        if db is not None:
+            db.scratch = hyperscan.Scratch(db)  # a loaded database comes without one
         return db, frozenset(covered)
     except (OSError, ValueError, hyperscan.error):
         pass
@@ -127,7 +129,7 @@ def find_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     if db is not None and df.height:
         starts = np.zeros(len(lengths), dtype=np.int64)
         np.cumsum(lengths[:-1] + 1, out=starts[1:])
-        buf = text.str.join("\n").item().encode("utf-8")
+        buf = text.str.join("\n").cast(pl.Binary).item()
         ids: list[int] = []
         ends: list[int] = []
 

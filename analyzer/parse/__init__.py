@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import polars as pl
 
@@ -27,7 +27,7 @@ from analyzer.parse.quantity import parse_time
 from analyzer.tables import SCHEMAS, TABLE_NAMES, frame
 
 LOG_KINDS = ("log", "log_multi", "text", "describe_pod", "describe_node", "describe")
-BATCH_ROWS = 500_000
+BATCH_ROWS = 200_000
 
 _MULTI_START = r"^==== START logs for container (\S+) of pod "
 
@@ -41,6 +41,8 @@ class Parsed:
     facts: dict[str, Any]
     errors: list[ReadError] = field(default_factory=list)
     _describe_events: dict[str, set[int]] = field(default_factory=dict, repr=False)
+    # called with each log member once it has been streamed (progress reporting)
+    on_member_done: Callable[[Member], None] | None = field(default=None, repr=False)
 
     @property
     def ref_year(self) -> int | None:
@@ -88,6 +90,8 @@ class Parsed:
             except ReadFailed as exc:
                 self.errors.append(ReadError(m.path, str(exc)))
             self.errors.extend(ReadError(m.path, p) for p in problems)
+            if self.on_member_done is not None:
+                self.on_member_done(m)
 
     def iter_log_batches(self, batch_rows: int = BATCH_ROWS, annotated: bool = True) -> Iterator[pl.DataFrame]:
         """``log_lines`` frames of about ``batch_rows`` rows (small files grouped together)."""
@@ -292,20 +296,29 @@ def _add_ft_tables(parsed: Parsed) -> None:
         parsed.errors.append(ReadError(parsed.bundle.root, f"fault-tolerance results unreadable: {exc}"))
 
 
-def write_tables(source: str, out_dir: Path, fmt: str = "parquet") -> dict[str, int]:
-    """Parse ``source`` and write every table to ``out_dir``; returns rows per table."""
+def write_tables(source: str, out_dir: Path, fmt: str = "parquet", redact: bool = True) -> dict[str, int]:
+    """Parse ``source`` and write every table to ``out_dir`` (secrets redacted unless
+    ``redact`` is false); returns rows per table."""
     import pyarrow.parquet as pq
 
+    from analyzer.redact import Redactor
+
+    red = Redactor() if redact else None
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, int] = {}
     with open_bundle(source) as bundle:
         parsed = parse_bundle(bundle)
+
+        def batches() -> Iterator[pl.DataFrame]:
+            for df in parsed.iter_log_batches():
+                yield red.frame(df, columns=["text"]) if red else df
+
         # log_lines first: reading logs may add read_errors
         log_path = out_dir / f"log_lines.{fmt}"
         rows = 0
         if fmt == "parquet":
             writer = None
-            for df in parsed.iter_log_batches():
+            for df in batches():
                 table = df.to_arrow()
                 if writer is None:
                     writer = pq.ParquetWriter(log_path, table.schema)
@@ -318,7 +331,7 @@ def write_tables(source: str, out_dir: Path, fmt: str = "parquet") -> dict[str, 
         else:
             with open(log_path, "wb") as f:
                 header = True
-                for df in parsed.iter_log_batches():
+                for df in batches():
                     df.write_csv(f, include_header=header)
                     header = False
                     rows += df.height
@@ -328,7 +341,7 @@ def write_tables(source: str, out_dir: Path, fmt: str = "parquet") -> dict[str, 
         all_tables = dict(parsed.tables)
         all_tables["read_errors"] = parsed.read_errors()
         for name in sorted(all_tables):
-            df = all_tables[name]
+            df = red.frame(all_tables[name]) if red else all_tables[name]
             path = out_dir / f"{name}.{fmt}"
             if fmt == "parquet":
                 df.write_parquet(path)

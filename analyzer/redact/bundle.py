@@ -1,7 +1,8 @@
 """`redact_bundle`: a redacted copy of a bundle, its private mapping file and a redaction report.
 
 The copy has the same relative paths as the input (a directory, or a `.tar.gz`/`.tgz`/`.tar`
-when OUTPUT ends so), so the analyzer reads it unchanged and evidence lines keep their numbers:
+when OUTPUT ends so; a single pasted file or stdin gives a single file), so the analyzer reads
+it unchanged and evidence lines keep their numbers:
 replacements never add or remove a line. The input is never modified and nothing is written
 outside OUTPUT except two files next to it:
 
@@ -120,7 +121,12 @@ def redact_bundle(input: str | os.PathLike[str], output: str | os.PathLike[str],
     with bundle:
         hosts = _node_hosts(bundle) if "hosts" in options else ()
         red = Redactor(options, hosts=hosts)
-        sink = _TarSink(out) if out.name.endswith(_TAR_SUFFIXES) else _DirSink(out)
+        if out.name.endswith(_TAR_SUFFIXES):
+            sink: _DirSink | _TarSink | _FileSink = _TarSink(out)
+        elif bundle.layout == "file":
+            sink = _FileSink(out)  # a pasted file (or stdin) gives a file
+        else:
+            sink = _DirSink(out)
         try:
             for member in bundle.members:
                 path = _safe_relpath(member.path)
@@ -199,7 +205,7 @@ def _redact_member(member: Any, red: Redactor) -> tuple[bytes, bool, str | None]
             # it could corrupt it, so it is left out and listed
             if len(raw) > BINARY_SCAN_BYTES:
                 return b"", False, f"binary file larger than {BINARY_SCAN_BYTES >> 20} MiB, not checked for secrets"
-            if red._find(raw.decode("latin-1")):
+            if red.find(raw.decode("latin-1")):
                 return b"", False, "binary file holds a secret"
             return (_recompress(raw) if gz else raw), False, None
         head = _read_upto(f, WHOLE_TEXT_BYTES + 1)
@@ -347,6 +353,33 @@ class _DirSink:
 
     def abort(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
+
+
+class _FileSink:
+    """One pasted file in, one file out (staged next to OUTPUT, renamed on success)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
+        self.written = False
+
+    def add(self, rel: str, data: bytes) -> bool:
+        if self.written:
+            return False
+        fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        self.written = True
+        return True
+
+    def commit(self) -> None:
+        if self.out.is_dir():
+            self.out.rmdir()  # an empty folder given as OUTPUT (checked before)
+        if self.written:
+            os.replace(self.tmp, self.out)
+
+    def abort(self) -> None:
+        self.tmp.unlink(missing_ok=True)
 
 
 class _TarSink:

@@ -122,7 +122,8 @@ class Redactor:
             out[det_id] += n
         return out
 
-    def _find(self, s: str) -> list[tuple[int, int, Detector]]:
+    def find(self, s: str) -> list[tuple[int, int, Detector]]:
+        """(start, end, detector) of every secret in ``s``, in order, without replacing anything."""
         lower = s.lower()
         starts: list[int] = []
         hits: list[tuple[int, int, Detector]] = []
@@ -150,7 +151,7 @@ class Redactor:
         return known
 
     def _redact(self, s: str, path: str | None, line_of: Callable[[int], int] | None) -> str:
-        hits = self._find(s)
+        hits = self.find(s)
         if not hits:
             return s
         out: list[str] = []

@@ -1,0 +1,28 @@
+"""The benchmark's smoke mode: a generated 20 MB bundle, every log pattern's line count in the
+analyzer equal to its own ``rg -c -e`` run. Correctness only: no timing is asserted."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(shutil.which("rg") is None or not Path("/usr/bin/time").exists(),
+                                reason="needs ripgrep and GNU time")
+
+
+def test_smoke_counts_equal_ripgrep(tmp_path: Path) -> None:
+    p = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run.py"), "--smoke", "--out", str(tmp_path)],
+                       cwd=REPO, capture_output=True, text=True, timeout=600)
+    out = p.stdout
+    counts = [line for line in out.splitlines() if "line count equals rg" in line]
+    assert counts, out + p.stderr
+    assert counts[0].startswith("PASS"), out
+    # the table was printed for analyze and for rg, and the analyze run exited cleanly
+    assert "rg -c -f" in out and "\nanalyze " in out
+    assert not any(l.startswith("FAIL") and "peak RSS" in l for l in out.splitlines()), out

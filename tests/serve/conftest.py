@@ -1,0 +1,75 @@
+"""Fixtures for the serve and round-trip tests: the mini bundle, a running server, kubectl."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from analyzer.serve import Cluster, load_cluster, start, write_kubeconfig
+from minibundle import write_bundle
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLES = REPO / "sample_bundles"
+
+
+def sample_bundles() -> list[Path]:
+    """Every committed sample bundle in our collector's layout (a folder with manifest.json)."""
+    if not SAMPLES.is_dir():
+        return []
+    return sorted(p for p in SAMPLES.iterdir() if (p / "manifest.json").is_file())
+
+
+@pytest.fixture(scope="session")
+def mini_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_bundle(tmp_path_factory.mktemp("mini"))
+
+
+@pytest.fixture(scope="session")
+def mini_cluster(mini_bundle: Path) -> Iterator[Cluster]:
+    cluster = load_cluster(str(mini_bundle))
+    yield cluster
+    cluster.close()
+
+
+class Kube:
+    """kubectl pointed at a running `serve`, with its own kubeconfig and discovery cache."""
+
+    def __init__(self, kubeconfig: Path, cache: Path):
+        self.env = {**os.environ, "KUBECONFIG": str(kubeconfig), "KUBECACHEDIR": str(cache)}
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(["kubectl", *args], env=self.env, capture_output=True, text=True, timeout=60)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} exited {proc.returncode}: {proc.stderr}")
+        return proc
+
+    def __call__(self, *args: str) -> str:
+        return self.run(*args).stdout
+
+
+@pytest.fixture
+def serve_bundle(tmp_path: Path) -> Iterator:
+    """A function that serves a bundle path and returns a ``Kube`` for it; servers stop after the test."""
+    if shutil.which("kubectl") is None:
+        pytest.skip("kubectl is not installed")
+    running = []
+
+    def serve(bundle: Path, context: str | None = None) -> Kube:
+        cluster = load_cluster(str(bundle))
+        server, thread = start(cluster)
+        running.append((server, thread, cluster))
+        kc = write_kubeconfig(tmp_path / f"kubeconfig-{len(running)}", server.server_address[1],
+                              context or cluster.context)
+        return Kube(kc, tmp_path / "kube-cache")
+
+    yield serve
+    for server, thread, cluster in running:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        cluster.close()

@@ -1,0 +1,114 @@
+"""The collector run against `serve`: sample bundle -> serve -> collect-bundle.sh -> analyze.
+
+The bundle the collector writes must analyze to the same ranked root causes as the original,
+hold no Secret value and no planted token, and record what the API refused.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, Kube, sample_bundles
+from minibundle import NS, PLANTED_TOKENS, SECRET_VALUES
+
+SCRIPT = REPO / "analyzer" / "collector" / "collect-bundle.sh"
+
+
+def collect(kube: Kube, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the collector with kubectl pointed at the served bundle."""
+    return subprocess.run(["bash", str(SCRIPT), "-o", str(out), "--timeout", "30", *args], env=kube.env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def root_causes(bundle: Path) -> list[str]:
+    """The ranked root-cause categories of ``bundle-analyzer analyze BUNDLE --format json`` (run
+    in-process: the same command, without a Python start-up per bundle)."""
+    from click.testing import CliRunner
+
+    from analyzer.cli import main
+
+    result = CliRunner().invoke(main, ["analyze", str(bundle), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return [rc["category"] for rc in json.loads(result.stdout)["root_causes"]]
+
+
+def members(archive: Path) -> dict[str, bytes]:
+    """Every file of the collected .tar.gz, by path below the top folder."""
+    out = {}
+    with tarfile.open(archive) as tf:
+        tops = {m.name.split("/", 1)[0] for m in tf.getmembers()}
+        assert len(tops) == 1, f"one top folder expected, got {tops}"
+        for m in tf.getmembers():
+            if m.isfile():
+                out[m.name.split("/", 1)[1]] = tf.extractfile(m).read()
+    return out
+
+
+@pytest.mark.parametrize("bundle", sample_bundles(), ids=lambda p: p.name)
+def test_round_trip_gives_the_same_root_causes(bundle: Path, serve_bundle, tmp_path: Path) -> None:
+    kube = serve_bundle(bundle)
+    namespaces = json.loads((bundle / "manifest.json").read_text())["namespaces"]
+    out = tmp_path / "collected.tar.gz"
+    proc = collect(kube, out, *[a for ns in namespaces for a in ("-n", ns)])
+    assert proc.returncode == 0, proc.stderr
+    assert f"Bundle written: {out}" in proc.stdout
+    assert root_causes(out) == root_causes(bundle)
+
+
+def test_no_secret_value_or_planted_token_is_collected(mini_bundle: Path, serve_bundle, tmp_path: Path) -> None:
+    kube = serve_bundle(mini_bundle)
+    out = tmp_path / "collected.tar.gz"
+    proc = collect(kube, out, "-n", NS)
+    assert proc.returncode == 0, proc.stderr
+    files = members(out)
+    # the Secrets are there, by name and key name, with no value
+    secrets = json.loads(files[f"namespaces/{NS}/secrets.json"])
+    assert {s["metadata"]["name"]: sorted(s["data"]) for s in secrets["items"]} == {
+        "db": ["token"], "hf-token-secret": ["HF_TOKEN"]}
+    assert all(v is None for s in secrets["items"] for v in s["data"].values())
+    for value in (*SECRET_VALUES, *PLANTED_TOKENS):
+        leaked = [path for path, data in files.items() if value.encode() in data]
+        assert not leaked, f"{value[:6]}... found in {leaked}"
+    assert value.encode() not in out.read_bytes()
+    # the env values were there and are now marked
+    assert b'"value": "REDACTED"' in files[f"namespaces/{NS}/pods.json"]
+
+
+def test_planted_secrets_sample_leaks_nothing(serve_bundle, tmp_path: Path) -> None:
+    bundle = REPO / "sample_bundles" / "planted-secrets"
+    if not bundle.is_dir():
+        pytest.skip("sample bundle planted-secrets not generated")
+    sys.path.insert(0, str(REPO))
+    from tools.make_secrets_bundle import PLANTED
+
+    kube = serve_bundle(bundle)
+    out = tmp_path / "collected.tar.gz"
+    assert collect(kube, out, "-n", "llm").returncode == 0
+    files = members(out)
+    leaks = [(sid, where, path) for sid, value, where in PLANTED for path, data in files.items()
+             if value.encode() in data]
+    assert leaks == []
+
+
+def test_forbidden_namespace_is_recorded_and_the_run_goes_on(tmp_path: Path, serve_bundle) -> None:
+    from minibundle import write_bundle
+
+    kube = serve_bundle(write_bundle(tmp_path / "src", forbidden_namespace="locked"))
+    out = tmp_path / "collected.tar.gz"
+    proc = collect(kube, out, "-n", "locked", "-n", NS)
+    assert proc.returncode == 0, proc.stderr
+    assert "pods (locked): exit 1: Error from server (Forbidden): pods is forbidden" in proc.stdout
+    files = members(out)
+    manifest = json.loads(files["manifest.json"])
+    refused = [c for c in manifest["commands"] if c["namespace"] == "locked" and c["source"] == "pods"]
+    assert refused and refused[0]["exit_code"] == 1 and "Forbidden" in refused[0]["stderr"]
+    assert refused[0]["path"] is None
+    # the namespace after it was still collected
+    assert f"namespaces/{NS}/pods.json" in files
+    assert manifest["namespaces"] == ["locked", NS, "hami-system"]
