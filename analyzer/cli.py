@@ -223,6 +223,12 @@ def analyze(inputs: tuple[str, ...], fmt: str, output: Path | None, extra: tuple
         except BundleError as exc:
             raise UsageError(f"{exc}. Give a bundle directory, a .tar/.tar.gz/.tar.zst/.zip archive, "
                              "a text file, or - for stdin.") from exc
+        if analysis.result["input"]["files_read"] == 0:
+            errors = analysis.result["input"]["read_errors"]
+            analysis.close()
+            why = f" (first problem: {errors[0]['path']}: {errors[0]['error']})" if errors else ""
+            raise UsageError(f"{source}: no readable file in this input{why}. Give a bundle with "
+                             "logs, describe output, events or objects.")
         target = output
         if output is not None and len(inputs) > 1:
             target = output.with_name(f"{output.stem}-{Path(source).name}{output.suffix}")

@@ -10,6 +10,7 @@ import stat
 import sys
 import tarfile
 import tempfile
+import weakref
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
@@ -241,6 +242,8 @@ def _open_dir(path: Path, limits: Limits, display: str | None = None) -> Bundle:
             if count > limits.max_members:
                 bundle.error(rel, f"more than {limits.max_members} files; the rest were not read")
                 return bundle
+            if st.st_size == 0:
+                continue  # an empty file has nothing to read (the same in every container format)
             bundle.members.append(Member(rel, st.st_size, _file_opener(full), limits=limits))
     return bundle
 
@@ -283,8 +286,11 @@ def _open_file(path: Path, limits: Limits) -> Bundle:
         return _open_tar(path, limits)
     if kind in ("gz", "zst"):
         return _open_compressed(path, kind, limits)
+    size = path.stat().st_size
+    if size == 0:
+        raise BundleError(f"{path}: the file is empty")
     bundle = Bundle(root=str(path), layout="file", limits=limits)
-    bundle.members.append(Member(path.name, path.stat().st_size, _file_opener(path), limits=limits))
+    bundle.members.append(Member(path.name, size, _file_opener(path), limits=limits))
     return bundle
 
 
@@ -331,6 +337,8 @@ def _add_tar_member(bundle: Bundle, tf: tarfile.TarFile, info: tarfile.TarInfo, 
     if not info.isfile():
         bundle.error(name, "device, fifo or special member refused")
         return
+    if info.size == 0:
+        return
 
     def opener(info=info) -> IO[bytes]:
         f = tf.extractfile(info)
@@ -357,7 +365,7 @@ def _open_zip(path: Path, limits: Limits) -> Bundle:
         if name is None:
             bundle.error(info.filename, "unsafe member path (absolute or '..') refused")
             continue
-        if info.is_dir():
+        if info.is_dir() or info.file_size == 0:
             continue
         mode = (info.external_attr >> 16) & 0o170000
         if mode and not stat.S_ISREG(mode):
@@ -436,7 +444,9 @@ def _spool(stream: IO[bytes], display: str, limits: Limits, single_name: str,
         bundle.members.append(Member(single_name, blob.stat().st_size, _file_opener(blob), limits=limits))
     if truncated:
         bundle.error(Path(display).name, truncated)
-    bundle._cleanup.append(lambda: shutil.rmtree(tmp, ignore_errors=True))
+    # removed on close(), or when the bundle is garbage-collected unclosed
+    remove = weakref.finalize(bundle, shutil.rmtree, tmp, True)
+    bundle._cleanup.append(remove)
     return bundle
 
 

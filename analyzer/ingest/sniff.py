@@ -16,14 +16,13 @@ _KV = regex.compile(r"^(Name|Namespace|Roles|Containers|Status|Node|Capacity|Sys
 
 
 def is_binary(head: bytes) -> bool:
-    """NUL bytes or mostly non-text bytes in the first block."""
+    """Mostly bytes that are neither UTF-8 text nor layout controls in the first block (an ELF,
+    an image, zeros). A log with a few NUL bytes (a file truncated under its writer) is text."""
     if not head:
         return False
-    if b"\x00" in head[:4096]:
-        return True
-    sample = head[:4096]
-    text_like = sum(1 for b in sample if b in b"\t\n\r\x1b" or 32 <= b < 127 or b >= 128)
-    return text_like / len(sample) < 0.85
+    text = head[:4096].decode("utf-8", errors="replace")
+    bad = sum(1 for ch in text if ch == "\ufffd" or (ch < " " and ch not in "\t\n\r\x1b\x0c"))
+    return bad / len(text) > 0.15
 
 
 def sniff_kind(head: bytes, name: str = "") -> str:

@@ -7,28 +7,25 @@ logs --previous, get events. Each answer is checked against what the bundle hold
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from analyzer.serve import Cluster, load_cluster
-from conftest import SAMPLES
+from analyzer.serve import Cluster, load_cluster, start, write_kubeconfig
+from serve_helpers import SAMPLES, Kube
 
 Obj = dict
 
 
 def _bundles() -> list[Path]:
-    found = sorted(p for p in SAMPLES.iterdir() if p.is_dir()) if SAMPLES.is_dir() else []
-    return found
+    """Every sample bundle, whatever its layout."""
+    return sorted(p for p in SAMPLES.iterdir() if p.is_dir()) if SAMPLES.is_dir() else []
 
 
 @pytest.fixture(scope="module", params=["mini", *[p.name for p in _bundles()]])
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, mini_bundle: Path):
     """(Kube, Cluster) for one bundle; one server per bundle for all the checks."""
-    from conftest import Kube
-    from analyzer.serve import start, write_kubeconfig
-    import shutil
-
     if shutil.which("kubectl") is None:
         pytest.skip("kubectl is not installed")
     path = mini_bundle if request.param == "mini" else SAMPLES / request.param

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Kube, sample_bundles
+from serve_helpers import REPO, Kube, sample_bundles
 from minibundle import NS, PLANTED_TOKENS, SECRET_VALUES
 
 SCRIPT = REPO / "analyzer" / "collector" / "collect-bundle.sh"
