@@ -27,7 +27,6 @@ _MG_GPU_POD_LOG = regex.compile(r"^(?:.*/)?gpu_operand_pod_(?P<pod>.+?)(?P<previ
 _CID_LOGS = regex.compile(r"^(?P<namespace>[^/]+)/(?P<pod>[^/]+)/logs\.txt$")
 _FT_POD = regex.compile(r"(?:^|/)(?P<service>[^/]+)/(?P<pod>[^/]+?)(?P<suffix>\.previous\.log|\.metrics\.log|\.log|\.yaml)$")
 
-_TEXT_SUFFIXES = (".log", ".txt", ".out", ".err", ".descr", ".status", ".labels", ".prom")
 
 
 def classify(bundle: Bundle) -> None:
