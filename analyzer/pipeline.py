@@ -117,7 +117,7 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
     files = parsed.tables["files"]
     facts = parsed.facts
     by_kind = dict(sorted(files.group_by("kind").len().iter_rows())) if not files.is_empty() else {}
-    return {
+    result = {
         "schema_version": SCHEMA_VERSION,
         "input": {"path": str(source), "layout": parsed.bundle.layout,
                   "files_read": files.height - int(by_kind.get("binary", 0)),
@@ -133,6 +133,11 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
                    "hami_namespace": facts.get("hami_namespace"),
                    "files_read": files.height, "files_by_kind": by_kind},
     }
+    if parsed.bundle.layout == "ft-results":
+        from analyzer.ft import summary_for_report
+
+        result["ft_summary"] = summary_for_report(parsed.bundle)
+    return result
 
 
 # what a result holds that came from the bundle, redacted by the detectors; our own prose

@@ -18,6 +18,8 @@ report.
 
 from __future__ import annotations
 
+import re
+
 import json
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
@@ -793,4 +795,31 @@ def build_context(result: dict[str, Any], tables: dict[str, pl.DataFrame]) -> di
         "not_checked": checks["not_checked"],
         "could_not_read": checks["could_not_read"],
         "bundle": bundle,
+        "ft_summary": _ft_summary(result.get("ft_summary")),
     }
+
+
+def _ft_summary(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The fault-tolerance table of a test results folder, with cells formatted as upstream."""
+    if not summary:
+        return None
+    keys = ("failure", "startup", "success_before", "failed_before", "success_after", "failed_after",
+            "latency_before", "latency_after", "recovery")
+    groups = []
+    for g in summary.get("groups") or []:
+        rows = [[r.get("failure") or ""] + [fmt_cell(r.get(k)) for k in keys[1:]] for r in g["rows"]]
+        groups.append({"group": g["group"], "rows": rows})
+    markdown = summary.get("markdown") or ""
+    # one heading level down: the section sits inside the report
+    markdown = re.sub(r"^(#+) ", lambda m: "#" + m[1] + " ", markdown, flags=re.M)
+    return {"columns": summary.get("columns") or [], "groups": groups, "layout": summary.get("layout_description"),
+            "warnings": summary.get("warnings") or [], "markdown": markdown}
+
+
+def fmt_cell(value: Any) -> str:
+    """Numbers with two decimals, N/A where undefined (the upstream table's format)."""
+    if value is None:
+        return "N/A"
+    if isinstance(value, (int, float)):
+        return f"{value:.2f}"
+    return str(value)
