@@ -645,9 +645,32 @@ if [ ${#TARGETS[@]} -eq 0 ]; then
 fi
 
 # A go-template that keeps Secret names and key names and drops every value (and annotations,
-# where kubectl's last-applied-configuration would carry the values).
+# where kubectl's last-applied-configuration would carry the values). It prints the same shape
+# as 'kubectl get -o json', so that readers see one JSON style.
 # shellcheck disable=SC2016  # $i, $s, $k are Go template variables, not shell ones
-SECRETS_TEMPLATE='{"apiVersion":"v1","kind":"List","items":[{{range $i, $s := .items}}{{if $i}},{{end}}{"apiVersion":"v1","kind":"Secret","metadata":{"name":{{printf "%q" $s.metadata.name}},"namespace":{{printf "%q" $s.metadata.namespace}}{{with $s.metadata.creationTimestamp}},"creationTimestamp":{{printf "%q" .}}{{end}}},"type":{{if $s.type}}{{printf "%q" $s.type}}{{else}}""{{end}},"data":{ {{- $first := true}}{{range $k, $v := $s.data}}{{if not $first}},{{end}}{{$first = false}}{{printf "%q" $k}}:null{{end}}}}{{end}}]}'
+SECRETS_TEMPLATE='{
+    "apiVersion": "v1",
+    "items": [{{range $i, $s := .items}}{{if $i}},{{end}}
+        {
+            "apiVersion": "v1",
+            "data": {{if $s.data}}{ {{- $first := true}}{{range $k, $v := $s.data}}{{if not $first}},{{end}}{{$first = false}}
+                {{printf "%q" $k}}: null{{end}}
+            }{{else}}{}{{end}},
+            "kind": "Secret",
+            "metadata": {
+                {{with $s.metadata.creationTimestamp}}"creationTimestamp": {{printf "%q" .}},
+                {{end}}"name": {{printf "%q" $s.metadata.name}},
+                "namespace": {{printf "%q" $s.metadata.namespace}}
+            },
+            "type": {{if $s.type}}{{printf "%q" $s.type}}{{else}}""{{end}}
+        }{{end}}
+    ],
+    "kind": "List",
+    "metadata": {
+        "resourceVersion": ""
+    }
+}
+'
 
 # per pod, "|"-separated (a tab would merge empty fields when read): name, phase, init
 # containers, containers, restarts (name=count), ports (name:number), DYN_SYSTEM_PORT, GPU limits

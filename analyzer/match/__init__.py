@@ -1,14 +1,16 @@
 """Match the pattern library over the line tables, vectorised -> ``signals``.
 
 Plan (see ``shared/reference/matching-speed.md``): a pattern only runs on lines that contain
-one of its literal ``hint`` strings. ``Plan`` (built once per library, cached) sorts the
-patterns by how often their hints occur in a sample of the first batch:
+one of its literal ``hint`` strings. ``Plan`` (built once per library from a sample of the first
+batch, and cached) splits the patterns:
 
-- *rare* patterns share one literal pass over each batch (Aho-Corasick ``contains_any`` in
-  Polars' Rust engine, case-sensitive and ASCII-case-insensitive literals); each rare regex then
-  runs only on the few candidate rows (``str.contains``, Rust regex);
-- *broad* patterns (hints on more than ``BROAD_SHARE`` of lines: access-log status codes, a
-  component name) each get their own hint pass, then their regex on the rows it keeps.
+- *rare* patterns, least frequent hints first, while the union of the lines their hints hit
+  stays under ``BROAD_SHARE`` of the sample: they share one literal pass over each batch (a
+  Rust regex alternation of their hints: Teddy/Aho-Corasick), then one Aho-Corasick
+  ``extract_many`` over the few candidate rows says which patterns' hints each row holds, and
+  one vectorised ``str.contains`` (a regex per row) confirms those (pattern, row) pairs;
+- *broad* patterns (access-log status codes, a component name) each get their own hint pass
+  over the batch, then their regex on the rows it keeps.
 
 A line is a hit of a pattern when it is of one of the pattern's sources, contains one of its
 hints and its regex matches: the same rule whichever backend finds the hits. With hyperscan
@@ -35,8 +37,10 @@ from __future__ import annotations
 import functools
 import json
 import os
+import queue
+import threading
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import polars as pl
 import regex
@@ -463,11 +467,49 @@ def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None,
     return sig.with_columns(pl.Series("text", sig.get_column("text").to_list(), dtype=pl.Utf8))
 
 
+def prefetch(items: Iterable[pl.DataFrame], depth: int = 1) -> Iterator[pl.DataFrame]:
+    """``items`` produced by a reader thread, ``depth`` ahead: reading and splitting the next
+    batch (I/O, decoding, Polars kernels that release the GIL) overlaps matching this one on
+    the second core. Memory grows by ``depth`` batches; the reader's errors are re-raised here."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                q.put((item, None))
+            q.put((done, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            q.put((done, exc))
+
+    t = threading.Thread(target=produce, name="log-reader", daemon=True)
+    t.start()
+    try:
+        while True:
+            item, exc = q.get()
+            if exc is not None:
+                raise exc
+            if item is done:
+                return
+            yield item
+    finally:
+        stop.set()
+        while t.is_alive():  # unblock a reader waiting on a full queue, then let it finish
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                pass
+            t.join(0.05)
+
+
 def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] | None = None,
                  finder: HitFinder | None = None) -> pl.DataFrame:
     """All signals of a parsed bundle: logs streamed batch by batch, then events and metrics."""
     finder = finder or default_finder()
-    batches = log_batches if log_batches is not None else parsed.iter_log_batches(annotated=False)
+    batches = log_batches if log_batches is not None else prefetch(parsed.iter_log_batches(annotated=False))
     out: list[pl.DataFrame] = []
     plan: Plan | None = None
     for b in batches:

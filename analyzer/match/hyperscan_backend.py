@@ -23,13 +23,13 @@ import os
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from analyzer.match import HITS_SCHEMA, Plan, _confirm, confirm_hits, polars_hits
 
 try:
     import hyperscan
+    import numpy as np
 except ImportError:  # pragma: no cover - the extra is optional
     hyperscan = None
 
@@ -120,7 +120,9 @@ def _database(regexes: tuple[str, ...]):
 def find_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     """Every (pattern index, row index) hit of ``df`` (columns source, text)."""
     db, covered = _database(tuple(p.regex for p in plan.patterns))
-    text = df.get_column("text").fill_null("")
+    text = df.get_column("text")
+    if text.null_count():
+        text = text.fill_null("")
     source = df.get_column("source")
     present = set(source.unique().drop_nulls().to_list())
     out = []

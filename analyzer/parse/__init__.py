@@ -27,7 +27,7 @@ from analyzer.parse.quantity import parse_time
 from analyzer.tables import SCHEMAS, TABLE_NAMES, frame
 
 LOG_KINDS = ("log", "log_multi", "text", "describe_pod", "describe_node", "describe")
-BATCH_ROWS = 200_000
+BATCH_ROWS = 100_000
 
 _MULTI_START = r"^==== START logs for container (\S+) of pod "
 

@@ -207,7 +207,8 @@ class Redactor:
                          .sort("path", "line", "__row"))
                 for (path,), part in group.group_by(["path"], maintain_order=True):
                     lines = part["line"].to_list()
-                    tasks.append(((path, min(lines)), i, part["__row"].to_list(), part["__v"].to_list(),
+                    first = min((n for n in lines if n is not None), default=0)
+                    tasks.append(((path, first), i, part["__row"].to_list(), part["__v"].to_list(),
                                   lines, path))
                 cand = cand.filter(~pl.col("path").is_in(joined) | pl.col("path").is_null())
             for row, path, line, value in cand.iter_rows():

@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from analyzer.ingest import ReadFailed
 from analyzer.serve.resources import ACCESS_REVIEW, Resource
-from analyzer.serve.selectors import matches_fields, matches_labels
+from analyzer.serve.matching import matches_fields, matches_labels
 from analyzer.serve.store import Cluster
 from analyzer.serve.tables import table
 

@@ -4,7 +4,8 @@
 
 - every Kubernetes object of the ``objects`` members (JSON or YAML, single objects, ``*List``s and
   multi-document YAML), keyed by (group, plural), deduplicated by namespace/name;
-- ``log`` members by (namespace, pod, container, previous);
+- ``log`` members by (namespace, pod, container, previous), and the per-container sections of
+  ``kubectl cluster-info dump``'s ``<ns>/<pod>/logs.txt`` (``log_multi`` members);
 - ``metrics`` members by (namespace, pod), for the pod proxy path ``/metrics``;
 - the server version, and the collection time used as "now" for the AGE columns;
 - for our own collector's bundles, the commands that the cluster refused (403) so that the
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -53,7 +55,7 @@ class Cluster:
     name: str
     resources: dict[tuple[str, str], Resource] = field(default_factory=dict)
     objects: dict[tuple[str, str], dict[tuple[str, str], dict[str, Any]]] = field(default_factory=dict)
-    logs: dict[tuple[str, str, str, bool], Member] = field(default_factory=dict)
+    logs: dict[tuple[str, str, str, bool], Member | bytes] = field(default_factory=dict)
     metrics: dict[tuple[str, str], Member] = field(default_factory=dict)
     version: dict[str, Any] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
@@ -73,9 +75,11 @@ class Cluster:
         """One object or None."""
         return self.objects.get((res.group, res.plural), {}).get((namespace, name))
 
-    def read(self, member: Member) -> bytes:
+    def read(self, member: Member | bytes) -> bytes:
         """A member's bytes (bounded by the ingest limits); archive handles are shared, so reads
         are serialised. Raises ReadFailed."""
+        if isinstance(member, bytes):
+            return member
         with self._lock:
             # open().read() streams in chunks; read_bytes() would allocate its whole cap up front
             try:
@@ -176,11 +180,40 @@ def load_cluster(path: str) -> Cluster:
                 key = (str(meta.get("namespace") or ""), str(meta["pod"]), str(meta.get("container") or ""),
                        bool(meta.get("previous")))
                 cluster.logs.setdefault(key, m)
+        elif m.kind == "log_multi" and m.meta.get("pod"):
+            try:
+                sections = split_dump_logs(cluster.read(m))
+            except ReadFailed as exc:
+                cluster.problems.append(f"{m.path}: {exc}")
+                continue
+            for container, text in sections.items():
+                cluster.logs.setdefault((str(m.meta.get("namespace") or ""), str(m.meta["pod"]), container, False),
+                                        text)
         elif m.kind == "metrics" and m.meta.get("pod"):
             cluster.metrics.setdefault((str(m.meta.get("namespace") or ""), str(m.meta["pod"])), m)
     _index(cluster, objects)
     _from_manifest(cluster, bundle.manifest)
     return cluster
+
+
+_DUMP_START = re.compile(rb"^==== START logs for container (\S+) of pod \S+ ====$", re.M)
+
+
+def split_dump_logs(data: bytes) -> dict[str, bytes]:
+    """The per-container logs of a ``cluster-info dump`` logs.txt (sections between START/END markers).
+
+    >>> split_dump_logs(b"==== START logs for container main of pod ns/p ====\\nhello\\n"
+    ...                 b"==== END logs for container main of pod ns/p ====\\n")
+    {'main': b'hello\\n'}
+    """
+    out: dict[str, bytes] = {}
+    starts = list(_DUMP_START.finditer(data))
+    for i, m in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(data)
+        body = data[m.end() + 1:end]
+        marker = body.rfind(b"==== END logs for container ")
+        out[m.group(1).decode("utf-8", "replace")] = body[:marker] if marker >= 0 else body
+    return out
 
 
 def _server_version(d: dict[str, Any]) -> dict[str, Any]:

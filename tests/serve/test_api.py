@@ -161,3 +161,29 @@ def test_pod_status_init_and_completed() -> None:
             "status": {"phase": "Succeeded", "containerStatuses": [
                 {"name": "bench", "restartCount": 0, "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}]}}
     assert pod_status(done)[:3] == ("Completed", 0, 1)
+
+
+def test_cluster_info_dump_logs_are_served_per_container(tmp_path) -> None:
+    from analyzer.serve import load_cluster
+
+    root = tmp_path / "dump"
+    (root / "ml" / "vllm-0").mkdir(parents=True)
+    (root / "nodes.json").write_text(json.dumps({"kind": "NodeList", "apiVersion": "v1", "items": []}))
+    pod = {"metadata": {"name": "vllm-0", "namespace": "ml"}, "spec": {"nodeName": "n1", "containers": [
+        {"name": "main"}, {"name": "sidecar"}]}, "status": {"phase": "Running"}}
+    (root / "ml" / "pods.json").write_text(json.dumps({"kind": "PodList", "apiVersion": "v1", "items": [pod]}))
+    (root / "ml" / "vllm-0" / "logs.txt").write_text(
+        "==== START logs for container main of pod ml/vllm-0 ====\n"
+        "INFO: Started server process [1]\n"
+        "==== END logs for container main of pod ml/vllm-0 ====\n"
+        "==== START logs for container sidecar of pod ml/vllm-0 ====\n"
+        "proxy ready\n"
+        "==== END logs for container sidecar of pod ml/vllm-0 ====\n")
+    cluster = load_cluster(str(root))
+    try:
+        main = respond(cluster, "GET", "/api/v1/namespaces/ml/pods/vllm-0/log?container=main")
+        assert (main.status, main.body) == (200, b"INFO: Started server process [1]\n")
+        side = respond(cluster, "GET", "/api/v1/namespaces/ml/pods/vllm-0/log?container=sidecar")
+        assert side.body == b"proxy ready\n"
+    finally:
+        cluster.close()
