@@ -32,11 +32,19 @@ class CheckContext:
         empty without a parsed bundle."""
         if self.parsed is None:
             return pl.DataFrame()
+        from analyzer.parse.logs import annotate_rows
+
         members = [m for m in self.parsed.log_members() if m.kind == "log" and keep(m.meta)]
-        frames = [df.filter(pl.col("text").str.contains(contains))
-                  for df in (self.parsed.iter_log_frames(members) if members else [])]
-        frames = [df for df in frames if not df.is_empty()]
-        return pl.concat(frames) if frames else pl.DataFrame()
+        frames = []
+        for raw in (self.parsed.iter_log_frames(members, annotated=False) if members else []):
+            hits = raw.filter(pl.col("text").str.contains(contains))
+            if hits.is_empty():
+                continue
+            # time/level/record only for the kept rows; copying the texts out lets the block go
+            ann = annotate_rows(raw, hits.select("path", "line"), self.parsed.ref_year)
+            hits = hits.drop("record_line", "time", "level", "format").join(ann, on=["path", "line"], how="left")
+            frames.append(pl.DataFrame(hits.to_dict(as_series=False), schema=hits.schema))
+        return pl.concat(frames).select(raw.columns) if frames else pl.DataFrame()
 
     def table(self, name: str) -> pl.DataFrame:
         return self.tables.get(name, pl.DataFrame())

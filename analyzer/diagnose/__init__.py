@@ -73,6 +73,35 @@ def _explains(root: Finding, sym: Finding, pod_nodes: dict) -> str | None:
     return None
 
 
+def _candidate_pairs(ordered: list[Finding]):
+    """The (root, symptom) pairs worth asking ``_explains`` about: a rule or pattern links their
+    categories, or they share a pod (or both are about nothing in particular). Everything else
+    is never explained, so a bundle with a thousand findings is not a million comparisons."""
+    by_category: dict[str, list[int]] = {}
+    by_pod: dict[tuple, list[int]] = {}
+    unplaced: list[int] = []
+    for j, f in enumerate(ordered):
+        by_category.setdefault(f.category, []).append(j)
+        for pod in f.pods:
+            by_pod.setdefault(pod, []).append(j)
+        if not f.affected:
+            unplaced.append(j)
+    targets_of: dict[str, set[str]] = {}
+    for root_cat, sym_cat in RULE_INDEX:
+        targets_of.setdefault(root_cat, set()).add(sym_cat)
+    for i, r in enumerate(ordered):
+        cand: set[int] = set()
+        for cat in targets_of.get(r.category, set()) | set(r.explains):
+            cand.update(by_category.get(cat, ()))
+        for pod in r.pods:
+            cand.update(by_pod.get(pod, ()))
+        if not r.affected:
+            cand.update(unplaced)
+        cand.discard(i)
+        for j in sorted(cand):
+            yield i, j
+
+
 def _rank_key(f: Finding) -> tuple:
     # among equals, the earliest finding is the likelier cause of the later ones
     return (SEVERITY_RANK[f.severity], layer_rank(f.category), f.sort_time(), -f.count, f.rule,
@@ -89,11 +118,10 @@ def correlate(findings: list[Finding], pod_nodes: dict, promote_warnings: bool =
     n = len(ordered)
     edges: dict[int, set[int]] = {i: set() for i in range(n)}
     kinds: dict[tuple[int, int], str] = {}
-    for i, r in enumerate(ordered):
-        for j, s in enumerate(ordered):
-            k = _explains(r, s, pod_nodes)
-            if k:
-                kinds[(i, j)] = k
+    for i, j in _candidate_pairs(ordered):
+        k = _explains(ordered[i], ordered[j], pod_nodes)
+        if k:
+            kinds[(i, j)] = k
     for (i, j), k in kinds.items():
         back = kinds.get((j, i))
         if back is None:
