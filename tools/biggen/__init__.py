@@ -5,8 +5,10 @@ files of the ``healthy-dynamo-agg`` sample, then hundreds of pods across namespa
 ``kubectl logs --timestamps`` container logs of one healthy family (vLLM with uvicorn access
 lines, Dynamo readable and JSONL, klog, Python), ``.previous.log`` files for restarted
 containers, events and Prometheus metrics. Rare incident lines are the pattern library's own
-match examples, one pattern family (file) at a rate between 0.01% and 0.1% of lines each, so
-every family of the library is exercised whatever patterns are added to it.
+match examples: each pattern family (file) makes between 0.01% and 0.1% of all lines and shows
+in ``PODS_PER_FAMILY`` pods (its patterns split among them), as a real failure shows in a few
+pods; every family of the library is exercised whatever patterns are added to it. The sample's
+cluster files are copied as they are (their node names are the pods' nodes).
 
 The same (size, seed, pattern library) gives the same bytes. Generated data goes to /tmp or
 ``benchmarks/out`` (gitignored), never into the repository.

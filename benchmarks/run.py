@@ -1,0 +1,263 @@
+"""Benchmark: the whole ``analyze`` of a generated bundle, side by side with ripgrep.
+
+    python3 benchmarks/run.py                      # 1 GiB and a 20 MB bundle
+    python3 benchmarks/run.py --size 4GiB --no-verify
+    python3 benchmarks/run.py --fast-python /path/to/venv/bin/python   # also with `pip install .[fast]`
+    python3 benchmarks/run.py --smoke              # 20 MB only, correctness, < 60 s
+
+For each bundle it prints wall time, CPU time and peak RSS (``/usr/bin/time -v``) of
+``python3 -m analyzer analyze BUNDLE --format json -o /dev/null`` and of ``rg -c -f`` with the
+library exported for ripgrep (``patterns export --format rg --source log``) over the same log
+files, the throughput and the analyze/rg ratio; then checks every log pattern's line count
+against its own ``rg -c -e PATTERN`` run; with ``--archives``, the same bundle as .tar.gz and
+.tar.zst. Targets end in PASS or FAIL lines. Bundles are generated once into ``--out``
+(default ``benchmarks/out``, gitignored) and reused.
+
+This is a benchmark, not a test: nothing here is timed by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+RATIO_TARGET = 3.0
+RATIO_TARGET_FAST = 2.0
+RSS_TARGET = 1 << 30
+SMOKE_SIZE = "20MB"
+
+
+@dataclass
+class Run:
+    label: str
+    wall: float
+    cpu: float
+    rss: int          # bytes
+    rc: int
+
+
+def timed(label: str, argv: list[str], cwd: Path | None = None, env: dict | None = None) -> Run:
+    """Run ``argv`` under ``/usr/bin/time -v``: wall, user+sys and max RSS."""
+    tv = "/usr/bin/time"
+    if not os.path.exists(tv):
+        sys.exit("needs GNU time: apt-get install -y time")
+    p = subprocess.run([tv, "-v", *argv], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True)
+    err = p.stderr
+
+    def field(name: str) -> str:
+        m = re.search(rf"^\s*{re.escape(name)}: (.+)$", err, re.M)
+        return m.group(1).strip() if m else "0"
+
+    wall_txt = field("Elapsed (wall clock) time (h:mm:ss or m:ss)")
+    wall = 0.0
+    for part in wall_txt.split(":"):
+        wall = wall * 60 + float(part)
+    cpu = float(field("User time (seconds)")) + float(field("System time (seconds)"))
+    rss = int(field("Maximum resident set size (kbytes)")) * 1024
+    if p.returncode not in (0, 1):
+        tail = "\n".join(l for l in err.splitlines() if not l.startswith("\t"))[-2000:]
+        print(f"  {label}: exit {p.returncode}\n{tail}", file=sys.stderr)
+    return Run(label, wall, cpu, rss, p.returncode)
+
+
+def best(label: str, argv: list[str], repeat: int, **kw) -> Run:
+    runs = [timed(label, argv, **kw) for _ in range(repeat)]
+    return min(runs, key=lambda r: r.wall)
+
+
+def bundle_for(size: str, seed: int, out: Path) -> Path:
+    """The generated bundle of ``size`` (generated once; a stamp marks it complete)."""
+    from tools.biggen import generate, parse_size
+
+    path = out / f"bundle-{size}-s{seed}"
+    stamp = path / ".complete"
+    if stamp.exists():
+        return path
+    if path.exists():
+        import shutil
+        shutil.rmtree(path)
+    print(f"generating {path} ...", flush=True)
+    generate(path, parse_size(size), seed)
+    stamp.write_text("ok\n")
+    return path
+
+
+def log_files(bundle: Path) -> list[Path]:
+    return sorted((bundle / "namespaces").glob("*/logs/*/*.log"))
+
+
+def archives(bundle: Path) -> dict[str, Path]:
+    """.tar.gz and .tar.zst of the bundle, next to it (made once)."""
+    out = {}
+    for ext, flag in (("tar.gz", "-z"), ("tar.zst", "--zstd")):
+        target = bundle.with_name(bundle.name + "." + ext)
+        if not target.exists():
+            print(f"writing {target.name} ...", flush=True)
+            tmp = target.with_suffix(".part")
+            subprocess.run(["tar", flag, "-cf", str(tmp), "--exclude=.complete", "-C", str(bundle.parent),
+                            bundle.name], check=True)
+            tmp.rename(target)
+        out[ext] = target
+    return out
+
+
+def export(python: str, fmt: str, dest: Path) -> Path:
+    text = subprocess.run([python, "-m", "analyzer", "patterns", "export", "--format", fmt, "--source", "log"],
+                          cwd=REPO, check=True, capture_output=True, text=True).stdout
+    dest.write_text(text)
+    return dest
+
+
+def rg_counts(bundle: Path, patterns: list[tuple[str, str]], jobs: int = 2) -> dict[str, int]:
+    """Lines each pattern matches over the log files: one ``rg -c -e`` process per pattern."""
+    def one(item: tuple[str, str]) -> tuple[str, int]:
+        pid, rx = item
+        p = subprocess.run(["rg", "-c", "--no-messages", "--glob", "*.log", "-e", rx, str(bundle / "namespaces")],
+                           capture_output=True, text=True)
+        return pid, sum(int(l.rsplit(":", 1)[1]) for l in p.stdout.splitlines() if ":" in l)
+    with ThreadPoolExecutor(jobs) as pool:
+        return dict(pool.map(one, patterns))
+
+
+def analyzer_report(python: str, bundle: Path) -> dict:
+    """Per-pattern log line counts, root causes and a digest of the signals, from ``python``."""
+    p = subprocess.run([python, str(Path(__file__).resolve()), "--report-json", str(bundle)], cwd=REPO,
+                       capture_output=True, text=True, check=True)
+    return json.loads(p.stdout)
+
+
+def report_json(bundle: str) -> None:
+    """(internal, run in the interpreter under test) print counts and results as JSON."""
+    import hashlib
+
+    import polars as pl
+
+    from analyzer.match import backend_name
+    from analyzer.pipeline import analyze_path
+
+    with analyze_path(bundle) as a:
+        sig = a.signals
+        logs = sig.filter(pl.col("source") == "log")
+        counts = dict(logs.group_by("pattern_id").agg(pl.col("weight").sum()).iter_rows())
+        digest = hashlib.sha256(sig.sort(["pattern_id", "source", "path", "line"], nulls_last=True)
+                                .select("pattern_id", "source", "path", "line", "weight", "captures", "time")
+                                .write_csv().encode()).hexdigest()
+        roots = [{k: rc[k] for k in ("category", "severity", "title", "summary", "affected", "count",
+                                      "first_seen", "last_seen", "evidence")} for rc in a.result["root_causes"]]
+        print(json.dumps({"counts": counts, "signals_digest": digest, "root_causes": roots,
+                          "findings": len(a.result["findings"]), "backend": backend_name()}))
+
+
+def mb(n: int) -> str:
+    return f"{n / (1 << 20):,.0f} MiB"
+
+
+def bench(size: str, args: argparse.Namespace, results: list[str]) -> None:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    bundle = bundle_for(size, args.seed, out)
+    files = log_files(bundle)
+    log_bytes = sum(f.stat().st_size for f in files)
+    total_bytes = sum(f.stat().st_size for f in bundle.rglob("*") if f.is_file())
+    rg_file = export(args.python, "rg", out / "patterns.rg.txt")
+    tsv = export(args.python, "tsv", out / "patterns.tsv")
+    print(f"\n== {size}: {bundle} ({total_bytes:,} bytes, {len(files)} log files, {log_bytes:,} log bytes; "
+          f"{len(rg_file.read_text().splitlines())} log patterns)", flush=True)
+    analyze = ["-m", "analyzer", "analyze", str(bundle), "--format", "json", "-o", "/dev/null"]
+    rg = best("rg -c -f", ["rg", "-c", "--no-messages", "--glob", "*.log", "-f", str(rg_file),
+                           str(bundle / "namespaces")], args.repeat)
+    rows = [rg]
+    rows.append(best("analyze", [args.python, *analyze], args.repeat, cwd=REPO))
+    if args.fast_python:
+        rows.append(best("analyze [fast]", [args.fast_python, *analyze], args.repeat, cwd=REPO))
+    if args.archives:
+        for ext, path in archives(bundle).items():
+            floor = ["gzip", "-dc", str(path)] if ext == "tar.gz" else ["zstd", "-dcq", str(path)]
+            rows.append(best(f"{' '.join(floor[:2])} (floor)", floor, 1))
+            an = ["-m", "analyzer", "analyze", str(path), "--format", "json", "-o", "/dev/null"]
+            rows.append(best(f"analyze .{ext}", [args.python, *an], 1, cwd=REPO))
+            if args.fast_python:
+                rows.append(best(f"analyze .{ext} [fast]", [args.fast_python, *an], 1, cwd=REPO))
+    print(f"{'run':<26}{'wall s':>9}{'cpu s':>9}{'MB/s':>9}{'max RSS':>12}{'x rg':>8}")
+    for r in rows:
+        print(f"{r.label:<26}{r.wall:>9.2f}{r.cpu:>9.2f}{total_bytes / 1e6 / max(r.wall, 1e-6):>9.0f}"
+              f"{mb(r.rss):>12}{r.wall / max(rg.wall, 1e-6):>8.2f}")
+    for r in rows[1:]:
+        if not r.label.startswith("analyze"):
+            continue
+        ok_rc = r.rc in (0, 1)
+        results.append(f"{'PASS' if ok_rc and r.rss < RSS_TARGET else 'FAIL'} {size} {r.label}: peak RSS "
+                       f"{mb(r.rss)} < 1024 MiB")
+        if r.label in ("analyze", "analyze [fast]"):
+            target = RATIO_TARGET_FAST if "fast" in r.label else RATIO_TARGET
+            ratio = r.wall / max(rg.wall, 1e-6)
+            results.append(f"{'PASS' if ok_rc and ratio <= target else 'FAIL'} {size} {r.label}: "
+                           f"wall {r.wall:.2f} s = {ratio:.2f}x rg -f (target <= {target:g}x; "
+                           f"cpu {r.cpu / max(rg.cpu, 1e-6):.2f}x)")
+    if args.no_verify:
+        return
+    verify(bundle, tsv, args, results, size)
+
+
+def verify(bundle: Path, tsv: Path, args: argparse.Namespace, results: list[str], size: str) -> None:
+    patterns = [tuple(l.split("\t", 1)) for l in tsv.read_text().splitlines()[1:]]
+    t = time.monotonic()
+    ours = analyzer_report(args.python, bundle)
+    theirs = rg_counts(bundle, patterns)
+    bad = [(pid, ours["counts"].get(pid, 0), n) for pid, n in theirs.items() if ours["counts"].get(pid, 0) != n]
+    hit = sum(1 for n in theirs.values() if n)
+    print(f"per-pattern counts: {len(theirs)} patterns ({hit} with hits, {sum(theirs.values()):,} lines) "
+          f"checked against rg -c -e in {time.monotonic() - t:.0f} s")
+    for pid, a, b in bad[:20]:
+        print(f"  {pid}: analyze {a}, rg {b}")
+    results.append(f"{'PASS' if not bad else 'FAIL'} {size}: every pattern's line count equals rg -c -e "
+                   f"({len(theirs) - len(bad)}/{len(theirs)})")
+    if args.fast_python:
+        fast = analyzer_report(args.fast_python, bundle)
+        same = (fast["root_causes"] == ours["root_causes"] and fast["signals_digest"] == ours["signals_digest"]
+                and fast["counts"] == ours["counts"])
+        results.append(f"{'PASS' if same else 'FAIL'} {size}: results identical with the accelerator "
+                       f"({ours['backend']} vs {fast['backend']}: {len(ours['root_causes'])} root causes, "
+                       f"signals digest {'equal' if same else 'DIFFERENT'})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", action="append", help="bundle size (repeatable); default 1GiB and 20MB")
+    ap.add_argument("--smoke", action="store_true", help=f"{SMOKE_SIZE} only: correctness, quick")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", default=str(REPO / "benchmarks" / "out"))
+    ap.add_argument("--python", default=sys.executable, help="interpreter that runs the analyzer")
+    ap.add_argument("--fast-python", help="interpreter with the [fast] extra installed (hyperscan, isal)")
+    ap.add_argument("--repeat", type=int, default=1, help="best of N timed runs")
+    ap.add_argument("--archives", action="store_true", help="also .tar.gz and .tar.zst")
+    ap.add_argument("--no-verify", action="store_true", help="skip the per-pattern rg -e check")
+    ap.add_argument("--report-json", metavar="BUNDLE", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.report_json:
+        report_json(args.report_json)
+        return 0
+    sizes = [SMOKE_SIZE] if args.smoke else (args.size or ["1GiB", SMOKE_SIZE])
+    results: list[str] = []
+    for size in sizes:
+        bench(size, args, results)
+    print()
+    for line in results:
+        print(line)
+    return 0 if all(r.startswith("PASS") for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
