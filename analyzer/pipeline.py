@@ -120,7 +120,7 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
     result = {
         "schema_version": SCHEMA_VERSION,
         "input": {"path": str(source), "layout": parsed.bundle.layout,
-                  "files_read": files.height - int(by_kind.get("binary", 0)),
+                  "files_read": files.height - int(by_kind.get("binary", 0)) - int(by_kind.get("empty", 0)),
                   "read_errors": errors.to_dicts()},
         "root_causes": [finding_dict(f, True) for f in diagnosis.root_causes],
         "findings": [finding_dict(f, f.id in roots) for f in diagnosis.findings],

@@ -242,8 +242,6 @@ def _open_dir(path: Path, limits: Limits, display: str | None = None) -> Bundle:
             if count > limits.max_members:
                 bundle.error(rel, f"more than {limits.max_members} files; the rest were not read")
                 return bundle
-            if st.st_size == 0:
-                continue  # an empty file has nothing to read (the same in every container format)
             bundle.members.append(Member(rel, st.st_size, _file_opener(full), limits=limits))
     return bundle
 
@@ -337,8 +335,6 @@ def _add_tar_member(bundle: Bundle, tf: tarfile.TarFile, info: tarfile.TarInfo, 
     if not info.isfile():
         bundle.error(name, "device, fifo or special member refused")
         return
-    if info.size == 0:
-        return
 
     def opener(info=info) -> IO[bytes]:
         f = tf.extractfile(info)
@@ -365,7 +361,7 @@ def _open_zip(path: Path, limits: Limits) -> Bundle:
         if name is None:
             bundle.error(info.filename, "unsafe member path (absolute or '..') refused")
             continue
-        if info.is_dir() or info.file_size == 0:
+        if info.is_dir():
             continue
         mode = (info.external_attr >> 16) & 0o170000
         if mode and not stat.S_ISREG(mode):
@@ -474,8 +470,6 @@ def _extract_tar(blob: Path, dest: Path, display: str, limits: Limits) -> Bundle
                 if not info.isfile():
                     bundle.error(name, "device, fifo or special member refused")
                     continue
-                if info.size == 0:
-                    continue  # nothing to read in an empty file; not worth a file on disk
                 target = dest / name
                 src = tf.extractfile(info)
                 if src is None:

@@ -36,6 +36,14 @@ def classify(bundle: Bundle) -> None:
         bundle.layout = detect_layout(paths)
     handler = _HANDLERS.get(bundle.layout, _classify_loose)
     for m in bundle.members:
+        if m.size == 0:
+            # listed (an empty previous log says something) but never opened: a million empty
+            # members cost no more than their names
+            hit = match_source(m.path) if bundle.layout == "collector" else None
+            if hit:
+                m.meta.update(hit[1], source=hit[0].name, previous=hit[0].name == "previous_log")
+            m.kind = "empty"
+            continue
         handler(bundle, m)
     if bundle.layout == "collector":
         _load_manifest(bundle)

@@ -14,10 +14,11 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analyzer.ingest import open_bundle
+from analyzer.ingest import BundleError, open_bundle
 from analyzer.parse import parse_bundle
 from analyzer.redact import Redactor
 from hostile_cases import RUN_COUNTS
@@ -90,7 +91,11 @@ def _check(path: str, data: bytes) -> None:
         assert set(errors.columns) == {"path", "error"}
         single = Path(tmp) / Path(path).name
         single.write_bytes(data)
-        _parse_all(single)
+        if data:
+            _parse_all(single)
+        else:  # one empty file is refused up front with a one-line message (exit 2)
+            with pytest.raises(BundleError, match="the file is empty"):
+                _parse_all(single)
 
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True, database=None,
