@@ -30,10 +30,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 import polars as pl
-import yaml
 
 from analyzer.checks import CheckContext, Outcome, check
 from analyzer.checks.builtin import HAMI_RESOURCES, _ev
+from analyzer.checks.readers import scheduler_device_config
 from analyzer.diagnose.findings import Affected, Evidence
 from analyzer.parse.quantity import GPU, parse_time
 
@@ -232,33 +232,26 @@ def hami_config(ctx: CheckContext) -> HamiConfig:
     """Read ``hami-scheduler-device`` (any ConfigMap whose YAML has an ``nvidia:`` section with
     HAMi keys) and the device plugin's per-node overrides (``config.json`` ``nodeconfig``)."""
     cfg = HamiConfig()
+    cm, key, nv = scheduler_device_config(ctx)
+    if cm is not None:
+        cfg.split = int(nv.get("deviceSplitCount") or cfg.split)
+        cfg.mem_scaling = float(nv.get("deviceMemoryScaling") or cfg.mem_scaling)
+        cfg.core_scaling = float(nv.get("deviceCoreScaling") or cfg.core_scaling)
+        cfg.default_memory = int(nv.get("defaultMemory") or 0)
+        cfg.default_cores = int(nv.get("defaultCores") or 0)
+        cfg.default_gpu_num = int(nv.get("defaultGPUNum") or cfg.default_gpu_num)
+        cfg.path, cfg.name = cm["_path"], f"{(cm.get('metadata') or {}).get('name')}/{key}"
+        cfg.line = cm.get("_line")
     for cm in ctx.objects("ConfigMap"):
         data = cm.get("data") or {}
         if not isinstance(data, dict):
             continue
-        for key, text in data.items():
-            if not isinstance(text, str):
-                continue
-            if key.endswith((".yaml", ".yml")) and "deviceSplitCount" in text:
-                try:
-                    doc = yaml.safe_load(text)
-                except yaml.YAMLError:
-                    continue
-                nv = doc.get("nvidia") if isinstance(doc, dict) else None
-                if isinstance(nv, dict):
-                    cfg.split = int(nv.get("deviceSplitCount") or cfg.split)
-                    cfg.mem_scaling = float(nv.get("deviceMemoryScaling") or cfg.mem_scaling)
-                    cfg.core_scaling = float(nv.get("deviceCoreScaling") or cfg.core_scaling)
-                    cfg.default_memory = int(nv.get("defaultMemory") or 0)
-                    cfg.default_cores = int(nv.get("defaultCores") or 0)
-                    cfg.default_gpu_num = int(nv.get("defaultGPUNum") or cfg.default_gpu_num)
-                    cfg.path, cfg.name = cm["_path"], f"{(cm.get('metadata') or {}).get('name')}/{key}"
-                    cfg.line = cm.get("_line")
-            elif key == "config.json" and "nodeconfig" in text:
-                doc = jcol(text, {})
-                for nc in doc.get("nodeconfig") or [] if isinstance(doc, dict) else []:
-                    if isinstance(nc, dict) and nc.get("name"):
-                        cfg.node_overrides[nc["name"]] = nc
+        text = data.get("config.json")
+        if isinstance(text, str) and "nodeconfig" in text:
+            doc = jcol(text, {})
+            for nc in doc.get("nodeconfig") or [] if isinstance(doc, dict) else []:
+                if isinstance(nc, dict) and nc.get("name"):
+                    cfg.node_overrides[nc["name"]] = nc
     return cfg
 
 

@@ -14,12 +14,11 @@ from typing import Any
 
 import polars as pl
 import regex
-import yaml
 
 from analyzer.checks import CheckContext, Outcome, check
 from analyzer.checks import hami
 from analyzer.checks.builtin import _ev
-from analyzer.checks.readers import (DGD_LABEL, collected, containers_of, env_value, labels_match, manifest_records,
+from analyzer.checks.readers import (scheduler_device_config, DGD_LABEL, collected, containers_of, env_value, labels_match, manifest_records,
                                      pod_specs, source_path)
 from analyzer.diagnose.findings import Affected, Evidence
 from analyzer.parse.quantity import parse_time
@@ -180,18 +179,8 @@ def _device_plugin_config(ctx: CheckContext) -> tuple[dict | None, list[dict]]:
 
 def _scheduler_device_config(ctx: CheckContext) -> tuple[dict | None, dict]:
     """(the ConfigMap holding ``device-config.yaml``, its ``nvidia:`` section)."""
-    for cm in ctx.objects("ConfigMap"):
-        data = cm.get("data") if isinstance(cm.get("data"), dict) else {}
-        for key, text in data.items():
-            if isinstance(text, str) and key.endswith((".yaml", ".yml")) and "deviceSplitCount" in text:
-                try:
-                    doc = yaml.safe_load(text)
-                except yaml.YAMLError:
-                    continue
-                nv = doc.get("nvidia") if isinstance(doc, dict) else None
-                if isinstance(nv, dict):
-                    return cm, nv
-    return None, {}
+    cm, _, nv = scheduler_device_config(ctx)
+    return cm, nv
 
 
 def _num(value: Any) -> float | None:

@@ -125,3 +125,23 @@ def manifest_records(ctx: CheckContext) -> list[dict]:
                 lines = [i for i, ln in enumerate(text.splitlines(), 1) if '"exit_code"' in ln]
                 break
     return [dict(r, _line=lines[i] if i < len(lines) else None) for i, r in enumerate(records)]
+
+
+def scheduler_device_config(ctx: CheckContext) -> tuple[dict | None, str | None, dict]:
+    """HAMi's scheduler device config: (the ConfigMap, its key, the ``nvidia:`` section) of the
+    first ConfigMap whose YAML holds HAMi's device keys (``hami-scheduler-device``
+    ``device-config.yaml``); ``(None, None, {})`` when the bundle has none."""
+    import yaml
+
+    for cm in ctx.objects("ConfigMap"):
+        data = cm.get("data") if isinstance(cm.get("data"), dict) else {}
+        for key, text in data.items():
+            if isinstance(text, str) and key.endswith((".yaml", ".yml")) and "deviceSplitCount" in text:
+                try:
+                    doc = yaml.safe_load(text)
+                except yaml.YAMLError:
+                    continue
+                nv = doc.get("nvidia") if isinstance(doc, dict) else None
+                if isinstance(nv, dict):
+                    return cm, key, nv
+    return None, None, {}

@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from analyzer.ingest import Member, ReadFailed, open_bundle
+from analyzer.parse.quantity import parse_time
 from analyzer.serve.resources import BUILTIN, Resource, from_crd, guess_plural
 
 try:
@@ -128,16 +129,6 @@ def flatten(doc: Any) -> list[dict[str, Any]]:
     if isinstance(doc.get("kind"), str) and isinstance(meta, dict) and isinstance(meta.get("name"), str):
         return [doc]
     return []
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
 
 
 def _event_v1(obj: dict[str, Any]) -> dict[str, Any]:
@@ -247,7 +238,7 @@ def _index(cluster: Cluster, objects: list[dict[str, Any]]) -> None:
         ns = str(o["metadata"].get("namespace") or "") if res.namespaced else ""
         cluster.objects.setdefault((res.group, res.plural), {}).setdefault((ns, o["metadata"]["name"]), o)
         for t in (o["metadata"].get("creationTimestamp"), o.get("lastTimestamp")):
-            parsed = _parse_time(t)
+            parsed = parse_time(t)
             if parsed and (latest is None or parsed > latest):
                 latest = parsed
     if latest is not None:
@@ -258,7 +249,7 @@ def _from_manifest(cluster: Cluster, manifest: dict[str, Any]) -> None:
     """Collection time, context, server version and the refusals recorded by our collector."""
     if not manifest:
         return
-    t = _parse_time(manifest.get("collected_at"))
+    t = parse_time(manifest.get("collected_at"))
     if t:
         cluster.now = t
     if isinstance(manifest.get("context"), str) and manifest["context"]:

@@ -10,9 +10,10 @@ from the bundle's collection time, so they read as they did on the customer's cl
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable
 
+from analyzer.parse.quantity import parse_time
 from analyzer.serve.resources import Resource
 
 Obj = dict[str, Any]
@@ -47,22 +48,12 @@ def human_duration(seconds: float) -> str:
     return f"{hours // 24 // 365}y"
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
-
-
 class _Ctx:
     def __init__(self, now: datetime):
         self.now = now
 
     def age(self, value: Any) -> str:
-        t = _time(value)
+        t = parse_time(value)
         return "<unknown>" if t is None else human_duration((self.now - t).total_seconds())
 
 
@@ -279,7 +270,7 @@ def _job(ctx: _Ctx, o: Obj) -> list[Any]:
     status = ("Complete" if conds.get("Complete") == "True" else "Failed" if conds.get("Failed") == "True"
               else "Suspended" if conds.get("Suspended") == "True" else "Running")
     comp = _get(o, "spec", "completions", default=1)
-    start, end = _time(st.get("startTime")), _time(st.get("completionTime"))
+    start, end = parse_time(st.get("startTime")), parse_time(st.get("completionTime"))
     duration = human_duration(((end or ctx.now) - start).total_seconds()) if start else ""
     names, images = _images(o)
     return [o["metadata"]["name"], status, f"{st.get('succeeded', 0)}/{comp}", duration,
