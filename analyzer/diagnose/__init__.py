@@ -128,6 +128,14 @@ def correlate(findings: list[Finding], pod_nodes: dict, promote_warnings: bool =
             edges[i].add(j)
         elif k == "rule" and back != "rule":
             edges[i].add(j)
+        elif k == "same" and back == "same":
+            # one failure seen by a check and by patterns: the check, with its numbers, leads
+            ci, cj = ordered[i].source == "check", ordered[j].source == "check"
+            if ci != cj:
+                if ci:
+                    edges[i].add(j)
+            elif i < j:
+                edges[i].add(j)
         elif (k == "rule") == (back == "rule") and i < j:
             edges[i].add(j)  # both ways: the better-ranked finding explains the other
     incoming: dict[int, list[int]] = {j: [] for j in range(n)}

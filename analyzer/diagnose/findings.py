@@ -84,7 +84,8 @@ class Finding:
         return {(a.namespace, a.name) for a in self.affected if a.kind == "Pod" and a.name}
 
     def sort_time(self) -> str:
-        return iso(self.first_seen) or "9999"
+        """First seen as fixed-width text (sorts in time order; unknown times last)."""
+        return self.first_seen.strftime("%Y-%m-%dT%H:%M:%S.%f") if self.first_seen else "9999"
 
 
 def iso(t: datetime | None) -> str | None:
@@ -127,14 +128,16 @@ def _pod_ref(ref: str) -> tuple[str | None, str]:
 def _attribute(signals: pl.DataFrame) -> pl.DataFrame:
     """A line that names another pod (a scheduler log about ``ns/pod``) is about that pod."""
     caps = signals.get_column("captures")
-    if not caps.str.contains('"pod_(?:ref2?3?|name)"').any():
+    # klog's structured key names the pod a scheduler or kubelet line is about
+    klog_ref = signals.get_column("text").str.extract(r'\bpod="([^"\s/]+/[^"\s]+)"', 1)
+    if not caps.str.contains('"pod_(?:ref2?3?|name)"').any() and klog_ref.null_count() == len(klog_ref):
         return signals
     ns_out, kind_out, name_out, ctr_out = [], [], [], []
-    for row in signals.select("namespace", "object_kind", "object_name", "container", "captures",
-                              "source").iter_rows():
-        ns, kind, name, ctr, cap, source = row
+    rows = signals.select("namespace", "object_kind", "object_name", "container", "captures",
+                          "source").with_columns(klog_ref.alias("_klog")).iter_rows()
+    for ns, kind, name, ctr, cap, source, klog in rows:
         values = json.loads(cap or "{}")
-        ref = next((values[k] for k in _POD_REF_KEYS if values.get(k)), None)
+        ref = next((values[k] for k in _POD_REF_KEYS if values.get(k)), None) or klog
         # an event already names its object; a log line about another pod is re-attributed
         if ref and source in ("log", "text"):
             ref_ns, ref_name = _pod_ref(ref)
