@@ -75,35 +75,6 @@ def go_datetime(t_ns: int) -> str:
     return _dt(t_ns).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def human_duration(seconds: float) -> str:
-    """k8s.io/apimachinery duration.HumanDuration, used for describe ages."""
-    s = int(seconds)
-    if s < -1:
-        return "<invalid>"
-    if s < 0:
-        return "0s"
-    if s < 120:
-        return f"{s}s"
-    minutes = s // 60
-    if minutes < 10:
-        rem = s % 60
-        return f"{minutes}m" if rem == 0 else f"{minutes}m{rem}s"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = s // 3600
-    if hours < 8:
-        rem = minutes % 60
-        return f"{hours}h" if rem == 0 else f"{hours}h{rem}m"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        rem = hours % 24
-        return f"{hours // 24}d" if rem == 0 else f"{hours // 24}d{rem}h"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    return f"{hours // 24 // 365}y"
-
-
 class Rng:
     """A seeded random source with the id shapes Kubernetes and the components use."""
 

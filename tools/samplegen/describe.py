@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from .clock import NS, human_duration, rfc1123z
-from .kube import Obj, format_bytes, format_cpu, parse_quantity
+from analyzer.parse.quantity import quantity
+from analyzer.serve.tables import human_duration
+
+from .clock import NS, rfc1123z
+from .kube import Obj, format_bytes, format_cpu
 from .tabwriter import tabwrite
 
 L0, L1, L2, L3 = "", "  ", "    ", "      "
@@ -346,13 +349,13 @@ def _pod_requests(pod: Obj) -> tuple[dict[str, float], dict[str, float]]:
         for src, dst in ((c.get("resources", {}).get("requests", {}), req),
                          (c.get("resources", {}).get("limits", {}), lim)):
             for k, v in src.items():
-                dst[k] = dst.get(k, 0) + parse_quantity(v)
+                dst[k] = dst.get(k, 0) + quantity(v)
     # limits default requests when only limits are set
     for c in pod["spec"]["containers"]:
         res = c.get("resources", {})
         for k, v in res.get("limits", {}).items():
             if k not in res.get("requests", {}):
-                req[k] = req.get(k, 0) + parse_quantity(v)
+                req[k] = req.get(k, 0) + quantity(v)
     return req, lim
 
 
@@ -411,8 +414,8 @@ def describe_node(node: Obj, pods: list[Obj], events: list[Obj], now: int) -> st
             and p["status"]["phase"] not in ("Succeeded", "Failed")]
     live.sort(key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"]))
     alloc = st.get("allocatable") or st["capacity"]
-    a_cpu = parse_quantity(alloc["cpu"])
-    a_mem = parse_quantity(alloc["memory"])
+    a_cpu = quantity(alloc["cpu"])
+    a_mem = quantity(alloc["memory"])
     out.append(f"Non-terminated Pods:\t({len(live)} in total)")
     out.append("  Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge")
     out.append("  ---------\t----\t\t------------\t----------\t---------------\t-------------\t---")
@@ -434,7 +437,7 @@ def describe_node(node: Obj, pods: list[Obj], events: list[Obj], now: int) -> st
     out.append("  Resource\tRequests\tLimits")
     out.append("  --------\t--------\t------")
     for res, total in (("cpu", a_cpu), ("memory", a_mem),
-                       ("ephemeral-storage", parse_quantity(alloc.get("ephemeral-storage", "0")))):
+                       ("ephemeral-storage", quantity(alloc.get("ephemeral-storage", "0")))):
         r, li = tot_req.get(res, 0), tot_lim.get(res, 0)
         pr = int(r / total * 100) if total else 0
         pl = int(li / total * 100) if total else 0

@@ -643,20 +643,6 @@ def qos_class(ctrs: list[Ctr]) -> str:
 # quantities (enough of resource.Quantity for describe's sums)
 
 _BIN = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
-_DEC = {"k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
-
-
-def parse_quantity(q: str) -> float:
-    """A resource quantity in base units (cores for cpu, bytes for memory)."""
-    if q.endswith("m"):
-        return int(q[:-1]) / 1000
-    for suf, mul in _BIN.items():
-        if q.endswith(suf):
-            return float(q[: -len(suf)]) * mul
-    for suf, mul in _DEC.items():
-        if q.endswith(suf):
-            return float(q[: -len(suf)]) * mul
-    return float(q)
 
 
 def format_cpu(cores: float) -> str:
