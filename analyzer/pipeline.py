@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import polars as pl
 
@@ -200,7 +200,3 @@ def _evidence_of(result: dict[str, Any], fid: str) -> list[dict]:
         if f["id"] == fid:
             return f["evidence"]
     return []
-
-
-def load_patterns(extra: Iterable[Path] = ()) -> Library:
-    return load_library(extra)

@@ -38,7 +38,10 @@ def count(value: object) -> int | None:
 
 
 def parse_time(value: object) -> datetime | None:
-    """RFC3339 (API JSON) or RFC1123Z (kubectl describe) -> aware UTC datetime; None if not."""
+    """RFC3339 (API JSON), RFC1123Z (kubectl describe) or a datetime (a table cell) -> aware UTC
+    datetime; None if not a time."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
     if not value or not isinstance(value, str):
         return None
     text = value.strip()

@@ -18,16 +18,15 @@ report.
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
 from typing import Any
 
 import polars as pl
 import yaml
 
+from analyzer.parse.quantity import parse_time
 from analyzer.taxonomy import CATEGORY_LAYER, SEVERITY_RANK
 
 HAMI_COMPONENTS: tuple[tuple[str, str], ...] = (
@@ -45,19 +44,6 @@ EVIDENCE_TEXT_CAP = 2000  # characters of one evidence line kept in the HTML rep
 
 
 # --------------------------------------------------------------------------- small helpers
-
-def parse_time(value: Any) -> datetime | None:
-    """A UTC datetime from a bundle time (datetime or ISO 8601 text); None when absent or bad."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    try:
-        dt = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-
 
 def fmt_time(value: Any) -> str:
     """``2026-11-20 10:14:03Z``: one readable, sortable form for every time in the reports."""

@@ -21,7 +21,8 @@ import polars as pl
 import regex
 from markupsafe import Markup
 
-from analyzer.report.context import build_context, fmt_num, parse_time
+from analyzer.parse.quantity import parse_time
+from analyzer.report.context import build_context, fmt_num
 from analyzer.report.timeline import layout as timeline_layout
 from analyzer.resources import data_dir
 
