@@ -112,6 +112,8 @@ class Pattern:
 
     def render(self, template: str, values: dict[str, Any]) -> str:
         """Render one of the pattern's templates with captures and context."""
+        if "{" not in template:  # plain prose: nothing to fill in, no template to compile
+            return template.strip()
         return _template(template).render(**values).strip()
 
 

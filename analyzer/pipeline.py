@@ -48,7 +48,7 @@ def analyze_path(source: str, library: Library | None = None, redact: bool = Tru
     library = library or load_library()
     progress = Progress()
     progress.stage("opening the bundle")
-    bundle = open_bundle(source, limits)
+    bundle = open_bundle(source, limits, on_read=lambda n: progress.advance(0, n))
     try:
         progress.stage("parsing")
         parsed = parse_bundle(bundle)

@@ -58,6 +58,8 @@ class Progress:
             text += f": {self.files}/{self.total_files} files"
         if self.total_bytes:
             text += f", {self.bytes >> 20:,}/{self.total_bytes >> 20:,} MiB"
+        elif self.bytes:  # unpacking an archive: the size inside is known only at its end
+            text += f": {self.bytes >> 20:,} MiB"
         text += f" ({now - self.start:.0f} s)"
         pad = max(self._width - len(text), 0)
         self.stream.write("\r" + text + " " * pad)

@@ -77,11 +77,23 @@ class Finding:
 
     @property
     def namespace(self) -> str | None:
-        return next((a.namespace for a in self.affected if a.namespace), None)
+        return self._places()[0]
 
     @property
     def pods(self) -> set[tuple[str | None, str]]:
-        return {(a.namespace, a.name) for a in self.affected if a.kind == "Pod" and a.name}
+        return self._places()[1]
+
+    def _places(self) -> tuple[str | None, set[tuple[str | None, str]]]:
+        # correlation asks these of every finding pair: worked out again only when ``affected``
+        # is replaced or grows
+        key = (id(self.affected), len(self.affected))
+        cached = self.__dict__.get("_places_cache")
+        if cached is None or cached[0] != key:
+            ns = next((a.namespace for a in self.affected if a.namespace), None)
+            pods = {(a.namespace, a.name) for a in self.affected if a.kind == "Pod" and a.name}
+            cached = (key, (ns, pods))
+            self.__dict__["_places_cache"] = cached
+        return cached[1]
 
     def sort_time(self) -> str:
         """First seen as fixed-width text (sorts in time order; unknown times last)."""

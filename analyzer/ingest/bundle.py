@@ -70,7 +70,7 @@ class Member:
         except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
             raise ReadFailed(f"cannot open: {_one_line(exc)}") from None
         if self.path.endswith(".gz"):
-            raw = gzip.GzipFile(fileobj=raw)
+            raw = _decompressor("gz", raw)
         return _Capped(raw, self.limits.max_member_bytes, self.path)
 
     def read_bytes(self, limit: int | None = None) -> bytes:
@@ -191,13 +191,17 @@ def _safe_name(name: str) -> str | None:
     return "/".join(parts)
 
 
-def open_bundle(source: str | os.PathLike[str], limits: Limits | None = None) -> Bundle:
-    """Open ``source`` (path or ``-``), list its members, detect the layout and member kinds."""
+def open_bundle(source: str | os.PathLike[str], limits: Limits | None = None,
+                on_read: Callable[[int], None] | None = None) -> Bundle:
+    """Open ``source`` (path or ``-``), list its members, detect the layout and member kinds.
+
+    ``on_read`` is called with the byte counts of a compressed input as it is unpacked
+    (progress); a directory or plain archive is not read here."""
     from analyzer.ingest.layout import classify
 
     limits = limits or Limits()
     if str(source) == "-":
-        bundle = _open_stdin(limits)
+        bundle = _open_stdin(limits, on_read)
     else:
         path = Path(source)
         if not path.exists():
@@ -205,7 +209,7 @@ def open_bundle(source: str | os.PathLike[str], limits: Limits | None = None) ->
         if path.is_dir():
             bundle = _open_dir(path, limits)
         elif path.is_file():
-            bundle = _open_file(path, limits)
+            bundle = _open_file(path, limits, on_read)
         else:
             raise BundleError(f"{path}: not a regular file or directory")
     _strip_common_top(bundle)
@@ -276,14 +280,14 @@ def _sniff_container(path: Path) -> str:
     return "file"
 
 
-def _open_file(path: Path, limits: Limits) -> Bundle:
+def _open_file(path: Path, limits: Limits, on_read: Callable[[int], None] | None = None) -> Bundle:
     kind = _sniff_container(path)
     if kind == "zip":
         return _open_zip(path, limits)
     if kind == "tar":
         return _open_tar(path, limits)
     if kind in ("gz", "zst"):
-        return _open_compressed(path, kind, limits)
+        return _open_compressed(path, kind, limits, on_read)
     size = path.stat().st_size
     if size == 0:
         raise BundleError(f"{path}: the file is empty")
@@ -391,48 +395,160 @@ def _decompressor(kind: str, raw: IO[bytes]) -> IO[bytes]:
     return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
 
 
-def _open_compressed(path: Path, kind: str, limits: Limits) -> Bundle:
+def _open_compressed(path: Path, kind: str, limits: Limits,
+                     on_read: Callable[[int], None] | None = None) -> Bundle:
     """A gzip/zstd file: a compressed tar is spooled to a private folder, else one text file."""
     compressed = path.stat().st_size
     cap = min(limits.max_total_bytes, max(64 << 20, compressed * limits.max_ratio))
     with open(path, "rb") as raw:
         return _spool(_decompressor(kind, raw), str(path), limits,
-                      single_name=path.name.rsplit(".", 1)[0], cap=cap)
+                      single_name=path.name.rsplit(".", 1)[0], cap=cap, on_read=on_read)
 
 
-def _open_stdin(limits: Limits) -> Bundle:
+def _open_stdin(limits: Limits, on_read: Callable[[int], None] | None = None) -> Bundle:
     data = sys.stdin.buffer
     head = data.peek(512)[:512] if hasattr(data, "peek") else b""
     if head.startswith(_MAGIC_GZ) or head.startswith(_MAGIC_ZST):
         return _spool(_decompressor("gz" if head.startswith(_MAGIC_GZ) else "zst", data), "<stdin>",
-                      limits, single_name="stdin")
-    return _spool(data, "<stdin>", limits, single_name="stdin")
+                      limits, single_name="stdin", on_read=on_read)
+    return _spool(data, "<stdin>", limits, single_name="stdin", on_read=on_read)
+
+
+class _ReadAhead(io.RawIOBase):
+    """Reads ``stream`` in a helper thread, a few MiB ahead: decompression (zlib, ISA-L and zstd
+    release the GIL) overlaps the tar parsing and file writing done by the caller. An error of
+    the stream is raised to the caller at the point it was met."""
+
+    _CHUNK = 1 << 20
+
+    def __init__(self, stream: IO[bytes], depth: int = 8, on_read: Callable[[int], None] | None = None):
+        import queue
+        import threading
+
+        self._q: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._buf = memoryview(b"")
+        self._done = False
+        self._on_read = on_read
+        self._thread = threading.Thread(target=self._produce, args=(stream,), name="decompress", daemon=True)
+        self._thread.start()
+
+    def _produce(self, stream: IO[bytes]) -> None:
+        import queue
+
+        while not self._stop.is_set():
+            try:
+                item: bytes | BaseException = stream.read(self._CHUNK)
+            except BaseException as exc:  # noqa: BLE001 - handed to the reader
+                item = exc
+            while not self._stop.is_set():
+                try:
+                    self._q.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if not isinstance(item, bytes) or not item:
+                return
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        while not self._buf and not self._done:
+            item = self._q.get()
+            if isinstance(item, BaseException):
+                self._done = True
+                raise item
+            if not item:
+                self._done = True
+            self._buf = memoryview(item)
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        if n and self._on_read is not None:
+            self._on_read(n)
+        return n
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)  # a producer blocked on a slow pipe is a daemon: it exits with us
+        super().close()
+
+
+class _Prefixed(io.RawIOBase):
+    """``head`` followed by the rest of ``stream`` (a header sniffed off a one-pass stream)."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]):
+        self._head, self._stream = memoryview(head), stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._stream.read(len(b))
+        b[:len(data)] = data
+        return len(data)
+
+
+def _read_head(stream: IO[bytes], n: int) -> bytes:
+    chunks, got = [], 0
+    while got < n:
+        data = stream.read(n - got)
+        if not data:
+            break
+        chunks.append(data)
+        got += len(data)
+    return b"".join(chunks)
+
+
+def _stream_error(exc: BaseException) -> str:
+    """The one-line record of a compressed stream that stopped early."""
+    if isinstance(exc, ReadFailed):
+        return str(exc)
+    if isinstance(exc, (OSError, EOFError, ValueError, tarfile.TarError)):
+        return f"compressed stream truncated or corrupt: {_one_line(exc)}"
+    return f"compressed stream corrupt: {_one_line(exc)}"  # zstd raises its own error type
 
 
 def _spool(stream: IO[bytes], display: str, limits: Limits, single_name: str,
-           cap: int | None = None) -> Bundle:
-    """Copy a one-pass stream into a private temp dir: untar it safely, or keep it as one file."""
+           cap: int | None = None, on_read: Callable[[int], None] | None = None) -> Bundle:
+    """Unpack a one-pass stream into a private temp dir: a tar is extracted as it streams (one
+    pass, decompression read ahead in a thread), anything else is kept as one file."""
     tmp = Path(tempfile.mkdtemp(prefix="bundle-analyzer-"))
     os.chmod(tmp, 0o700)
-    capped = _Capped(stream, cap or limits.max_total_bytes, display)
-    blob = tmp / "input"
+    source = _ReadAhead(_Capped(stream, cap or limits.max_total_bytes, display), on_read=on_read)
     try:
-        with open(blob, "wb") as out:
-            shutil.copyfileobj(capped, out, 1 << 20)
-        truncated = None
-    except ReadFailed as exc:
-        truncated = str(exc)
-    except (OSError, EOFError, ValueError) as exc:
-        truncated = f"compressed stream truncated or corrupt: {_one_line(exc)}"
-    except Exception as exc:  # zstd raises its own error type
-        truncated = f"compressed stream corrupt: {_one_line(exc)}"
+        bundle = _unpack(source, tmp, display, limits, single_name)
+    finally:
+        source.close()
+    # removed on close(), or when the bundle is garbage-collected unclosed
+    remove = weakref.finalize(bundle, shutil.rmtree, tmp, True)
+    bundle._cleanup.append(remove)
+    return bundle
 
-    with open(blob, "rb") as f:
-        head = f.read(512)
-    if len(head) >= 262 and head[257:262] == b"ustar":
-        bundle = _extract_tar(blob, tmp / "tree", display, limits)
-        blob.unlink()
-    elif head.startswith((_MAGIC_ZIP, _MAGIC_ZIP_EMPTY)):
+
+def _unpack(source: IO[bytes], tmp: Path, display: str, limits: Limits, single_name: str) -> Bundle:
+    truncated = None
+    try:
+        head = _read_head(source, 512)
+    except Exception as exc:  # noqa: BLE001 - any stream failure is recorded, never raised
+        head, truncated = b"", _stream_error(exc)
+    if truncated is None and len(head) >= 262 and head[257:262] == b"ustar":
+        return _extract_tar(io.BufferedReader(_Prefixed(head, source), 1 << 20), tmp / "tree", display, limits)
+    blob = tmp / "input"
+    with open(blob, "wb") as out:
+        out.write(head)
+        if truncated is None:
+            try:
+                shutil.copyfileobj(source, out, 1 << 20)
+            except Exception as exc:  # noqa: BLE001 - recorded on the bundle
+                truncated = _stream_error(exc)
+    if head.startswith((_MAGIC_ZIP, _MAGIC_ZIP_EMPTY)):
         bundle = _open_zip(blob, limits)
         bundle.root = display
     else:
@@ -440,19 +556,17 @@ def _spool(stream: IO[bytes], display: str, limits: Limits, single_name: str,
         bundle.members.append(Member(single_name, blob.stat().st_size, _file_opener(blob), limits=limits))
     if truncated:
         bundle.error(Path(display).name, truncated)
-    # removed on close(), or when the bundle is garbage-collected unclosed
-    remove = weakref.finalize(bundle, shutil.rmtree, tmp, True)
-    bundle._cleanup.append(remove)
     return bundle
 
 
-def _extract_tar(blob: Path, dest: Path, display: str, limits: Limits) -> Bundle:
-    """Extract regular files only, with safe names, under ``dest``; refuse the rest."""
+def _extract_tar(stream: IO[bytes], dest: Path, display: str, limits: Limits) -> Bundle:
+    """Extract regular files only, with safe names, under ``dest``, reading ``stream`` once;
+    refuse the rest. A stream that stops early keeps what came before it."""
     bundle = Bundle(root=display, limits=limits)
     dest.mkdir()
     count = 0
     try:
-        with tarfile.open(blob, mode="r:") as tf:
+        with tarfile.open(fileobj=stream, mode="r|") as tf:
             for info in _iter_tar(tf):
                 count += 1
                 if count > limits.max_members:
@@ -483,6 +597,8 @@ def _extract_tar(blob: Path, dest: Path, display: str, limits: Limits) -> Bundle
                     continue
     except (tarfile.TarError, OSError, EOFError) as exc:
         bundle.error(Path(display).name, f"archive truncated or corrupt after {count} entries: {_one_line(exc)}")
+    except Exception as exc:  # noqa: BLE001 - the stream under the tar: limit, zstd error
+        bundle.error(Path(display).name, f"archive stopped after {count} entries: {_stream_error(exc)}")
     inner = _open_dir(dest, limits, display)
     bundle.members = inner.members
     bundle.read_errors.extend(inner.read_errors)

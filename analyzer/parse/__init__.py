@@ -94,15 +94,20 @@ class Parsed:
                 self.on_member_done(m)
 
     def iter_log_batches(self, batch_rows: int = BATCH_ROWS, annotated: bool = True) -> Iterator[pl.DataFrame]:
-        """``log_lines`` frames of about ``batch_rows`` rows (small files grouped together)."""
+        """``log_lines`` frames of ``batch_rows`` rows (the last one fewer): small files grouped
+        together, a long file cut between batches, so that the memory a batch takes does not
+        depend on how the bundle's bytes are spread over files."""
         pending: list[pl.DataFrame] = []
         rows = 0
         for df in self.iter_log_frames(annotated=annotated):
-            pending.append(df)
-            rows += df.height
-            if rows >= batch_rows:
+            while rows + df.height >= batch_rows:
+                take = batch_rows - rows
+                pending.append(df.slice(0, take))
                 yield pl.concat(pending)
-                pending, rows = [], 0
+                pending, rows, df = [], 0, df.slice(take)
+            if df.height:
+                pending.append(df)
+                rows += df.height
         if pending:
             yield pl.concat(pending)
 

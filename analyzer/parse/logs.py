@@ -34,7 +34,7 @@ except ImportError:  # pragma: no cover
 
 from analyzer.tables import SCHEMAS, TIME
 
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = 4 << 20
 
 _ANSI = r"(?:\x1b\[[0-9;]*m)*"
 LINE_RX = (

@@ -48,3 +48,29 @@ def test_analyze_writes_nothing_to_a_piped_stderr():
                         "--format", "json", "-o", "/dev/null"], cwd=REPO, capture_output=True, text=True)
     assert p.returncode in (0, 1)
     assert p.stderr == ""
+
+
+def test_unpacking_an_archive_counts_the_bytes_read(monkeypatch, tmp_path):
+    import tarfile
+
+    import zstandard
+
+    from analyzer.ingest import open_bundle
+
+    monkeypatch.setattr(prog, "DELAY", 0.0)
+    monkeypatch.setattr(prog, "INTERVAL", 0.0)
+    src = tmp_path / "b"
+    (src / "logs").mkdir(parents=True)
+    (src / "logs" / "main.log").write_bytes(b"2026-11-20T09:59:00Z INFO serving\n" * 100_000)
+    tar = tmp_path / "b.tar"
+    with tarfile.open(tar, "w") as tf:
+        tf.add(src, arcname="b")
+    archive = tmp_path / "b.tar.zst"
+    archive.write_bytes(zstandard.ZstdCompressor().compress(tar.read_bytes()))
+    out = _Tty()
+    p = prog.Progress(out)
+    p.stage("opening the bundle")
+    with open_bundle(archive, on_read=lambda n: p.advance(0, n)) as bundle:
+        assert [m.path for m in bundle.members] == ["logs/main.log"]
+    assert p.bytes == tar.stat().st_size
+    assert "opening the bundle: 3 MiB" in out.getvalue()

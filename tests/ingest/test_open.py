@@ -167,3 +167,63 @@ def test_layout_detection(tmp_path, paths, layout):
         (tmp_path / p).write_text("{}\n" if p.endswith((".json", ".yaml")) else "text\n")
     with open_bundle(tmp_path) as bundle:
         assert bundle.layout == layout
+
+
+def test_compressed_tar_on_stdin_gives_the_same_tables(tmp_path):
+    top = make_collector_bundle(tmp_path)
+    archive = _archive(top, tmp_path / "b.tar.zst", "tar.zst")
+    code = ("from analyzer.ingest import open_bundle; from analyzer.parse import parse_bundle\n"
+            "b = open_bundle('-'); p = parse_bundle(b)\n"
+            "print(b.layout, len(b.members), p.log_lines().height, len(b.read_errors))")
+    out = subprocess.run([sys.executable, "-c", code], input=archive.read_bytes(), capture_output=True,
+                         cwd=ROOT, check=True)
+    assert out.stdout.decode().split() == ["collector", "4", "50", "0"]
+
+
+@pytest.mark.parametrize("fmt", ["tar.gz", "tar.zst"])
+def test_a_cut_compressed_tar_keeps_the_members_before_the_cut(tmp_path, fmt):
+    top = make_collector_bundle(tmp_path)
+    (top / "namespaces/dynamo/logs/frontend-0/zz-last.log").write_bytes(bytes(range(256)) * 40_000)
+    whole = _archive(top, tmp_path / f"whole.{fmt}", fmt).read_bytes()
+    cut = tmp_path / f"cut.{fmt}"
+    cut.write_bytes(whole[: len(whole) * 3 // 4])
+    with open_bundle(cut) as bundle:
+        paths = {m.path for m in bundle.members}
+        errors = [e.error for e in bundle.read_errors]
+    # tar order is sorted: the cut falls inside zz-last.log, after the members below
+    assert {"manifest.json", "cluster/version.json", "namespaces/dynamo/logs/frontend-0/main.log"} <= paths
+    assert len(errors) == 1 and ("truncated" in errors[0] or "corrupt" in errors[0]), errors
+
+
+def test_read_ahead_hands_over_the_stream_error_and_stops(tmp_path):
+    from analyzer.ingest.bundle import _ReadAhead
+
+    class Failing(io.RawIOBase):
+        def __init__(self):
+            self.reads = 0
+
+        def readable(self):
+            return True
+
+        def read(self, n=-1):
+            self.reads += 1
+            if self.reads > 3:
+                raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+            return b"x" * n
+
+    src = Failing()
+    ahead = _ReadAhead(src, depth=2)
+    got = b""
+    with pytest.raises(EOFError, match="end-of-stream"):
+        while True:
+            chunk = ahead.read(1 << 16)
+            assert chunk
+            got += chunk
+    assert len(got) == 3 * _ReadAhead._CHUNK
+    ahead.close()
+    assert not ahead._thread.is_alive()
+
+    endless = _ReadAhead(io.BytesIO(b"y" * (64 << 20)), depth=2)
+    assert endless.read(10) == b"y" * 10
+    endless.close()                  # the reader stops early: the thread must not hang on the queue
+    assert not endless._thread.is_alive()

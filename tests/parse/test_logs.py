@@ -104,3 +104,25 @@ def test_invalid_utf8_survives():
     errors: list[str] = []
     raw = list(log_frames(io.BytesIO(b"bad \xff\xfe bytes\n"), {"path": "p"}, 1 << 20, None, errors))
     assert raw[0].row(0, named=True)["text"] == "bad \ufffd\ufffd bytes"
+
+
+def test_batches_are_cut_to_the_same_size_whatever_the_file_sizes(tmp_path):
+    # memory per batch must not depend on how lines are spread over files: one long file is
+    # cut between batches, small files are grouped, and every line comes once, in order
+    from analyzer.ingest import open_bundle
+    from analyzer.parse import parse_bundle
+
+    logs = tmp_path / "b" / "namespaces" / "ns" / "logs"
+    sizes = {"big-0": 2_345, "small-1": 7, "small-2": 13, "mid-3": 555}
+    for pod, n in sizes.items():
+        (logs / pod).mkdir(parents=True)
+        (logs / pod / "main.log").write_text("".join(f"2026-11-20T09:59:00Z INFO {pod} line {i}\n" for i in range(n)))
+    with open_bundle(tmp_path / "b") as bundle:
+        batches = list(parse_bundle(bundle).iter_log_batches(batch_rows=500, annotated=False))
+    heights = [b.height for b in batches]
+    total = sum(sizes.values())
+    assert heights == [500] * (total // 500) + [total % 500]
+    lines = pl.concat(batches)
+    assert lines.select("path", "line").n_unique() == total
+    for path, g in lines.group_by("path", maintain_order=True):
+        assert g.get_column("line").to_list() == list(range(1, g.height + 1))
