@@ -11,6 +11,7 @@ from typing import Any
 
 import polars as pl
 
+from analyzer.checks.workloads import reread_logs
 from analyzer.diagnose import Diagnosis, diagnose, finding_dict
 from analyzer.ingest import Limits, open_bundle
 from analyzer.library import Library, load_library
@@ -55,6 +56,7 @@ def analyze_path(source: str, library: Library | None = None, redact: bool = Tru
         members = parsed.log_members()
         progress.stage("reading and matching logs", len(members), sum(m.size or 0 for m in members))
         parsed.on_member_done = lambda m: progress.advance(1, m.size or 0)
+        parsed.keep_logs = reread_logs(parsed.tables)
         signals = match_parsed(parsed, library)
         parsed.on_member_done = None
         progress.stage("diagnosing")

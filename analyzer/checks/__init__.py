@@ -118,7 +118,8 @@ def run_checks(parsed, signals: pl.DataFrame, library) -> tuple[list[Finding], l
     ctx = CheckContext(parsed.tables, facts, signals, parsed)
     findings: list[Finding] = []
     statuses: list[dict[str, Any]] = []
-    for c in REGISTRY:
+    # by id: the registry's order is the order its modules happened to be imported in
+    for c in sorted(REGISTRY, key=lambda c: c.id):
         try:
             out = c.run(ctx)
         except (KeyError, ValueError, TypeError, AttributeError, pl.exceptions.PolarsError) as exc:

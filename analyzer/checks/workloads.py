@@ -228,6 +228,20 @@ class Run:
                 f"({self.pace * 60 / 2**20:.0f} MiB/min)")
 
 
+def restarted_containers(containers: pl.DataFrame) -> pl.DataFrame:
+    """The app containers that restarted: CHK018 reads their logs again."""
+    if containers.is_empty():
+        return containers
+    return containers.filter((pl.col("restart_count") >= 1) & (pl.col("init") != True))  # noqa: E712
+
+
+def reread_logs(tables: dict[str, pl.DataFrame]):
+    """Which log members the checks read again after matching (a predicate over members)."""
+    wanted = {(r["namespace"], r["pod"], r["name"])
+              for r in restarted_containers(tables.get("containers", pl.DataFrame())).iter_rows(named=True)}
+    return lambda m: (m.meta.get("namespace"), m.meta.get("pod"), m.meta.get("container")) in wanted
+
+
 def _log_runs(ctx: CheckContext, restarted: pl.DataFrame) -> dict[tuple, Run]:
     """(namespace, pod, container, previous) -> the memory readings in that log."""
     wanted = {(r["namespace"], r["pod"], r["name"]) for r in restarted.iter_rows(named=True)}
@@ -275,7 +289,7 @@ def memory_growth(ctx: CheckContext) -> Outcome:
     containers = ctx.table("containers")
     if containers.is_empty():
         return Outcome(skipped="no pod status in the bundle (pods JSON or describe)")
-    restarted = containers.filter((pl.col("restart_count") >= 1) & (pl.col("init") != True))  # noqa: E712
+    restarted = restarted_containers(containers)
     if restarted.is_empty():
         return Outcome(note=f"no restarted container among {containers.height}")
     metrics = ctx.table("metrics")

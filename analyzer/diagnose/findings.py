@@ -85,15 +85,14 @@ class Finding:
 
     def _places(self) -> tuple[str | None, set[tuple[str | None, str]]]:
         # correlation asks these of every finding pair: worked out again only when ``affected``
-        # is replaced or grows
-        key = (id(self.affected), len(self.affected))
+        # is replaced or grows (the cache holds the list itself, so its identity cannot be reused)
         cached = self.__dict__.get("_places_cache")
-        if cached is None or cached[0] != key:
+        if cached is None or cached[0] is not self.affected or cached[1] != len(self.affected):
             ns = next((a.namespace for a in self.affected if a.namespace), None)
             pods = {(a.namespace, a.name) for a in self.affected if a.kind == "Pod" and a.name}
-            cached = (key, (ns, pods))
+            cached = (self.affected, len(self.affected), (ns, pods))
             self.__dict__["_places_cache"] = cached
-        return cached[1]
+        return cached[2]
 
     def sort_time(self) -> str:
         """First seen as fixed-width text (sorts in time order; unknown times last)."""

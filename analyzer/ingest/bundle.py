@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import io
 import os
@@ -14,7 +15,7 @@ import weakref
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import IO, Any, Callable
+from typing import IO, Any, Callable, Iterator
 
 try:
     import zstandard
@@ -58,6 +59,10 @@ class Member:
     kind: str = "text"
     meta: dict[str, Any] = field(default_factory=dict)
     limits: Limits = field(default_factory=Limits)
+    # a big log left inside a compressed archive: read by ``Bundle.stream`` in one pass over the
+    # archive, or unpacked to disk on the first ``open`` (see ``_DEFER_MIN``)
+    deferred: bool = False
+    cached_head: bytes | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
@@ -87,6 +92,8 @@ class Member:
 
     def head(self, n: int = 8192) -> bytes:
         """The first ``n`` bytes (for sniffing); empty on error."""
+        if self.cached_head is not None and (n <= len(self.cached_head) or self.size == len(self.cached_head)):
+            return self.cached_head[:n]
         try:
             with self.open() as f:
                 return f.read(n)
@@ -121,20 +128,48 @@ class _Capped(io.RawIOBase):
         chunks = []
         got = 0
         while want is None or got < want:
-            step = 1 << 20 if want is None else min(1 << 20, want - got)
-            buf = bytearray(step)
-            n = self.readinto(memoryview(buf))
-            if n == 0:
+            if self._pos > self._cap:
+                raise ReadFailed(f"larger than the {self._cap} byte limit")
+            step = min(1 << 20, self._cap + 1 - self._pos, (1 << 20) if want is None else want - got)
+            try:
+                data = self._raw.read(step)
+            except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, ValueError) as exc:
+                raise ReadFailed(f"corrupt or truncated: {_one_line(exc)}") from None
+            if not data:
                 break
-            chunks.append(bytes(buf[:n]))
-            got += n
-        return b"".join(chunks)
+            self._pos += len(data)
+            chunks.append(data)
+            got += len(data)
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def close(self) -> None:
         try:
             self._raw.close()
         finally:
             super().close()
+
+
+class _Tee(io.RawIOBase):
+    """Reads ``src`` and writes what it reads to ``out``."""
+
+    def __init__(self, src: IO[bytes], out: IO[bytes]):
+        self._src, self._out = src, out
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        data = self._src.read(len(b))
+        self._out.write(data)
+        b[:len(data)] = data
+        return len(data)
+
+
+def _failing_opener(message: str) -> Callable[[], IO[bytes]]:
+    def opener() -> IO[bytes]:
+        raise ReadFailed(message)
+
+    return opener
 
 
 def _one_line(exc: BaseException) -> str:
@@ -154,9 +189,80 @@ class Bundle:
     top: str = ""
     limits: Limits = field(default_factory=Limits)
     _cleanup: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    # a compressed archive whose big logs were left in it: the decompressed tar again, from its
+    # start, and the archive entry name of each deferred member
+    _replay: Callable[[], Any] | None = field(default=None, repr=False)
+    _deferred: dict[str, Member] = field(default_factory=dict, repr=False)
+    _spool_dir: Path | None = field(default=None, repr=False)
 
     def error(self, path: str, message: str) -> None:
         self.read_errors.append(ReadError(path, message))
+
+    def stream(self, members: list[Member], keep: Callable[[Member], bool] | None = None
+               ) -> Iterator[tuple[Member, IO[bytes] | ReadFailed]]:
+        """(member, open stream or the ReadFailed met opening it) for each of ``members``.
+
+        Members on disk come first, in the given order; members still inside a compressed
+        archive follow in one pass over it, in archive order (decompression read ahead in a
+        thread). Those that ``keep`` accepts are also written to disk as they pass, so that a
+        later ``open`` of them is a plain file read. The caller reads each stream before asking
+        for the next one.
+        """
+        later = []
+        for m in members:
+            if m.deferred:
+                later.append(m)
+                continue
+            try:
+                yield m, m.open()
+            except ReadFailed as exc:
+                yield m, exc
+        if later:
+            yield from self._replay_members(later, keep or (lambda m: False))
+
+    def _replay_members(self, wanted: list[Member], keep: Callable[[Member], bool]
+                        ) -> Iterator[tuple[Member, IO[bytes] | ReadFailed]]:
+        left = {id(m): m for m in wanted}
+        names = {id(m): name for name, m in self._deferred.items()}
+        failure = "not found when the archive was read again"
+        try:
+            assert self._replay is not None
+            with self._replay() as raw, tarfile.open(fileobj=raw, mode="r|", bufsize=1 << 20) as tf:
+                for info in _iter_tar(tf):
+                    if not left:
+                        break
+                    name = _safe_name(info.name)
+                    m = self._deferred.get(name) if name else None
+                    if m is None or id(m) not in left or not info.isfile():
+                        continue
+                    del left[id(m)]
+                    src = _Capped(tf.extractfile(info) or io.BytesIO(), m.limits.max_member_bytes, m.path)
+                    if not (keep(m) and self._spool_dir is not None):
+                        yield m, src
+                        continue
+                    target = self._spool_dir / "kept" / names[id(m)]
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    with open(target, "wb") as out:
+                        yield m, _Tee(src, out)
+                        shutil.copyfileobj(src, out, 1 << 20)  # whatever the reader left
+                    m.opener, m.deferred = _file_opener(target), False
+        except ReadFailed as exc:
+            failure = str(exc)
+        except Exception as exc:  # noqa: BLE001 - tar or decompressor error: the members left fail
+            failure = f"archive unreadable when read again: {_one_line(exc)}"
+        for m in left.values():
+            yield m, ReadFailed(failure)
+
+    def _materialize(self) -> None:
+        """Unpack every member still deferred to disk (the first random read of one of them)."""
+        pending = [m for m in self._deferred.values() if m.deferred]
+        for m, got in self._replay_members(pending, lambda m: True):
+            if isinstance(got, ReadFailed):
+                m.opener, m.deferred = _failing_opener(str(got)), False
+            else:
+                with got:
+                    while got.read(1 << 20):
+                        pass
 
     def close(self) -> None:
         while self._cleanup:
@@ -397,12 +503,26 @@ def _decompressor(kind: str, raw: IO[bytes]) -> IO[bytes]:
 
 def _open_compressed(path: Path, kind: str, limits: Limits,
                      on_read: Callable[[int], None] | None = None) -> Bundle:
-    """A gzip/zstd file: a compressed tar is spooled to a private folder, else one text file."""
-    compressed = path.stat().st_size
-    cap = min(limits.max_total_bytes, max(64 << 20, compressed * limits.max_ratio))
+    """A gzip/zstd file: a compressed tar is unpacked to a private folder (its big logs are left
+    in it, read again in one pass when the logs are streamed), else kept as one text file."""
+    st = path.stat()
+    cap = min(limits.max_total_bytes, max(64 << 20, st.st_size * limits.max_ratio))
+
+    @contextlib.contextmanager
+    def replay() -> Iterator[IO[bytes]]:
+        with open(path, "rb") as raw:
+            now = os.fstat(raw.fileno())
+            if (now.st_size, now.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
+                raise ReadFailed("the archive changed after it was opened")
+            ahead = _ReadAhead(_Capped(_decompressor(kind, raw), cap, str(path)))
+            try:
+                yield io.BufferedReader(ahead, 1 << 20)
+            finally:
+                ahead.close()
+
     with open(path, "rb") as raw:
         return _spool(_decompressor(kind, raw), str(path), limits,
-                      single_name=path.name.rsplit(".", 1)[0], cap=cap, on_read=on_read)
+                      single_name=path.name.rsplit(".", 1)[0], cap=cap, on_read=on_read, replay=replay)
 
 
 def _open_stdin(limits: Limits, on_read: Callable[[int], None] | None = None) -> Bundle:
@@ -516,30 +636,36 @@ def _stream_error(exc: BaseException) -> str:
 
 
 def _spool(stream: IO[bytes], display: str, limits: Limits, single_name: str,
-           cap: int | None = None, on_read: Callable[[int], None] | None = None) -> Bundle:
+           cap: int | None = None, on_read: Callable[[int], None] | None = None,
+           replay: Callable[[], Any] | None = None) -> Bundle:
     """Unpack a one-pass stream into a private temp dir: a tar is extracted as it streams (one
-    pass, decompression read ahead in a thread), anything else is kept as one file."""
+    pass, decompression read ahead in a thread), anything else is kept as one file. With
+    ``replay`` (the stream again, from its start), big logs are left in the archive."""
     tmp = Path(tempfile.mkdtemp(prefix="bundle-analyzer-"))
     os.chmod(tmp, 0o700)
     source = _ReadAhead(_Capped(stream, cap or limits.max_total_bytes, display), on_read=on_read)
     try:
-        bundle = _unpack(source, tmp, display, limits, single_name)
+        bundle = _unpack(source, tmp, display, limits, single_name, defer=replay is not None)
     finally:
         source.close()
+    if bundle._deferred:
+        bundle._replay, bundle._spool_dir = replay, tmp
     # removed on close(), or when the bundle is garbage-collected unclosed
     remove = weakref.finalize(bundle, shutil.rmtree, tmp, True)
     bundle._cleanup.append(remove)
     return bundle
 
 
-def _unpack(source: IO[bytes], tmp: Path, display: str, limits: Limits, single_name: str) -> Bundle:
+def _unpack(source: IO[bytes], tmp: Path, display: str, limits: Limits, single_name: str,
+            defer: bool = False) -> Bundle:
     truncated = None
     try:
         head = _read_head(source, 512)
     except Exception as exc:  # noqa: BLE001 - any stream failure is recorded, never raised
         head, truncated = b"", _stream_error(exc)
     if truncated is None and len(head) >= 262 and head[257:262] == b"ustar":
-        return _extract_tar(io.BufferedReader(_Prefixed(head, source), 1 << 20), tmp / "tree", display, limits)
+        return _extract_tar(io.BufferedReader(_Prefixed(head, source), 1 << 20), tmp / "tree", display, limits,
+                            defer=defer)
     blob = tmp / "input"
     with open(blob, "wb") as out:
         out.write(head)
@@ -559,14 +685,42 @@ def _unpack(source: IO[bytes], tmp: Path, display: str, limits: Limits, single_n
     return bundle
 
 
-def _extract_tar(stream: IO[bytes], dest: Path, display: str, limits: Limits) -> Bundle:
+# a log of at least this size is left inside a compressed archive (``defer``) and streamed from
+# it when the logs are matched: writing a gigabyte to disk and reading it back costs more than
+# decompressing twice, and needs neither the disk space nor the page cache
+_DEFER_MIN = 1 << 20
+_HEAD_BYTES = 64 << 10
+
+
+def _is_big_log(name: str, size: int) -> bool:
+    low = name.lower()
+    return size >= _DEFER_MIN and not low.endswith(".gz") and (
+        low.endswith((".log", "logs.txt", ".log.txt")) or "/logs/" in "/" + low)
+
+
+def _deferred_opener(bundle: Bundle, member: Member) -> Callable[[], IO[bytes]]:
+    ref = weakref.ref(bundle)
+
+    def opener() -> IO[bytes]:
+        b = ref()
+        if b is None:
+            raise OSError("the bundle was closed")
+        b._materialize()  # replaces this opener with the unpacked file's
+        return member.opener()
+
+    return opener
+
+
+def _extract_tar(stream: IO[bytes], dest: Path, display: str, limits: Limits, defer: bool = False) -> Bundle:
     """Extract regular files only, with safe names, under ``dest``, reading ``stream`` once;
-    refuse the rest. A stream that stops early keeps what came before it."""
+    refuse the rest. A stream that stops early keeps what came before it. With ``defer``, big
+    logs are not written: their members stay in the archive (``Member.deferred``)."""
     bundle = Bundle(root=display, limits=limits)
     dest.mkdir()
+    left_in: list[Member] = []
     count = 0
     try:
-        with tarfile.open(fileobj=stream, mode="r|") as tf:
+        with tarfile.open(fileobj=stream, mode="r|", bufsize=1 << 20) as tf:
             for info in _iter_tar(tf):
                 count += 1
                 if count > limits.max_members:
@@ -588,6 +742,17 @@ def _extract_tar(stream: IO[bytes], dest: Path, display: str, limits: Limits) ->
                 src = tf.extractfile(info)
                 if src is None:
                     continue
+                big = defer and _is_big_log(name, info.size)
+                if name in bundle._deferred or (big and target.exists()):
+                    bundle.error(name, "duplicate or conflicting member refused")
+                    continue
+                if big:
+                    m = Member(name, info.size, io.BytesIO, limits=limits, deferred=True,
+                               cached_head=src.read(_HEAD_BYTES))
+                    m.opener = _deferred_opener(bundle, m)
+                    bundle._deferred[name] = m
+                    left_in.append(m)
+                    continue
                 try:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     with open(target, "xb") as out:  # "x": a duplicate name never overwrites
@@ -600,7 +765,7 @@ def _extract_tar(stream: IO[bytes], dest: Path, display: str, limits: Limits) ->
     except Exception as exc:  # noqa: BLE001 - the stream under the tar: limit, zstd error
         bundle.error(Path(display).name, f"archive stopped after {count} entries: {_stream_error(exc)}")
     inner = _open_dir(dest, limits, display)
-    bundle.members = inner.members
+    bundle.members = inner.members + left_in
     bundle.read_errors.extend(inner.read_errors)
     return bundle
 

@@ -43,6 +43,9 @@ class Parsed:
     _describe_events: dict[str, set[int]] = field(default_factory=dict, repr=False)
     # called with each log member once it has been streamed (progress reporting)
     on_member_done: Callable[[Member], None] | None = field(default=None, repr=False)
+    # log members still inside a compressed archive that this accepts are kept on disk as they
+    # are streamed, for the checks that read them again (see ``Bundle.stream``)
+    keep_logs: Callable[[Member], bool] | None = field(default=None, repr=False)
 
     @property
     def ref_year(self) -> int | None:
@@ -66,17 +69,21 @@ class Parsed:
                         annotated: bool = True) -> Iterator[pl.DataFrame]:
         """``log_lines`` frames, one file block at a time (raw text only unless ``annotated``)."""
         limits = self.bundle.limits
-        for m in members if members is not None else self.log_members():
+        wanted = members if members is not None else self.log_members()
+        for m, f in self.bundle.stream(wanted, self.keep_logs):
             source = {"log": "log", "log_multi": "log", "text": "text"}.get(m.kind, "describe")
             identity = {"path": m.path, "namespace": m.meta.get("namespace"),
                         "pod": m.meta.get("pod"), "container": m.meta.get("container"),
                         "previous": bool(m.meta.get("previous", False)), "source": source}
-            if is_binary(m.head()):
+            if not isinstance(f, ReadFailed) and is_binary(m.head()):
+                f.close()
                 self.errors.append(ReadError(m.path, "binary file skipped"))
                 continue
             problems: list[str] = []
             try:
-                with m.open() as f:
+                if isinstance(f, ReadFailed):
+                    raise f
+                with f:
                     for df in log_frames(f, identity, limits.max_line_bytes, self.ref_year, problems,
                                          annotated=annotated):
                         if m.kind == "log_multi":

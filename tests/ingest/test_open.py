@@ -227,3 +227,99 @@ def test_read_ahead_hands_over_the_stream_error_and_stops(tmp_path):
     assert endless.read(10) == b"y" * 10
     endless.close()                  # the reader stops early: the thread must not hang on the queue
     assert not endless._thread.is_alive()
+
+
+# ---- big logs left inside a compressed archive (streamed, not unpacked)
+
+_LINE = "2026-11-20T09:59:00.000000001Z 2026-11-20T09:59:00.000000Z  INFO dynamo_llm::http::service: request served\n"
+
+
+def _big_log_bundle(root: Path) -> Path:
+    top = make_collector_bundle(root)
+    logs = top / "namespaces/dynamo/logs/frontend-0"
+    (logs / "main.previous.log").write_text(_LINE * 12_000 + "torch.OutOfMemoryError: CUDA out of memory.\n")
+    (logs / "main.log").write_text(_LINE * 10_000)
+    return top
+
+
+@pytest.mark.parametrize("fmt", ["tar.gz", "tar.zst"])
+def test_big_logs_stay_in_the_archive_and_read_the_same(tmp_path, fmt):
+    top = _big_log_bundle(tmp_path)
+    want = _all_tables(top)
+    archive = _archive(top, tmp_path / f"b.{fmt}", fmt)
+    with open_bundle(archive) as bundle:
+        deferred = sorted(m.path for m in bundle.members if m.deferred)
+        assert deferred == ["namespaces/dynamo/logs/frontend-0/main.log",
+                            "namespaces/dynamo/logs/frontend-0/main.previous.log"]
+        assert list(bundle._spool_dir.rglob("*.log")) == []  # never written to disk
+    got = _all_tables(archive)
+    for name in want:
+        assert got[name].equals(want[name]), name
+
+
+def test_a_random_read_of_a_left_in_log_unpacks_them_once(tmp_path):
+    top = _big_log_bundle(tmp_path)
+    archive = _archive(top, tmp_path / "b.tar.zst", "tar.zst")
+    with open_bundle(archive) as bundle:
+        by_path = {m.path: m for m in bundle.members}
+        prev = by_path["namespaces/dynamo/logs/frontend-0/main.previous.log"]
+        cur = by_path["namespaces/dynamo/logs/frontend-0/main.log"]
+        assert prev.head(100) == _LINE.encode()[:100]  # sniffing needs no second pass
+        assert prev.read_bytes() == (top / "namespaces/dynamo/logs/frontend-0/main.previous.log").read_bytes()
+        assert not prev.deferred and not cur.deferred  # one pass unpacked both
+        assert cur.read_bytes() == (top / "namespaces/dynamo/logs/frontend-0/main.log").read_bytes()
+
+
+def test_logs_kept_while_streaming_are_read_from_disk_afterwards(tmp_path):
+    top = _big_log_bundle(tmp_path)
+    archive = _archive(top, tmp_path / "b.tar.gz", "tar.gz")
+    with open_bundle(archive) as bundle:
+        logs = [m for m in bundle.members if m.deferred]
+        for m, f in bundle.stream(logs, lambda m: m.name == "main.previous.log"):
+            with f:
+                assert f.read(10) == _LINE.encode()[:10]  # the reader may stop early
+        prev = next(m for m in logs if m.name == "main.previous.log")
+        cur = next(m for m in logs if m.name == "main.log")
+        assert not prev.deferred and cur.deferred
+        assert prev.read_bytes().endswith(b"CUDA out of memory.\n")
+
+
+def test_an_archive_changed_after_opening_fails_only_its_left_in_logs(tmp_path):
+    top = _big_log_bundle(tmp_path)
+    archive = _archive(top, tmp_path / "b.tar.zst", "tar.zst")
+    with open_bundle(archive) as bundle:
+        parsed = parse_bundle(bundle)
+        archive.write_bytes(archive.read_bytes() + b"\0" * 1024)  # replaced under us
+        lines = parsed.log_lines()
+        errors = parsed.read_errors().to_dicts()
+    assert lines.is_empty()
+    assert {e["path"] for e in errors} == {"namespaces/dynamo/logs/frontend-0/main.log",
+                                           "namespaces/dynamo/logs/frontend-0/main.previous.log"}
+    assert all("changed after it was opened" in e["error"] for e in errors)
+    assert parsed.tables["pods"].height == 1  # the rest of the bundle is still read
+
+
+def test_archive_order_does_not_change_the_analysis(tmp_path, monkeypatch):
+    # every log left in the archive, stored in reverse path order: streamed in archive order,
+    # the analysis must still equal the directory's
+    import analyzer.ingest.bundle as ib
+    from analyzer.pipeline import analyze_path
+
+    monkeypatch.setattr(ib, "_DEFER_MIN", 0)
+    sample = ROOT / "sample_bundles" / "vllm-cuda-oom-crashloop"
+    files = sorted((p for p in sample.rglob("*") if p.is_file()), reverse=True)
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w") as tf:
+        for p in files:
+            tf.add(p, arcname=f"{sample.name}/{p.relative_to(sample).as_posix()}")
+    archive = tmp_path / "reversed.tar.zst"
+    archive.write_bytes(zstandard.ZstdCompressor().compress(raw.getvalue()))
+    results = []
+    for source in (sample, archive):
+        with analyze_path(str(source)) as a:
+            assert a.parsed.bundle.layout == "collector"
+            r = a.result
+            r.pop("input")
+            r["bundle"].pop("root")
+            results.append(json.dumps(r, sort_keys=True, default=str))
+    assert results[0] == results[1]
