@@ -59,7 +59,7 @@ def _params():
         yield pytest.param(build, id=build.__name__, marks=marks)
 
 
-@pytest.mark.parametrize("build", _params())
+@pytest.mark.parametrize("build", list(_params()))
 def test_hostile_input(build, tmp_path):
     inputs, out, tmp, work = (tmp_path / d for d in ("in", "out", "tmp", "work"))
     for d in (inputs, out, tmp, work):
