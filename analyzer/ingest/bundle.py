@@ -110,34 +110,31 @@ class _Capped(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, b) -> int:  # type: ignore[override]
+    def _pull(self, n: int) -> bytes:
+        """At most ``n`` bytes of the stream (at most one past the cap, which the next call refuses)."""
         if self._pos > self._cap:
             raise ReadFailed(f"larger than the {self._cap} byte limit")
         try:
-            data = self._raw.read(min(len(b), self._cap + 1 - self._pos))
+            data = self._raw.read(min(n, self._cap + 1 - self._pos))
         except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, ValueError) as exc:
             raise ReadFailed(f"corrupt or truncated: {_one_line(exc)}") from None
-        n = len(data)
-        b[:n] = data
-        self._pos += n
-        return n
+        self._pos += len(data)
+        return data
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        data = self._pull(len(b))
+        b[:len(data)] = data
+        return len(data)
 
     def read(self, size: int = -1) -> bytes:  # type: ignore[override]
-        """Up to ``size`` bytes (all when negative), read in bounded chunks."""
+        """Up to ``size`` bytes (all when negative), read in chunks of at most 1 MiB."""
         want = None if size is None or size < 0 else size
         chunks = []
         got = 0
         while want is None or got < want:
-            if self._pos > self._cap:
-                raise ReadFailed(f"larger than the {self._cap} byte limit")
-            step = min(1 << 20, self._cap + 1 - self._pos, (1 << 20) if want is None else want - got)
-            try:
-                data = self._raw.read(step)
-            except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, ValueError) as exc:
-                raise ReadFailed(f"corrupt or truncated: {_one_line(exc)}") from None
+            data = self._pull(1 << 20 if want is None else min(1 << 20, want - got))
             if not data:
                 break
-            self._pos += len(data)
             chunks.append(data)
             got += len(data)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
