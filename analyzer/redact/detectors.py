@@ -101,7 +101,7 @@ class Detector:
                 for start, end in m.spans(name):
                     if start < end and not self.ignored(text[start:end]):
                         found.append(Hit(((start, end),), text[start:end]))
-        if self.wrap and "\n" in text:
+        if self.wrap and ("\n" in text or "\\n" in text):
             # a line-end head that is long enough on its own is still the start of the whole
             wrapped = list(_wrapped(self.wrap, text))
             heads = {h.spans[0] for h in wrapped}
@@ -166,8 +166,12 @@ def _compiled(pattern: str) -> regex.Pattern[str]:
 
 
 def _wrap_rx(head: str) -> regex.Pattern[str]:
-    # a head that ends its line, give or take blanks and a table border
-    return _compiled(rf"(?m)(?P<head>{head}){_WRAP_BORDER}*\r?$")
+    # a head that ends its line (a real line break, or an escaped one inside a JSON string),
+    # give or take blanks and a table border
+    return _compiled(rf"(?m)(?P<head>{head}){_WRAP_BORDER}*(?:\r?$|(?=(?:\\r)?\\n))")
+
+
+_BREAK = regex.compile(r"\r?\n|(?:\\r)?\\n")
 
 
 def _wrapped(spec: dict[str, str], text: str) -> Iterator[Hit]:
@@ -175,23 +179,27 @@ def _wrapped(spec: dict[str, str], text: str) -> Iterator[Hit]:
     head's column in a table cell, else after the indent), until they make a whole token.
 
     Only a piece sequence that makes exactly a ``whole`` token counts, so the first word of the
-    next line is never taken for the rest of a token that was complete already.
+    next line is never taken for the rest of a token that was complete already. Escaped line
+    breaks (``\\n`` in a JSON string) count as line breaks.
     """
     piece_rx = _compiled(spec["piece"])
     whole_rx = _compiled(spec["whole"])
     border = _compiled(f"{_WRAP_BORDER}*")
     for m in _wrap_rx(spec["head"]).finditer(text):
-        line_start = text.rfind("\n", 0, m.start("head")) + 1
-        column = m.start("head") - line_start
+        before = text[max(0, m.start("head") - 4096): m.start("head")]
+        last = None
+        for last in _BREAK.finditer(before):
+            pass
+        column = len(before) - (last.end() if last else 0)
         spans = [m.span("head")]
         joined = m.group("head")
-        pos = text.find("\n", m.end("head"))
+        brk = _BREAK.search(text, m.end("head"))
         for _ in range(MAX_WRAP_LINES):
-            if pos < 0:
+            if brk is None:
                 break
-            start = pos + 1
-            nl = text.find("\n", start)
-            line = text[start: len(text) if nl < 0 else nl].rstrip("\r")
+            start = brk.end()
+            brk = _BREAK.search(text, start)
+            line = text[start: len(text) if brk is None else brk.start()]
             # a table cell continues at the head's column; a wrapped terminal line at its indent
             at = column if border.fullmatch(line[:column]) else border.match(line).end()
             piece = piece_rx.match(line, at)
@@ -204,7 +212,6 @@ def _wrapped(spec: dict[str, str], text: str) -> Iterator[Hit]:
                 break
             if not border.fullmatch(line, piece.end()):
                 break  # the token ended inside this line, short of a whole one
-            pos = nl
 
 
 @lru_cache(maxsize=1)
