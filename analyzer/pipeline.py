@@ -87,13 +87,15 @@ def write_report(analysis: Analysis, fmt: str, target: Path | None, max_chars: i
     tables = dict(analysis.parsed.tables)
     tables["read_errors"] = analysis.parsed.read_errors()
     if red is not None:
+        # every text column of every table: paths and names too (a token in a folder name
+        # reaches the `path` and `pod` columns)
         tables = {name: red.frame(df) for name, df in tables.items()}
     if fmt == "parquet":
         assert target is not None
         batches = analysis.parsed.iter_log_batches()
         signals = analysis.signals
         if red is not None:
-            batches = (red.frame(b, columns=["text"]) for b in batches)
+            batches = red.frames(batches)
             signals = red.frame(signals)
         write_parquet(analysis.result, tables, signals, batches, target)
         return None
@@ -146,7 +148,8 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
 # (titles, explanations, remediation, commands) is not run through them, so that a detector never
 # rewrites the words of a pattern's page, but any secret the bundle put into it through a
 # capture is replaced there by the same pseudonym
-_BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "reason")
+_BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "reason", "evidence", "input",
+                "bundle", "ft_summary")
 _STRUCTURAL = frozenset({"id", "category", "layer", "severity", "pattern", "source", "status",
                          "caused_by", "merged_into", "symptoms", "schema_version", "layout", "time",
                          "first_seen", "last_seen", "root_cause", "match", "line", "count", "node"})

@@ -322,8 +322,8 @@ def write_tables(source: str, out_dir: Path, fmt: str = "parquet", redact: bool 
         parsed = parse_bundle(bundle)
 
         def batches() -> Iterator[pl.DataFrame]:
-            for df in parsed.iter_log_batches():
-                yield red.frame(df, columns=["text"]) if red else df
+            # every text column (paths and pod names too), multi-line secrets kept whole
+            return red.frames(parsed.iter_log_batches()) if red else parsed.iter_log_batches()
 
         # log_lines first: reading logs may add read_errors
         log_path = out_dir / f"log_lines.{fmt}"
