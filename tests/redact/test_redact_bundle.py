@@ -14,7 +14,7 @@ import pytest
 
 from analyzer.ingest import open_bundle
 from analyzer.redact import redact_bundle
-from analyzer.redact import bundle as bundle_mod
+from analyzer.redact import members as members_mod
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "sample_bundles" / "planted-secrets"
@@ -176,8 +176,8 @@ def test_members_of_every_sort(tmp_path):
 
 
 def test_large_members_are_streamed_in_batches(tmp_path, monkeypatch):
-    monkeypatch.setattr(bundle_mod, "WHOLE_TEXT_BYTES", 4096)
-    monkeypatch.setattr(bundle_mod, "BATCH_LINES", 1000)
+    monkeypatch.setattr(members_mod, "WHOLE_TEXT_BYTES", 4096)
+    monkeypatch.setattr(members_mod, "BATCH_LINES", 1000)
     src = tmp_path / "in"
     src.mkdir()
     lines = [f"INFO line {i} Avg prompt throughput: {i}.0 tokens/s" for i in range(5000)]
