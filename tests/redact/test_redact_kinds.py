@@ -29,7 +29,7 @@ import zstandard
 from analyzer.parse import write_tables
 from analyzer.pipeline import analyze_path, write_report
 from analyzer.redact import load_detectors, redact_bundle
-from analyzer.redact.members import container_kind
+from tests.redact.archives import unpacked
 
 NS = "llm"
 POD = "llama-8b-6d5f8c7b9d-x2k4p"
@@ -225,32 +225,6 @@ def build(root: Path) -> Path:
     return b
 
 
-def _unpacked(data: bytes, depth: int = 0) -> bytes:
-    """``data`` with every archive in it opened (names included), as one blob to search."""
-    kind = container_kind(data[:8192])
-    if kind is None or depth > 5:
-        return data
-    if kind == "gz":
-        return _unpacked(gzip.decompress(data), depth + 1)
-    if kind == "bz2":
-        return _unpacked(bz2.decompress(data), depth + 1)
-    if kind == "xz":
-        return _unpacked(lzma.decompress(data), depth + 1)
-    if kind == "zst":
-        return _unpacked(zstandard.ZstdDecompressor().decompressobj().decompress(data), depth + 1)
-    parts: list[bytes] = []
-    if kind == "zip":
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            for info in zf.infolist():
-                parts += [info.filename.encode(), _unpacked(zf.read(info), depth + 1)]
-    else:
-        with tarfile.open(fileobj=io.BytesIO(data)) as tf:
-            for m in tf.getmembers():
-                f = tf.extractfile(m) if m.isfile() else None
-                parts += [m.name.encode(), _unpacked(f.read(), depth + 1) if f else b""]
-    return b"\n".join(parts)
-
-
 def _blob(path: Path) -> bytes:
     """Every byte of an output (a file or a folder, parquet decoded, archives opened, names too)."""
     if path.is_dir():
@@ -258,7 +232,7 @@ def _blob(path: Path) -> bytes:
                           for p in sorted(path.rglob("*")) if p.is_file())
     if path.suffix == ".parquet":
         return "\n".join(repr(r) for r in pl.read_parquet(path).rows()).encode()
-    return _unpacked(path.read_bytes())
+    return unpacked(path.read_bytes())
 
 
 @pytest.fixture(scope="module")
