@@ -115,18 +115,20 @@ def redact_bundle(input: str | os.PathLike[str], output: str | os.PathLike[str],
         raise RedactError(str(exc)) from None
     report = RedactionReport(input=str(input), output=str(output), mapping_path=str(mapping_path),
                              report_path=str(report_path), pseudonymize=sorted(options))
-    spool_dir = tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".spool", dir=out.parent)
     with bundle:
         hosts = _node_hosts(bundle) if "hosts" in options else ()
         red = Redactor(options, hosts=hosts)
-        content = Content(bundle.limits, spool_dir)
         if out.name.endswith(_TAR_SUFFIXES):
             sink: _DirSink | _TarSink | _FileSink = _TarSink(out)
         elif bundle.layout == "file":
             sink = _FileSink(out)  # a pasted file (or stdin) gives a file
         else:
             sink = _DirSink(out)
+        spool_dir = None
         try:
+            # scratch space for attachments being unpacked, next to OUTPUT, removed at the end
+            spool_dir = tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".spool", dir=out.parent)
+            content = Content(bundle.limits, spool_dir)
             for member in bundle.members:
                 # the copy, the report and the counts name the file by its redacted path
                 shown = red.path(member.path)
@@ -164,7 +166,8 @@ def redact_bundle(input: str | os.PathLike[str], output: str | os.PathLike[str],
             sink.abort()
             raise
         finally:
-            shutil.rmtree(spool_dir, ignore_errors=True)
+            if spool_dir is not None:
+                shutil.rmtree(spool_dir, ignore_errors=True)
         report.not_read.extend({"path": red.path(e.path, count=False), "error": _quiet(red, e.error)}
                                for e in bundle.read_errors)
     per_det: Counter[str] = Counter()
@@ -216,7 +219,7 @@ def _redact_member(member: Any, red: Redactor, content: Content, shown: str) -> 
         data, changed = content.redact(f, shown, red, "binary" if member.kind == "binary" else "text")
     if member.path.endswith(".gz"):
         # ingest reads a .gz member decompressed: the copy is compressed again
-        data = content._pack(data, "gz")
+        data = content.pack(data, "gz")
     return data, changed
 
 

@@ -157,7 +157,7 @@ class Content:
             inner = self._expand(src, kind)
             new, changed = self.redact(inner, shown, red, depth=depth)
             inner.close()
-            return self._pack(new, kind), changed
+            return self.pack(new, kind), changed
         except (Unreadable, Withheld):
             raise
         except _ERRORS as exc:
@@ -201,7 +201,7 @@ class Content:
         if self.expanded > self.limits.max_total_bytes:
             raise Unreadable(f"attachments expand past the {self.limits.max_total_bytes} byte total limit")
 
-    def _pack(self, data: IO[bytes], kind: str) -> IO[bytes]:
+    def pack(self, data: IO[bytes], kind: str) -> IO[bytes]:
         """``data`` compressed again as ``kind``, deterministically (no name, no time)."""
         out = self.spool()
         if kind == "gz":
