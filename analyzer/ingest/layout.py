@@ -29,6 +29,22 @@ _FT_POD = regex.compile(r"(?:^|/)(?P<service>[^/]+)/(?P<pod>[^/]+?)(?P<suffix>\.
 
 
 
+def strip_common_top(bundle: Bundle) -> None:
+    """Bundles usually have one top folder (``gpu-bundle-.../``): member paths become relative to
+    it (``bundle.top``). A fault-tolerance scenario folder stays: its name carries the
+    deployment and the failure."""
+    if bundle.layout == "file" or not bundle.members:
+        return
+    tops = {m.path.split("/", 1)[0] for m in bundle.members}
+    if len(tops) == 1 and all("/" in m.path for m in bundle.members):
+        top = tops.pop()
+        if _FT_SCENARIO.search(top + "/"):
+            return
+        bundle.top = top
+        for m in bundle.members:
+            m.path = m.path[len(top) + 1:]
+
+
 def classify(bundle: Bundle) -> None:
     """Set ``bundle.layout`` (unless a single file) and each member's ``kind`` and ``meta``."""
     paths = [m.path for m in bundle.members]
