@@ -41,6 +41,7 @@ from typing import IO, Any, Iterator
 import polars as pl
 
 from analyzer.ft.model import LAYOUT_AIPERF, LAYOUT_K8S, LAYOUT_SINGLE_NODE
+from analyzer.parse.quantity import wall_time
 
 SCENARIO_DIR = re.compile(r"^test_(?P<kind>fault_scenario|worker_failure)\[(?P<name>.+)\]$")
 
@@ -86,7 +87,6 @@ SINGLE_NODE_START_LINES: dict[str, str] = {
 
 _TS = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})")
 _ANSI = re.compile(r"\x1b\[.*?m")
-_FRACTION = re.compile(r"(\.\d{6})\d+")
 _START_K8S = re.compile(r"Starting Deployment \S+ with spec")
 _READY_K8S = re.compile(r"Deployment \S+ is ready")
 _FAILURE_REPR = re.compile(r"Failure\((.*?)\)")
@@ -617,12 +617,9 @@ def _pod_line(line: str) -> tuple[datetime, str] | None:
 
 
 def _naive(value: str) -> datetime | None:
-    """An ISO-8601 time as a naive wall-clock datetime (offsets dropped, as upstream compares naive times)."""
+    """An ISO-8601 date and time as a naive wall-clock datetime (offsets dropped, as upstream
+    compares naive times)."""
     value = value.strip()
     if len(value) < 19 or not value[:4].isdigit():
         return None
-    value = _FRACTION.sub(r"\1", value.replace("Z", ""))
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=None)
-    except ValueError:
-        return None
+    return wall_time(value)
