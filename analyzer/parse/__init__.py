@@ -8,7 +8,6 @@ size of the logs. A member that cannot be parsed becomes a ``read_errors`` row, 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -20,16 +19,14 @@ from analyzer.ingest.sniff import is_binary
 from analyzer.parse.describe import (events_section_lines, loose_event_rows, node_from_describe,
                                      pod_from_describe, split_objects)
 from analyzer.parse.events import table_rows
-from analyzer.parse.logs import log_frames
+from analyzer.parse.logs import DUMP_LOG_START, log_frames
 from analyzer.parse.metrics import metric_rows
-from analyzer.parse.objects import NameLines, ObjectRows, ObjectsError, iter_objects, load_documents
+from analyzer.parse.objects import NameLines, ObjectRows, ObjectsError, read_objects, server_version
 from analyzer.parse.quantity import parse_time
 from analyzer.tables import SCHEMAS, TABLE_NAMES, frame
 
 LOG_KINDS = ("log", "log_multi", "text", "describe_pod", "describe_node", "describe")
 BATCH_ROWS = 100_000
-
-_MULTI_START = r"^==== START logs for container (\S+) of pod "
 
 
 @dataclass
@@ -139,7 +136,7 @@ def _describe_identity(df: pl.DataFrame, kind: str) -> pl.DataFrame:
 def _split_containers(df: pl.DataFrame) -> pl.DataFrame:
     """cluster-info dump ``logs.txt``: containers concatenated between START/END markers."""
     return df.with_columns(
-        pl.col("text").str.extract(_MULTI_START, 1).forward_fill().alias("container"))
+        pl.col("text").str.extract(DUMP_LOG_START, 1).forward_fill().alias("container"))
 
 
 def parse_bundle(bundle: Bundle) -> Parsed:
@@ -155,17 +152,16 @@ def parse_bundle(bundle: Bundle) -> Parsed:
             if m.kind == "objects":
                 raw = m.read_bytes(limits.max_object_bytes)
                 try:
-                    docs = load_documents(raw, m.name)
+                    objs = read_objects(raw, m.name)
                 except ObjectsError:
                     if bundle.layout not in ("file", "loose"):
                         raise
                     # a paste that mixes YAML with other text: read it as text
                     m.kind = "text"
-                    docs = []
-                names = NameLines(raw.decode("utf-8", errors="replace")) if docs else None
-                for doc in docs:
-                    for obj in iter_objects(doc):
-                        acc.add(obj, m.path, m.meta.get("namespace"), names.line_of(obj) if names else None)
+                    objs = []
+                names = NameLines(raw.decode("utf-8", errors="replace")) if objs else None
+                for obj in objs:
+                    acc.add(obj, m.path, m.meta.get("namespace"), names.line_of(obj) if names else None)
                 if m.kind == "text":
                     text = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
                     acc.rows["events"].extend(loose_event_rows(text, m.path))
@@ -186,7 +182,7 @@ def parse_bundle(bundle: Bundle) -> Parsed:
                 metrics.extend(metric_rows(text, m.path, m.meta.get("namespace"), m.meta.get("pod"), problems))
                 errors.extend(ReadError(m.path, p) for p in problems)
             elif m.kind == "version":
-                facts.update(_version(m.read_bytes(1 << 20)))
+                facts.update(_version(m))
             elif m.kind == "binary":
                 errors.append(ReadError(m.path, "binary file skipped"))
         except ReadFailed as exc:
@@ -260,18 +256,12 @@ def _merge_describe_duplicates(tables: dict[str, pl.DataFrame]) -> None:
         tables["events"] = pl.concat([ev.filter(pl.col("origin") != "describe"), desc])
 
 
-def _version(data: bytes) -> dict[str, Any]:
+def _version(m: Member) -> dict[str, Any]:
     try:
-        doc = json.loads(data)
-    except ValueError:
+        info = server_version(m.read_bytes(1 << 20), m.name)
+    except ObjectsError:
         return {}
-    if not isinstance(doc, dict):
-        return {}
-    server = doc.get("serverVersion") or doc
-    out = {}
-    if isinstance(server, dict) and server.get("gitVersion"):
-        out["server_version"] = server["gitVersion"]
-    return out
+    return {"server_version": info["gitVersion"]} if info.get("gitVersion") else {}
 
 
 def _manifest_facts(manifest: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from analyzer.ingest import ReadFailed
+from analyzer.parse.logs import KUBECTL_TS
 from analyzer.parse.quantity import parse_time
 from analyzer.serve.resources import ACCESS_REVIEW, Resource
 from analyzer.serve.matching import matches_fields, matches_labels
@@ -32,7 +33,7 @@ from analyzer.serve.tables import table
 
 JSON = "application/json"
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
-_TS_PREFIX = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) ")
+_TS_PREFIX = re.compile(b"^" + KUBECTL_TS.encode() + b" ")
 _UID_FIELD = "involvedObject.uid"
 
 
