@@ -138,7 +138,7 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
     if parsed.bundle.layout == "ft-results":
         from analyzer.ft import summary_for_report
 
-        result["ft_summary"] = summary_for_report(parsed.bundle)
+        result["ft_summary"] = summary_for_report(parsed.ft_scenarios)
     return result
 
 

@@ -43,6 +43,8 @@ class Parsed:
     # log members still inside a compressed archive that this accepts are kept on disk as they
     # are streamed, for the checks that read them again (see ``Bundle.stream``)
     keep_logs: Callable[[Member], bool] | None = field(default=None, repr=False)
+    # fault-tolerance result folders, parsed (``analyzer.ft.ScenarioData``; ft-results layout only)
+    ft_scenarios: list[Any] = field(default_factory=list, repr=False)
 
     @property
     def ref_year(self) -> int | None:
@@ -285,17 +287,18 @@ def _ref_year(facts: dict[str, Any], tables: dict[str, pl.DataFrame]) -> int | N
 
 
 def _add_ft_tables(parsed: Parsed) -> None:
-    """Fault-tolerance result folders add ``ft_requests`` and ``ft_events``."""
+    """Fault-tolerance result folders add ``ft_requests`` and ``ft_events``; the parsed folders are
+    kept (``Parsed.ft_scenarios``) for the report's summary, so each is read once."""
     if parsed.bundle.layout != "ft-results":
         return
+    from analyzer.ft import read_scenarios, scenario_tables
+
     try:
-        from analyzer.ft import ft_tables
-    except ImportError:
-        return
-    try:
-        parsed.tables.update(ft_tables(parsed.bundle))
+        parsed.ft_scenarios = read_scenarios(parsed.bundle)
     except Exception as exc:  # noqa: BLE001 - one broken folder must not stop the analysis
         parsed.errors.append(ReadError(parsed.bundle.root, f"fault-tolerance results unreadable: {exc}"))
+        return
+    parsed.tables.update(scenario_tables(parsed.ft_scenarios))
 
 
 def write_tables(source: str, out_dir: Path, fmt: str = "parquet", redact: bool = True) -> dict[str, int]:
