@@ -38,7 +38,7 @@ def main() -> None:
 def tables(input_path: str, output: Path, fmt: str, no_redact: bool) -> None:
     """Write the parsed tables of INPUT (dir, archive, file or -) as Parquet or CSV."""
     from analyzer.ingest import BundleError
-    from analyzer.parse import write_tables
+    from analyzer.pipeline import write_tables
 
     try:
         written = write_tables(input_path, output, fmt, redact=not no_redact)

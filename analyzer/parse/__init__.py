@@ -9,12 +9,11 @@ size of the logs. A member that cannot be parsed becomes a ``read_errors`` row, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import polars as pl
 
-from analyzer.ingest import Bundle, Member, ReadError, ReadFailed, open_bundle
+from analyzer.ingest import Bundle, Member, ReadError, ReadFailed
 from analyzer.ingest.sniff import is_binary
 from analyzer.parse.describe import (events_section_lines, loose_event_rows, node_from_describe,
                                      pod_from_describe, split_objects)
@@ -301,59 +300,4 @@ def _add_ft_tables(parsed: Parsed) -> None:
     parsed.tables.update(scenario_tables(parsed.ft_scenarios))
 
 
-def write_tables(source: str, out_dir: Path, fmt: str = "parquet", redact: bool = True) -> dict[str, int]:
-    """Parse ``source`` and write every table to ``out_dir`` (secrets redacted unless
-    ``redact`` is false); returns rows per table."""
-    import pyarrow.parquet as pq
-
-    from analyzer.redact import Redactor
-
-    red = Redactor() if redact else None
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: dict[str, int] = {}
-    with open_bundle(source) as bundle:
-        parsed = parse_bundle(bundle)
-
-        def batches() -> Iterator[pl.DataFrame]:
-            for df in parsed.iter_log_batches():
-                yield red.frame(df, columns=["text"]) if red else df
-
-        # log_lines first: reading logs may add read_errors
-        log_path = out_dir / f"log_lines.{fmt}"
-        rows = 0
-        if fmt == "parquet":
-            writer = None
-            for df in batches():
-                table = df.to_arrow()
-                if writer is None:
-                    writer = pq.ParquetWriter(log_path, table.schema)
-                writer.write_table(table)
-                rows += df.height
-            if writer is None:
-                frame("log_lines", []).write_parquet(log_path)
-            else:
-                writer.close()
-        else:
-            with open(log_path, "wb") as f:
-                header = True
-                for df in batches():
-                    df.write_csv(f, include_header=header)
-                    header = False
-                    rows += df.height
-                if header:
-                    frame("log_lines", []).write_csv(f)
-        written["log_lines"] = rows
-        all_tables = dict(parsed.tables)
-        all_tables["read_errors"] = parsed.read_errors()
-        for name in sorted(all_tables):
-            df = red.frame(all_tables[name]) if red else all_tables[name]
-            path = out_dir / f"{name}.{fmt}"
-            if fmt == "parquet":
-                df.write_parquet(path)
-            else:
-                df.write_csv(path)
-            written[name] = df.height
-    return dict(sorted(written.items()))
-
-
-__all__ = ["Parsed", "parse_bundle", "write_tables", "SCHEMAS"]
+__all__ = ["Parsed", "parse_bundle", "SCHEMAS"]

@@ -16,7 +16,8 @@ import pytest
 import zstandard
 
 from analyzer.ingest import BundleError, open_bundle
-from analyzer.parse import parse_bundle, write_tables
+from analyzer.parse import parse_bundle
+from analyzer.pipeline import write_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted(p for p in (ROOT / "sample_bundles").iterdir() if p.is_dir()) \
