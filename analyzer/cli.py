@@ -179,7 +179,8 @@ def patterns_check(directory: Path | None) -> None:
               help="Count successful requests slower than this (Violations Before/After).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Write here, not stdout.")
 def ft_summary(dirs: tuple[Path, ...], fmt: str, sla: float | None, output: Path | None) -> None:
-    """The fault-tolerance test summary of DIR (a results root or a test_fault_scenario[...] folder)."""
+    """The fault-tolerance test summary of DIR (a results root or a test_fault_scenario[...] folder,
+    as a directory or an archive such as .tgz or .zip)."""
     from analyzer.ft import FtInputError, render, summarize
 
     try:

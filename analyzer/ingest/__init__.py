@@ -9,7 +9,7 @@ paths or ``..``, links, devices and oversize content are refused, and every prob
 Plain tars and zips are read in place; a compressed tar (or stdin) is first unpacked into a
 private temporary folder (mode 0700, removed on close), because its members can only be reached
 in order and the layout must be known before parsing. It is unpacked in one streaming pass, with
-decompression read ahead in a thread (ISA-L's gzip when installed). Big logs (``_DEFER_MIN`` and
+decompression read ahead in a thread (ISA-L's gzip when installed). Big logs (``archive._DEFER_MIN`` and
 up) of a compressed tar file are not written there: they stay in the archive as
 ``Member.deferred`` and ``Bundle.stream`` reads them in one more pass over it when the logs are
 matched (writing a gigabyte and reading it back costs more than decompressing twice, and needs

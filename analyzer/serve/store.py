@@ -62,12 +62,7 @@ class Cluster:
         if isinstance(member, bytes):
             return member
         with self._lock:
-            # open().read() streams in chunks; read_bytes() would allocate its whole cap up front
-            try:
-                with member.open() as f:
-                    return f.read()
-            except (OSError, EOFError, ValueError) as exc:
-                raise ReadFailed(f"corrupt or truncated: {exc}") from None
+            return member.read_bytes()
 
     def close(self) -> None:
         """Release the bundle (temporary files of compressed archives)."""
