@@ -37,16 +37,15 @@ from __future__ import annotations
 import functools
 import json
 import os
-import queue
-import threading
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 import polars as pl
 import regex
 
 from analyzer.library import Library, Pattern
 from analyzer.parse.logs import RFC3339, annotate_rows
+from analyzer.readahead import prefetch
 from analyzer.tables import TIME
 
 SIGNAL_SCHEMA: dict[str, pl.DataType] = {
@@ -465,44 +464,6 @@ def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None,
     # Polars strings are views into the batch's buffers: copy the kept texts out, or every
     # signal would keep its whole batch alive and memory would grow with the bundle
     return sig.with_columns(pl.Series("text", sig.get_column("text").to_list(), dtype=pl.Utf8))
-
-
-def prefetch(items: Iterable[pl.DataFrame], depth: int = 1) -> Iterator[pl.DataFrame]:
-    """``items`` produced by a reader thread, ``depth`` ahead: reading and splitting the next
-    batch (I/O, decoding, Polars kernels that release the GIL) overlaps matching this one on
-    the second core. Memory grows by ``depth`` batches; the reader's errors are re-raised here."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    done = object()
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if stop.is_set():
-                    return
-                q.put((item, None))
-            q.put((done, None))
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            q.put((done, exc))
-
-    t = threading.Thread(target=produce, name="log-reader", daemon=True)
-    t.start()
-    try:
-        while True:
-            item, exc = q.get()
-            if exc is not None:
-                raise exc
-            if item is done:
-                return
-            yield item
-    finally:
-        stop.set()
-        while t.is_alive():  # unblock a reader waiting on a full queue, then let it finish
-            try:
-                q.get_nowait()
-            except queue.Empty:
-                pass
-            t.join(0.05)
 
 
 def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] | None = None,

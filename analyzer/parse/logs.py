@@ -23,6 +23,7 @@ Files are read in blocks, never whole: memory is bounded by the block size, what
 
 from __future__ import annotations
 
+import re
 from typing import IO, Iterator
 
 import polars as pl
@@ -36,9 +37,15 @@ from analyzer.tables import SCHEMAS, TIME
 
 BLOCK_BYTES = 4 << 20
 
+# the RFC3339Nano time ``kubectl logs --timestamps`` (and the CRI log format) puts before a line
+KUBECTL_TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"
+# ``kubectl cluster-info dump`` writes a pod's containers into one logs.txt, each section opened
+# by this line (and closed by the same with END)
+DUMP_LOG_START = r"^==== START logs for container (\S+) of pod "
+
 _ANSI = r"(?:\x1b\[[0-9;]*m)*"
 LINE_RX = (
-    r"^(?:(?P<kts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))"
+    r"^(?:(?P<kts>" + KUBECTL_TS + ")"
     r"(?P<cri> (?:stdout|stderr) [FP])? )?"
     + _ANSI +
     r"(?:\([^()\n]{1,80}\)" + _ANSI + r" )?"
@@ -71,6 +78,24 @@ _LEVELS = {
 }
 _RFC3339 = "%Y-%m-%dT%H:%M:%S%.f%#z"
 RFC3339 = _RFC3339  # strptime format of a kubelet/CRI timestamp (shared with the matcher)
+
+
+def split_dump_logs(data: bytes) -> dict[str, bytes]:
+    """The per-container logs of a ``cluster-info dump`` logs.txt (sections between START/END markers).
+
+    >>> split_dump_logs(b"==== START logs for container main of pod ns/p ====\\nhello\\n"
+    ...                 b"==== END logs for container main of pod ns/p ====\\n")
+    {'main': b'hello\\n'}
+    """
+    out: dict[str, bytes] = {}
+    starts = list(re.finditer(DUMP_LOG_START.encode(), data, re.M))
+    for i, m in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(data)
+        eol = data.find(b"\n", m.end(), end)
+        body = data[eol + 1:end] if eol >= 0 else b""
+        marker = body.rfind(b"==== END logs for container ")
+        out[m.group(1).decode("utf-8", "replace")] = body[:marker] if marker >= 0 else body
+    return out
 
 
 def iter_line_blocks(stream: IO[bytes], max_line: int, block: int = BLOCK_BYTES
