@@ -3,19 +3,20 @@
 The package holds one concept per module:
 
 - ``plan``: which hint literals prefilter which patterns on which sources (``Plan``, built once
-  per library from a sample of the first batch and cached; see
-  ``shared/reference/matching-speed.md``);
+  per library from a sample of the first batch and cached);
 - ``hits``: the (pattern, row) hits of a frame under one rule: a line is a hit of a pattern
   when it is of one of the pattern's sources, contains one of its hints and its regex matches.
   With hyperscan installed (``pip install .[fast]``) ``hyperscan_backend`` finds them over
   whole-batch buffers instead, with the same result;
 - ``signals``: the ``signals`` schema, the matchable rows of each source, captures (Python
   ``regex``, on the hit rows only);
+- ``attribute``: which object each signal is about (the member meta, or the pod a line names);
 - ``compact``: log signals reduced per (pattern, affected object) to the rows the diagnosis
   reads, with weights (the sum of ``weight`` over a pattern's log rows is its line count).
 
-This module runs them: log lines are matched batch by batch and never kept (hits -> cheap time
--> compaction -> captures and annotation of the kept rows), then events and metrics.
+This module runs them: log lines are matched batch by batch and never kept (hits ->
+attribution -> cheap time -> compaction -> captures and annotation of the kept rows), then events
+and metrics.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Iterable, Iterator
 import polars as pl
 
 from analyzer.library import Library
+from analyzer.match.attribute import attribute, ref_patterns
 from analyzer.match.compact import KEEP_FIRST, compact
 from analyzer.match.hits import HitFinder, confirm_hits, polars_hits
 from analyzer.match.plan import BROAD_SHARE, HITS_SCHEMA, SAMPLE_ROWS, Plan, literal_regex, plan_for
@@ -36,14 +38,12 @@ from analyzer.match.signals import (LINE_COLUMNS, MAX_TEXT, SIGNAL_SCHEMA, empty
 from analyzer.parse.logs import RFC3339, annotate_rows
 from analyzer.tables import TIME
 
-__all__ = ["BROAD_SHARE", "HITS_SCHEMA", "KEEP_FIRST", "LINE_COLUMNS", "MAX_TEXT", "SAMPLE_ROWS",
-           "SIGNAL_SCHEMA", "HitFinder", "Plan", "backend_name", "compact", "confirm_hits",
-           "default_finder", "empty_signals", "event_rows", "literal_regex", "log_rows",
-           "match_frame", "match_log_batch", "match_parsed", "metric_rows", "plan_for",
-           "polars_hits", "prefetch"]
+__all__ = ["BROAD_SHARE", "HITS_SCHEMA", "KEEP_FIRST", "LINE_COLUMNS",
+           "MAX_TEXT", "SAMPLE_ROWS", "SIGNAL_SCHEMA", "HitFinder", "Plan", "backend_name",
+           "compact", "confirm_hits", "default_finder", "empty_signals", "event_rows",
+           "literal_regex", "log_rows", "match_frame", "match_log_batch", "match_parsed",
+           "metric_rows", "plan_for", "polars_hits", "prefetch"]
 
-# capture names that re-attribute a log line to the pod it names (diagnose.findings._attribute)
-_REF_GROUPS = frozenset({"pod_ref", "pod_ref2", "pod_ref3", "pod_name", "ns"})
 _KTS = (r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))"
         r"(?: (?:stdout|stderr) [FP])? ")
 
@@ -77,15 +77,11 @@ def match_frame(df: pl.DataFrame, plan: Plan, finder: HitFinder | None = None) -
     if hits.is_empty():
         return empty_signals()
     sig = with_captures(hit_rows(df, plan, hits), plan)
-    return finish(sig)
+    return finish(attribute(sig))
 
 
 # ---------------------------------------------------------------------------------------------
-# log batches: hits -> cheap time -> compaction -> captures and annotation of the kept rows
-
-
-def _ref_patterns(plan: Plan) -> list[str]:
-    return [p.id for p in plan.patterns if set(p.group_names) & _REF_GROUPS]
+# log batches: hits -> attribution -> cheap time -> compaction -> captures and annotation
 
 
 def _cheap_time(sig: pl.DataFrame) -> pl.DataFrame:
@@ -119,12 +115,15 @@ def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None,
     if hits.is_empty():
         return empty_signals()
     sig = hit_rows(rows, plan, hits)
-    refs = _ref_patterns(plan)
+    # attribute before compacting: compaction keeps a few rows per affected object, and a line
+    # naming another pod (by klog key or by capture) must count for that pod
+    refs = ref_patterns(plan.patterns)
     if refs:
         is_ref = pl.col("pattern_id").is_in(refs)
         sig = pl.concat([with_captures(sig.filter(is_ref), plan), sig.filter(~is_ref)])
+    sig = attribute(sig)
     sig = _annotate(_cheap_time(sig), batch, ref_year, all_rows=False)
-    sig = compact(sig, refs)
+    sig = compact(sig)
     sig = _annotate(sig, batch, ref_year, all_rows=True)
     sig = finish(with_captures(sig, plan))
     # Polars strings are views into the batch's buffers: copy the kept texts out, or every
@@ -184,12 +183,12 @@ def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] |
         if not sig.is_empty():
             out.append(sig)
         if sum(s.height for s in out) > 200_000:  # many objects hit: fold the batches together
-            out = [compact(pl.concat(out), _ref_patterns(plan))]
+            out = [compact(pl.concat(out))]
     plan = plan or plan_for(library)
     out.append(match_frame(event_rows(parsed.tables["events"]), plan, finder))
     out.append(match_frame(metric_rows(parsed.tables["metrics"]), plan, finder))
     out = [o for o in out if not o.is_empty()]
     if not out:
         return empty_signals()
-    sig = compact(pl.concat(out), _ref_patterns(plan))
+    sig = compact(pl.concat(out))
     return sig.select(list(SIGNAL_SCHEMA)).sort(["pattern_id", "path", "line"], nulls_last=True)
