@@ -38,12 +38,16 @@ from analyzer.match.signals import (LINE_COLUMNS, MAX_TEXT, SIGNAL_SCHEMA, empty
 from analyzer.parse.logs import RFC3339, annotate_rows
 from analyzer.tables import TIME
 
-__all__ = ["BROAD_SHARE", "HITS_SCHEMA", "KEEP_FIRST", "LINE_COLUMNS",
+__all__ = ["BROAD_SHARE", "CARRY_ROWS", "FOLD_ROWS", "HITS_SCHEMA", "KEEP_FIRST", "LINE_COLUMNS",
            "MAX_TEXT", "SAMPLE_ROWS", "SIGNAL_SCHEMA", "HitFinder", "Plan", "backend_name",
-           "compact", "confirm_hits", "default_finder", "empty_signals", "event_rows",
+           "carry_rows", "compact", "confirm_hits", "default_finder", "empty_signals", "event_rows",
            "literal_regex", "log_rows", "match_frame", "match_log_batch", "match_parsed",
            "metric_rows", "plan_for", "polars_hits", "prefetch"]
 
+# lines before a hit that its annotation reads (its record's start, time and level); the last
+# ones of each batch are carried into the next, so a record cut by the batch boundary is whole
+CARRY_ROWS = 200
+FOLD_ROWS = 200_000  # signal rows kept from past batches before they are compacted together
 _KTS = (r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))"
         r"(?: (?:stdout|stderr) [FP])? ")
 
@@ -91,13 +95,14 @@ def _cheap_time(sig: pl.DataFrame) -> pl.DataFrame:
     return sig.with_columns(pl.coalesce("time", kts).alias("time"))
 
 
-def _annotate(sig: pl.DataFrame, batch: pl.DataFrame, ref_year: int | None, all_rows: bool) -> pl.DataFrame:
-    """Time and record_line of signal rows from the raw batch (``annotate_rows``)."""
+def _annotate(sig: pl.DataFrame, lines: pl.DataFrame, ref_year: int | None, all_rows: bool) -> pl.DataFrame:
+    """Time and record_line of signal rows from the raw ``lines`` (path, line, text) they are
+    among (``annotate_rows``)."""
     cond = pl.col("record_line").is_null() if all_rows else pl.col("time").is_null()
     need = sig.filter(cond).select("path", "line").unique()
     if need.is_empty():
         return sig
-    ann = annotate_rows(batch, need, ref_year)
+    ann = annotate_rows(lines, need, ref_year, window=CARRY_ROWS)
     return sig.join(ann, on=["path", "line"], how="left", suffix="_a", nulls_equal=True,
                     maintain_order="left").with_columns(
         pl.coalesce("time", "time_a").alias("time"),
@@ -105,9 +110,21 @@ def _annotate(sig: pl.DataFrame, batch: pl.DataFrame, ref_year: int | None, all_
     ).select(sig.columns)
 
 
+def carry_rows(before: pl.DataFrame | None, batch: pl.DataFrame) -> pl.DataFrame:
+    """The last ``CARRY_ROWS`` lines (path, line, text) up to the end of ``batch``, for the next
+    batch's annotation; texts are copied, so the carried rows do not keep ``batch`` alive."""
+    rows = batch.select("path", "line", "text")
+    if before is not None and rows.height < CARRY_ROWS:
+        rows = pl.concat([before, rows])
+    tail = rows.tail(CARRY_ROWS)
+    return tail.with_columns(pl.Series("text", tail.get_column("text").to_list(), dtype=pl.Utf8))
+
+
 def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None,
-                    finder: HitFinder | None = None) -> pl.DataFrame:
-    """Signals of one raw ``log_lines`` batch, compacted; time, level and record of kept rows."""
+                    finder: HitFinder | None = None, before: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Signals of one raw ``log_lines`` batch, compacted; time, level and record of kept rows.
+    ``before`` (``carry_rows`` of the previous batches) are the lines just before the batch: a
+    record they start gives its time and start line to the hits it continues into this batch."""
     rows = log_rows(batch)
     if rows.is_empty() or not plan.patterns:
         return empty_signals()
@@ -122,9 +139,12 @@ def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None,
         is_ref = pl.col("pattern_id").is_in(refs)
         sig = pl.concat([with_captures(sig.filter(is_ref), plan), sig.filter(~is_ref)])
     sig = attribute(sig)
-    sig = _annotate(_cheap_time(sig), batch, ref_year, all_rows=False)
+    lines = batch.select("path", "line", "text")
+    if before is not None and not before.is_empty():
+        lines = pl.concat([before, lines])
+    sig = _annotate(_cheap_time(sig), lines, ref_year, all_rows=False)
     sig = compact(sig)
-    sig = _annotate(sig, batch, ref_year, all_rows=True)
+    sig = _annotate(sig, lines, ref_year, all_rows=True)
     sig = finish(with_captures(sig, plan))
     # Polars strings are views into the batch's buffers: copy the kept texts out, or every
     # signal would keep its whole batch alive and memory would grow with the bundle
@@ -176,13 +196,15 @@ def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] |
     batches = log_batches if log_batches is not None else prefetch(parsed.iter_log_batches(annotated=False))
     out: list[pl.DataFrame] = []
     plan: Plan | None = None
+    before: pl.DataFrame | None = None
     for b in batches:
         if plan is None:
             plan = plan_for(library, b.get_column("text").gather_every(max(1, b.height // SAMPLE_ROWS)))
-        sig = match_log_batch(b, plan, parsed.ref_year, finder)
+        sig = match_log_batch(b, plan, parsed.ref_year, finder, before)
+        before = carry_rows(before, b)
         if not sig.is_empty():
             out.append(sig)
-        if sum(s.height for s in out) > 200_000:  # many objects hit: fold the batches together
+        if sum(s.height for s in out) > FOLD_ROWS:  # many objects hit: fold the batches together
             out = [compact(pl.concat(out))]
     plan = plan or plan_for(library)
     out.append(match_frame(event_rows(parsed.tables["events"]), plan, finder))
