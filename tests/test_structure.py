@@ -17,7 +17,6 @@ MAX_LINES = 600
 KNOWN_CYCLES: set[frozenset[str]] = {
     frozenset({"analyzer.checks", "analyzer.checks.builtin", "analyzer.checks.hami", "analyzer.checks.platform",
                "analyzer.checks.readers", "analyzer.checks.serving", "analyzer.checks.workloads"}),
-    frozenset({"analyzer.match", "analyzer.match.hyperscan_backend"}),
 }
 KNOWN_BIG: set[str] = {"analyzer.checks.hami", "analyzer.checks.platform", "analyzer.report.context"}
 
