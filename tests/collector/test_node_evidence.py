@@ -10,6 +10,7 @@ about that node too.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,33 @@ def test_nvidia_smi_q_and_dcgm_scrape_are_about_their_node(tmp_path: Path) -> No
     ecc = _on_node(result, "gpu-a", "GPU048")                                  # uncorrectable counts
     assert {e["text"].split(":")[0].strip() for e in ecc["evidence"]} == {"DRAM Uncorrectable", "Uncorrectable Error"}
     assert _on_node(result, "gpu-b", "GPU040")["evidence"][0]["path"] == "nodes/gpu-b/dcgm-exporter.prom"
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "sample_bundles" / "xid79-node-kernel-log"
+
+
+@pytest.mark.skipif(not SAMPLE.is_dir(), reason="sample bundle xid79-node-kernel-log not generated")
+def test_sample_bundle_diagnoses_the_xid_on_the_node_whose_kernel_log_has_it(tmp_path: Path) -> None:
+    logs = {p.parent.name: p.read_text() for p in SAMPLE.glob("nodes/*/kernel.log")}
+    xid_nodes = [node for node, text in logs.items() if "): 79, " in text]
+    assert len(xid_nodes) == 1 and len(logs) > 1
+    node = xid_nodes[0]
+    pods = [p for f in SAMPLE.glob("namespaces/*/pods.json") for p in json.loads(f.read_text())["items"]]
+    crashing = {p["metadata"]["name"] for p in pods if any(
+        (cs.get("state") or {}).get("waiting", {}).get("reason") == "CrashLoopBackOff"
+        for cs in p["status"].get("containerStatuses", []))}
+    assert crashing
+    result = analyze(SAMPLE)
+    top = result["root_causes"][0]
+    assert top["category"] == "gpu.hardware" and top["node"] == node
+    assert top["affected"] == [{"namespace": None, "kind": "Node", "name": node, "container": None}]
+    assert top["evidence"][0]["path"] == f"nodes/{node}/kernel.log" and top["evidence"][0]["time"]
+    # the crash-looping pods run on that node, and the root cause explains them
+    assert {p["spec"]["nodeName"] for p in pods if p["metadata"]["name"] in crashing} == {node}
+    by_id = {f["id"]: f for f in result["findings"]}
+    explained = {a["name"] for s in top["symptoms"] for a in by_id[s]["affected"] if a["kind"] == "Pod"}
+    assert crashing <= explained
+    # without the node's files the Xid is not seen at all
+    copy = tmp_path / SAMPLE.name
+    shutil.copytree(SAMPLE, copy, ignore=shutil.ignore_patterns("nodes"))
+    assert "gpu.hardware" not in {rc["category"] for rc in analyze(copy)["root_causes"]}
