@@ -1146,8 +1146,8 @@ def xid79_node_kernel_log() -> tuple[Cluster, dict]:
     e = Env(cl)
     # H100 nodes get their driver from the GPU Operator's driver daemonset; the L40S node group
     # runs the EKS GPU AMI (driver on the host), so the operator deploys no driver pod there
-    h100 = S.gpu_nodes(cl, _eks(cl, 3), "H100", 8, created_days=45)
-    l40s = S.gpu_nodes(cl, _eks(cl, 1, offset=3), "L40S", 4, created_days=12)
+    h100 = S.gpu_nodes(cl, _eks(cl, 3), "H100", 8, created_days=70)
+    l40s = S.gpu_nodes(cl, _eks(cl, 1, offset=3), "L40S", 4, created_days=70)
     for n, deploy in [(n, "true") for n in h100] + [(n, "pre-installed") for n in l40s]:
         cl.node(n.name).obj["metadata"]["labels"]["nvidia.com/gpu.deploy.driver"] = deploy
     e.gpu_nodes = h100 + l40s
@@ -1212,7 +1212,7 @@ def xid79_node_kernel_log() -> tuple[Cluster, dict]:
         if gn in l40s:
             # a correctable error history on one card: nothing to act on
             gpus[2].dram_correctable_aggregate, gpus[2].remapped_correctable = 3, 1
-            boot = cl.ago(12 * DAY) + 5 * NS
+            boot = cl.ago(12 * DAY) + 5 * NS  # rebooted for maintenance 12 days ago
             host = gn.name.split(".")[0]
             kernel = [(boot, f"Linux version {KERNEL_AWS} (buildd@lcy02-amd64-111) (x86_64-linux-gnu-gcc-11 (Ubuntu "
                              "11.4.0-1ubuntu1~22.04) 11.4.0, GNU ld (GNU Binutils for Ubuntu) 2.38) #77-Ubuntu SMP Fri Sep 20 "

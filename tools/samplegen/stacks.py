@@ -747,9 +747,37 @@ def driver_daemonset(e: Env, ns: str, nodes: list[str], created: int) -> dict[st
     for pod in pods:
         node = pod["spec"]["nodeName"]
         out[node] = pod
-        t0 = _t(pod["status"]["startTime"]) + 4 * NS
-        cl.log(ns, pod["metadata"]["name"], "nvidia-driver-ctr", driver_ctr_log(t0, by_node[node].driver, "5.15.0-1071-aws"))
+        t0 = _t(pod["status"]["startTime"])
+        cl.log(ns, pod["metadata"]["name"], "k8s-driver-manager", driver_manager_log(t0 + 1 * NS, node))
+        cl.log(ns, pod["metadata"]["name"], "nvidia-driver-ctr", driver_ctr_log(t0 + 4 * NS, by_node[node].driver, "5.15.0-1071-aws"))
     return out
+
+
+# the node labels the driver manager reads before it evicts the GPU clients (value on these nodes)
+_DEPLOY_LABELS = (("nvidia.com/gpu.deploy.operator-validator", "true"), ("nvidia.com/gpu.deploy.container-toolkit", "true"),
+                  ("nvidia.com/gpu.deploy.device-plugin", "true"), ("nvidia.com/gpu.deploy.gpu-feature-discovery", "true"),
+                  ("nvidia.com/gpu.deploy.dcgm-exporter", "false"), ("nvidia.com/gpu.deploy.dcgm", "true"),
+                  ("nvidia.com/gpu.deploy.mig-manager", "true"), ("nvidia.com/gpu.deploy.nvsm", ""),
+                  ("nvidia.com/gpu.deploy.sandbox-validator", ""), ("nvidia.com/gpu.deploy.sandbox-device-plugin", ""),
+                  ("nvidia.com/gpu.deploy.vgpu-device-manager", ""))
+
+
+def driver_manager_log(t0: int, node: str) -> L.Lines:
+    """`driver-manager uninstall_driver` on a node with no driver loaded yet (auto drain off): read
+    the component labels, pause the GPU clients, put them back."""
+    lines: list[str] = []
+    for label, value in _DEPLOY_LABELS:
+        lines += [f"Getting current value of the '{label}' node label", f"Current value of '{label}={value}'"]
+    lines += ["Getting current value of the 'nodeType' node label(used by NVIDIA Fleet Command)", "Current value of 'nodeType='",
+              "Shutting down all GPU clients on the current node by disabling their component-specific nodeSelector labels",
+              f"node/{node} labeled", f"node/{node} labeled", "Waiting for the operator-validator to shutdown",
+              "Waiting for the container-toolkit to shutdown", "Waiting for the device-plugin to shutdown",
+              "Waiting for gpu-feature-discovery to shutdown", "Waiting for dcgm-exporter to shutdown",
+              "Waiting for dcgm to shutdown", "Waiting for mig-manager to shutdown",
+              f"Auto drain of the node {node} is disabled",
+              "Rescheduling all GPU clients on the current node by enabling their component-specific nodeSelector labels",
+              f"node/{node} labeled", f"node/{node} labeled"]
+    return [(t0 + i * 60 * MS, text) for i, text in enumerate(lines)]
 
 
 def driver_ctr_log(t0: int, driver: str, kernel: str) -> L.Lines:
