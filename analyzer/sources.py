@@ -102,6 +102,14 @@ SOURCES: tuple[Source, ...] = tuple(Source(*row) for row in (
      "kubectl get --raw /api/v1/namespaces/NS/pods/POD:PORT/proxy/metrics"),
     ("exec", "namespaces/{namespace}/exec/{pod}/{container}.txt", "text",
      "kubectl exec POD -c C -- nvidia-smi (optional)"),
+    # GPU node evidence: the node is in the path (ingest gives it as the member's ``node``)
+    ("node_kernel_log", "nodes/{node}/kernel.log", "text",
+     "tail of the GPU node's kernel log: kubectl exec into the GPU Operator driver pod -- dmesg -T (or dmesg); "
+     "with --node-debug, kubectl debug node/NODE then journalctl -k (or dmesg -T, dmesg) on the host"),
+    ("node_nvidia_smi", "nodes/{node}/nvidia-smi-q.txt", "text",
+     "nvidia-smi -q on the GPU node, the same two ways"),
+    ("node_dcgm_metrics", "nodes/{node}/dcgm-exporter.prom", "metrics",
+     "kubectl get --raw /api/v1/namespaces/NS/pods/POD:PORT/proxy/metrics of the node's DCGM exporter pod"),
 ))
 
 BY_NAME: dict[str, Source] = {s.name: s for s in SOURCES}

@@ -252,9 +252,10 @@ def pod_nodes_of(pods: pl.DataFrame) -> dict[tuple, str]:
 def diagnose(parsed, signals: pl.DataFrame, library: Library) -> Diagnosis:
     """Findings from signals and structured checks, correlated and ranked."""
     from analyzer.checks import run_checks
-    from analyzer.diagnose.findings import findings_from_signals
+    from analyzer.diagnose.findings import findings_from_signals, node_evidence
 
     pod_nodes = pod_nodes_of(parsed.tables["pods"])
+    signals = node_evidence(signals, {m.path: m.meta["node"] for m in parsed.bundle.members if m.meta.get("node")})
     findings = findings_from_signals(signals, library, pod_nodes)
     check_findings, statuses = run_checks(parsed, signals, library)
     findings.extend(check_findings)

@@ -184,6 +184,22 @@ def _to_nodes(signals: pl.DataFrame, library: Library, pod_nodes: dict[tuple, st
     ).drop("_node")
 
 
+def node_evidence(signals: pl.DataFrame, node_paths: dict[str, str]) -> pl.DataFrame:
+    """Lines and samples of a node's own files are about that node: the kernel log, nvidia-smi -q
+    and DCGM exporter scrape our collector saves under ``nodes/NODE/`` (``node_paths``: member path
+    -> node, from the members whose ``meta`` names a node). Rows already about a pod keep it."""
+    if signals.is_empty() or not node_paths:
+        return signals
+    lookup = pl.DataFrame({"path": list(node_paths), "_node": list(node_paths.values())},
+                          schema={"path": pl.Utf8, "_node": pl.Utf8})
+    joined = signals.join(lookup, on="path", how="left", maintain_order="left")
+    move = pl.col("_node").is_not_null() & pl.col("object_kind").is_null()
+    return joined.with_columns(
+        pl.when(move).then(pl.lit("Node")).otherwise(pl.col("object_kind")).alias("object_kind"),
+        pl.when(move).then(pl.col("_node")).otherwise(pl.col("object_name")).alias("object_name"),
+    ).drop("_node")
+
+
 def findings_from_signals(signals: pl.DataFrame, library: Library, pod_nodes: dict[tuple, str]) -> list[Finding]:
     """Group signals by (pattern, affected object): count, first/last seen, a few evidence lines."""
     if signals.is_empty():
