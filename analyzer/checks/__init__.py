@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import polars as pl
 
-from analyzer.diagnose.findings import Affected, Evidence, Finding
+from analyzer.findings import Affected, Evidence, Finding
 
 
 @dataclass

@@ -8,7 +8,7 @@ import polars as pl
 import regex
 
 from analyzer.checks import CheckContext, Outcome, check
-from analyzer.diagnose.findings import Affected, Evidence
+from analyzer.findings import Affected, Evidence
 
 HAMI_RESOURCES = ("gpumem", "gpumem_percentage", "gpucores")
 

@@ -34,7 +34,7 @@ import polars as pl
 from analyzer.checks import CheckContext, Outcome, check
 from analyzer.checks.builtin import HAMI_RESOURCES, _ev
 from analyzer.checks.readers import scheduler_device_config
-from analyzer.diagnose.findings import Affected, Evidence
+from analyzer.findings import Affected, Evidence
 from analyzer.parse.quantity import GPU, parse_time
 
 REGISTER = "hami.io/node-nvidia-register"

@@ -20,7 +20,7 @@ from analyzer.checks import hami
 from analyzer.checks.builtin import _ev
 from analyzer.checks.readers import (scheduler_device_config, DGD_LABEL, collected, containers_of, env_value, labels_match, manifest_records,
                                      pod_specs, source_path)
-from analyzer.diagnose.findings import Affected, Evidence
+from analyzer.findings import Affected, Evidence
 from analyzer.parse.quantity import parse_time
 
 HAMI_WEBHOOK = "vgpu.hami.io"

@@ -19,7 +19,7 @@ from analyzer.checks import CheckContext, Outcome, check
 from analyzer.checks import hami
 from analyzer.checks.builtin import _ev
 from analyzer.checks.readers import DGD_LABEL, collected, command_line, containers_of, env_value, pod_specs
-from analyzer.diagnose.findings import Affected, Evidence
+from analyzer.findings import Affected, Evidence
 
 # ---------------------------------------------------------------------------------------------
 # recognising engines

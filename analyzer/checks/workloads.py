@@ -15,7 +15,7 @@ import polars as pl
 from analyzer.checks import CheckContext, Outcome, check
 from analyzer.checks import hami  # the module, not its names: builtin imports both (no import cycle)
 from analyzer.checks.builtin import _ev
-from analyzer.diagnose.findings import Affected, Evidence
+from analyzer.findings import Affected, Evidence
 from analyzer.parse.quantity import parse_time, quantity
 
 # ---------------------------------------------------------------------------------------------

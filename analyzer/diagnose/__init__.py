@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.diagnose.findings import Finding, iso
+from analyzer.findings import Finding, iso
 from analyzer.diagnose.rules import GENERIC, RULE_INDEX
 from analyzer.library import Library
 from analyzer.taxonomy import LAYER_ORDER, SEVERITY_RANK, layer_rank
