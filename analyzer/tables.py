@@ -79,3 +79,25 @@ def to_json(value: Any) -> str | None:
     if value is None:
         return None
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def from_json(value: Any, default: Any = None) -> Any:
+    """A JSON column's value as Python data; ``default`` when null, empty or not JSON (a value
+    already decoded passes through)."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, (dict, list)):
+        return value
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def object_bodies(objects: pl.DataFrame | None, kind: str) -> list[dict[str, Any]]:
+    """The bodies of the ``objects`` rows of one kind, each with ``_path`` and ``_line`` (where
+    its name stands in its file)."""
+    if objects is None or objects.is_empty():
+        return []
+    return [dict(json.loads(b), _path=p, _line=n) for p, n, b in
+            objects.filter(pl.col("kind") == kind).select("path", "line", "body").iter_rows()]
