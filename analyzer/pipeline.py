@@ -11,7 +11,7 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.checks.workloads import reread_logs
+from analyzer.checks import reread_logs
 from analyzer.diagnose import Diagnosis, diagnose, finding_dict
 from analyzer.ingest import Limits, open_bundle
 from analyzer.library import Library, load_library

@@ -1,14 +1,16 @@
-"""HAMi and GPU capacity checks (analyzer/checks/hami.py): fire with the right numbers, stay
-clear on healthy input, skip when the bundle lacks the source."""
+"""HAMi scheduling and component checks and the GPU node checks (analyzer/checks/hami_scheduling.py,
+hami_components.py, cluster.py): fire with the right numbers, stay clear on healthy input, skip
+when the bundle lacks the source."""
 
 from __future__ import annotations
 
 import pytest
 from checkdata import DEVICE_CONFIG, configmap, container, context, event, node, pod, register
 
-from analyzer.checks.hami import (decode_allocated, decode_register, device_plugin_allocatable, gpu_capacity,
-                                  hami_components, hami_filtering_reasons, hami_handshake, no_gpu_nodes,
-                                  parse_filtering)
+from analyzer.checks.cluster import device_plugin_allocatable, no_gpu_nodes
+from analyzer.checks.hami_components import hami_components, hami_handshake
+from analyzer.checks.hami_scheduling import gpu_capacity, hami_filtering_reasons
+from analyzer.gpu.hami import decode_allocated, decode_register, parse_filtering
 
 NODE1 = [("GPU-0adaaba2-1f0c-4e2b-9a51-6f1e2d3c4b5a", 40960, 0), ("GPU-11dcec1d-7e3a-4f5b-8c6d-0a1b2c3d4e5f", 40960, 1)]
 NODE2 = [("GPU-5b3c9e7f-2a4d-4c1e-b6f8-9d0e1f2a3b4c", 40960, 0), ("GPU-7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f", 40960, 1)]

@@ -1,25 +1,24 @@
-"""Serving checks: what a model server's pod spec, events and log say together, beyond one line.
+"""Inference engine checks: what a model server's pod spec, events and log say together.
 
-They read the full pod specs (command, args, env, resources) through ``readers.pod_specs``:
-a Dynamo worker is recognised by its command (``python3 -m dynamo.vllm``), a plain engine by
-its command or image (``vllm serve``, ``vllm/vllm-openai``), and the frontend
-(``python3 -m dynamo.frontend``) is told apart from the workers although it runs the same
-runtime image.
-"""
+They read the full pod specs (command, args, env, resources) through ``helpers.pod_specs``:
+an engine is recognised by its command (``python3 -m dynamo.vllm``, ``vllm serve``) or image
+(``vllm/vllm-openai``), and the Dynamo frontend (``python3 -m dynamo.frontend``) is told apart
+from the workers although it runs the same runtime image. Benchmark Jobs are the clients of
+those servers."""
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 
 import polars as pl
 import regex
 
-from analyzer.checks import CheckContext, Outcome, check
-from analyzer.checks import hami
-from analyzer.checks.builtin import _ev
-from analyzer.checks.readers import DGD_LABEL, collected, command_line, containers_of, env_value, pod_specs
+from analyzer.checks.framework import CheckContext, Outcome, check
+from analyzer.checks.helpers import (collected, command_line, containers_of, env_value, metadata, object_evidence,
+                                     pod_specs, spec_evidence)
 from analyzer.findings import Affected, Evidence
+from analyzer.tables import from_json
+
 
 # ---------------------------------------------------------------------------------------------
 # recognising engines
@@ -52,24 +51,6 @@ def engine_of(container: dict) -> str | None:
 def is_frontend(container: dict) -> bool:
     """The container runs the Dynamo frontend (``python3 -m dynamo.frontend``)."""
     return bool(_FRONTEND_CMD.search(command_line(container)))
-
-
-def _meta(pod: dict) -> dict:
-    return pod.get("metadata") or {}
-
-
-def _pod_ev(pod: dict, text: str) -> Evidence:
-    return _ev(pod["_path"], f"pod/{_meta(pod).get('name')} {text}", None, pod.get("_line"))
-
-
-def dgd_groups(ctx: CheckContext) -> dict[tuple[str, str], list[dict]]:
-    """(namespace, graph name) -> its pods (by the operator's graph-name label)."""
-    out: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    for p in pod_specs(ctx):
-        name = (_meta(p).get("labels") or {}).get(DGD_LABEL)
-        if name:
-            out[(p["_ns"], name)].append(p)
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -145,7 +126,7 @@ def model_load_probe(ctx: CheckContext) -> Outcome:
             continue
         row = None if ctrs.is_empty() else next(iter(ctrs.filter(
             (pl.col("namespace") == key[0]) & (pl.col("pod") == key[1]) & (pl.col("name") == ctr)).to_dicts()), None)
-        probes = hami.jcol((row or {}).get("probes"), {}) or {}
+        probes = from_json((row or {}).get("probes"), {}) or {}
         budget = _budget(probes, probe)
         restarts = (row or {}).get("restart_count")
         out.findings.append(model_load_probe.check.finding(
@@ -208,134 +189,22 @@ def gpu_request(ctx: CheckContext) -> Outcome:
             engines += 1
             if _gpu_resources(c, p):
                 continue
-            st = status.get((p["_ns"], _meta(p).get("name"), c.get("name"))) or {}
+            st = status.get((p["_ns"], metadata(p).get("name"), c.get("name"))) or {}
             broken = st.get("ready") is False or (st.get("restart_count") or 0) > 0
             out.findings.append(gpu_request.check.finding(
                 severity=None if broken else "warning",
-                summary=(f"Container {c.get('name')} of pod {_meta(p).get('name')} runs {engine} but requests no GPU "
+                summary=(f"Container {c.get('name')} of pod {metadata(p).get('name')} runs {engine} but requests no GPU "
                          f"(no nvidia.com/gpu in its limits)"
                          + (f"; ready={st.get('ready')}, restarts={st.get('restart_count')}" if st else "")),
                 remediation=("Add resources.limits nvidia.com/gpu: <n> to the engine container (Dynamo: "
                              "resources.limits.gpu of the service in the DynamoGraphDeployment)."),
-                checks=[f"kubectl get pod {_meta(p).get('name')} -n {p['_ns']} -o jsonpath='{{.spec.containers[*].resources}}'",
-                        f"kubectl logs {_meta(p).get('name')} -n {p['_ns']} -c {c.get('name')} | grep -i -E 'cuda|gpu'"],
-                affected=[Affected(p["_ns"], "Pod", _meta(p).get("name"), c.get("name"))],
-                evidence=[_pod_ev(p, f"container {c.get('name')} image={c.get('image')} command={command_line(c)[:120]!r} "
+                checks=[f"kubectl get pod {metadata(p).get('name')} -n {p['_ns']} -o jsonpath='{{.spec.containers[*].resources}}'",
+                        f"kubectl logs {metadata(p).get('name')} -n {p['_ns']} -c {c.get('name')} | grep -i -E 'cuda|gpu'"],
+                affected=[Affected(p["_ns"], "Pod", metadata(p).get("name"), c.get("name"))],
+                evidence=[spec_evidence(p, f"container {c.get('name')} image={c.get('image')} command={command_line(c)[:120]!r} "
                                      f"resources={json.dumps(c.get('resources') or {})}")],
                 details={"engine": engine, "image": c.get("image")}))
     out.note = f"{engines} engine container(s) checked" if engines else "no inference engine container found"
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# CHK033
-
-
-def _tag(image: str) -> str:
-    """The version part of an image reference (tag, else digest)."""
-    ref = image.split("@", 1)
-    last = ref[0].rsplit("/", 1)[-1]
-    if ":" in last:
-        return last.split(":", 1)[1]
-    return ref[1][:19] if len(ref) > 1 else "latest"
-
-
-@check("CHK033", "dynamo-image-skew", "runtime.config_error", "warning",
-       "Pods of one Dynamo graph run different Dynamo versions")
-def dynamo_image_skew(ctx: CheckContext) -> Outcome:
-    """The containers of one DynamoGraphDeployment's pods (label
-    ``nvidia.com/dynamo-graph-deployment-name``) that run a Dynamo image (``.../ai-dynamo/...``)
-    carry more than one version tag, e.g. the frontend on ``vllm-runtime:0.6.1`` and the workers
-    on ``vllm-runtime:0.7.1``. Frontend and workers exchange model cards and request formats;
-    across versions the frontend ignores or misreads workers (``checksum mismatch``,
-    ``Failed to deserialize model card``). A rolling update shows the same picture while it runs.
-    """
-    groups = dgd_groups(ctx)
-    if not groups:
-        return Outcome(skipped="no pods of a Dynamo graph in the bundle (label nvidia.com/dynamo-graph-deployment-name)")
-    out = Outcome(note=f"{len(groups)} Dynamo graph(s) checked")
-    for (ns, name), pods in sorted(groups.items()):
-        tags: dict[str, list[tuple[dict, dict]]] = defaultdict(list)
-        for p in pods:
-            for c in containers_of(p):
-                image = str(c.get("image") or "")
-                if "ai-dynamo/" in image and "operator" not in image:
-                    tags[_tag(image)].append((p, c))
-        if len(tags) < 2:
-            continue
-        parts = [f"{t} ({len(v)}: {', '.join(sorted({_meta(p).get('name') for p, _ in v})[:2])})" for t, v in sorted(tags.items())]
-        out.findings.append(dynamo_image_skew.check.finding(
-            summary=f"DynamoGraphDeployment {name} runs {len(tags)} Dynamo versions: " + "; ".join(parts),
-            remediation=("Run one Dynamo release across the graph: set the same image tag for every service in the "
-                         "DynamoGraphDeployment and let the rollout finish."),
-            checks=[f"kubectl get pods -n {ns} -l {DGD_LABEL}={name} "
-                    "-o custom-columns=NAME:.metadata.name,IMAGE:.spec.containers[*].image"],
-            affected=[Affected(ns, "DynamoGraphDeployment", name)],
-            evidence=[_pod_ev(v[0][0], f"container {v[0][1].get('name')} image={v[0][1].get('image')}")
-                      for _, v in sorted(tags.items())][:4],
-            details={"versions": {t: sorted({_meta(p).get("name") for p, _ in v}) for t, v in tags.items()}}))
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# CHK034
-
-
-@check("CHK034", "dgd-no-pods", "operator.reconcile_error", "error",
-       "DynamoGraphDeployment has no pods for some or all of its services")
-def dgd_no_pods(ctx: CheckContext) -> Outcome:
-    """A DynamoGraphDeployment whose namespace's pods were collected, but no pod carries its
-    graph label (``nvidia.com/dynamo-graph-deployment-name``) or name prefix, or a service of its
-    ``spec.services`` with replicas above 0 has no pod (label ``nvidia.com/dynamo-component``).
-    The operator did not create them: it is down, the CRD or a dependency (Grove, LWS) is
-    missing, or creation is refused (quota, admission webhook, unknown RuntimeClass), which the
-    ``FailedCreate`` events of its ReplicaSets or PodCliques name (taken as evidence).
-    """
-    dgds = ctx.objects("DynamoGraphDeployment")
-    if not dgds:
-        return Outcome(skipped="no DynamoGraphDeployment objects in the bundle")
-    pods = ctx.table("pods")
-    events = ctx.table("events")
-    out = Outcome(note=f"{len(dgds)} DynamoGraphDeployment(s) checked")
-    for d in dgds:
-        meta, spec = d.get("metadata") or {}, d.get("spec") or {}
-        name, ns = meta.get("name"), meta.get("namespace")
-        if not collected(ctx, "pods", ns) and (pods.is_empty() or pods.filter(pl.col("namespace") == ns).is_empty()):
-            continue
-        mine = [] if pods.is_empty() else [
-            r for r in pods.filter(pl.col("namespace") == ns).iter_rows(named=True)
-            if hami.jcol(r["labels"], {}).get(DGD_LABEL) == name or (r["name"] or "").startswith(f"{name}-")]
-        services = spec.get("services") if isinstance(spec.get("services"), dict) else {}
-        missing = []
-        for svc, body in services.items():
-            replicas = (body or {}).get("replicas", 1) if isinstance(body, dict) else 1
-            if replicas in (0, "0"):
-                continue
-            if not any(hami.jcol(r["labels"], {}).get("nvidia.com/dynamo-component") == svc
-                       or f"-{svc.lower()}-" in (r["name"] or "") for r in mine):
-                missing.append(f"{svc} (replicas {replicas})")
-        if mine and not missing:
-            continue
-        failed = [] if events.is_empty() else events.filter(
-            (pl.col("namespace") == ns) & pl.col("reason").is_in(["FailedCreate", "FailedCreatePodSandBox"])
-            & pl.col("object_name").fill_null("").str.starts_with(name)).to_dicts()
-        what = "no pods at all" if not mine else f"no pods for {', '.join(missing)}"
-        out.findings.append(dgd_no_pods.check.finding(
-            summary=(f"DynamoGraphDeployment {name} in {ns} has {what}"
-                     + (f"; {len(mine)} pod(s) exist for other services" if mine else "")
-                     + (f"; {failed[0]['object_kind']} {failed[0]['object_name']}: {failed[0]['message'][:160]}" if failed else "")),
-            remediation=("Check the Dynamo operator's log and the graph's events: the operator must be running, the "
-                         "CRDs (and Grove/LWS for multi-node) installed, and pod creation allowed (quota, webhooks, "
-                         "RuntimeClass)."),
-            checks=[f"kubectl describe dynamographdeployment {name} -n {ns}",
-                    f"kubectl get events -n {ns} --field-selector reason=FailedCreate",
-                    "kubectl logs -n <operator-namespace> deploy/<dynamo-operator> --tail=200"],
-            affected=[Affected(ns, "DynamoGraphDeployment", name)],
-            evidence=[_ev(d["_path"], f"dynamographdeployment/{name} services={', '.join(services) or 'none'}; "
-                                      f"pods found: {len(mine)}", None, d.get("_line"))]
-            + [Evidence(e["path"], e["line"], f"{e['type']} {e['reason']} {e['object_kind']}/{e['object_name']}: {e['message']}",
-                        e["last_time"], None, "events") for e in failed[:2]],
-            details={"pods": [r["name"] for r in mine], "missing_services": missing}))
     return out
 
 
@@ -382,74 +251,10 @@ def benchmark_job(ctx: CheckContext) -> Outcome:
                          "/v1/models, and that the deployment is Ready before the job starts."),
             checks=[f"kubectl describe job {name} -n {ns}", f"kubectl logs job/{name} -n {ns} --tail=100"],
             affected=[Affected(ns, "Job", name)],
-            evidence=[_ev(j["_path"], f"job/{name} Failed=True reason={cond.get('reason')} "
+            evidence=[object_evidence(j["_path"], f"job/{name} Failed=True reason={cond.get('reason')} "
                                       f"failed={(j.get('status') or {}).get('failed')} backoffLimit={spec.get('backoffLimit')}",
                           None, j.get("_line"))]
             + [Evidence(r["path"], r["line"], r["text"], r["time"], None, "log") for r in lines[:3]],
             details={"reason": cond.get("reason"), "patterns": sorted({r["pattern_id"] for r in lines})}))
     out.note = f"{bench} benchmark Job(s) of {len(jobs)} checked" if bench else f"no benchmark among {len(jobs)} Job(s)"
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# CHK036
-
-_KV_MODE = regex.compile(r"--router-mode[ =]kv\b")
-_NO_EVENTS = regex.compile(r"--no-router-kv-events\b|--router-kv-events[ =](?:false|0)\b")
-# the flag with which each engine's Dynamo worker publishes KV events
-PUBLISH_FLAG = {"vllm": "--kv-events-config", "sglang": "--kv-events-config", "trtllm": "--publish-events-and-metrics"}
-
-
-@check("CHK036", "kv-events-config", "router.kv_events_missing", "warning",
-       "KV-aware router expects KV events the workers do not publish")
-def kv_events_config(ctx: CheckContext) -> Outcome:
-    """Within one Dynamo graph: the frontend routes with ``--router-mode kv`` (or
-    ``DYN_ROUTER_MODE=kv``) and consumes KV events (no ``--no-router-kv-events``,
-    ``DYN_ROUTER_USE_KV_EVENTS``/``DYN_USE_KV_EVENTS`` not ``false``), while some workers do not
-    publish them: vLLM and SGLang workers without ``--kv-events-config``, TensorRT-LLM workers
-    without ``--publish-events-and-metrics``. The router then degrades silently to load-only
-    routing (no cache hits); builds from 2026 log it (``KV-event publishing is disabled``), older
-    ones print nothing. Releases differ in their defaults, hence a warning.
-    """
-    groups = dgd_groups(ctx)
-    if not groups:
-        return Outcome(skipped="no pods of a Dynamo graph in the bundle (label nvidia.com/dynamo-graph-deployment-name)")
-    out = Outcome()
-    kv_graphs = 0
-    for (ns, name), pods in sorted(groups.items()):
-        frontends = [(p, c) for p in pods for c in containers_of(p) if is_frontend(c)]
-        kv = [(p, c) for p, c in frontends
-              if _KV_MODE.search(command_line(c)) or (env_value(c, "DYN_ROUTER_MODE") or "").lower() == "kv"]
-        if not kv:
-            continue
-        kv_graphs += 1
-        fp, fc = kv[0]
-        off = _NO_EVENTS.search(command_line(fc)) or any(
-            (env_value(fc, v) or "").lower() in ("false", "0") for v in ("DYN_ROUTER_USE_KV_EVENTS", "DYN_USE_KV_EVENTS"))
-        if off:
-            continue
-        silent = []
-        for p in pods:
-            for c in containers_of(p):
-                engine = engine_of(c)
-                if engine in PUBLISH_FLAG and not regex.search(regex.escape(PUBLISH_FLAG[engine]) + r"\b", command_line(c)):
-                    silent.append((p, c, engine))
-        if not silent:
-            continue
-        engines = sorted({e for _, _, e in silent})
-        flags = ", ".join(f"{e}: {PUBLISH_FLAG[e]}" for e in engines)
-        out.findings.append(kv_events_config.check.finding(
-            summary=(f"DynamoGraphDeployment {name}: frontend {_meta(fp).get('name')} routes in KV mode with KV events on, "
-                     f"but {len(silent)} worker container(s) do not publish KV events "
-                     f"(e.g. {_meta(silent[0][0]).get('name')}, {silent[0][2]} without its flag)"),
-            remediation=(f"Start the workers with KV event publishing ({flags}), or run the frontend without KV events "
-                         "(--no-router-kv-events, DYN_ROUTER_USE_KV_EVENTS=false) for approximate routing."),
-            checks=[f"kubectl get pods -n {ns} -l {DGD_LABEL}={name} -o jsonpath='{{range .items[*]}}{{.metadata.name}} "
-                    "{{.spec.containers[0].args}}{{\"\\n\"}}{{end}}'"],
-            affected=[Affected(ns, "DynamoGraphDeployment", name)],
-            evidence=[_pod_ev(fp, f"container {fc.get('name')}: {command_line(fc)[:160]}")]
-            + [_pod_ev(p, f"container {c.get('name')}: {command_line(c)[:160]}") for p, c, _ in silent[:2]],
-            details={"frontend": _meta(fp).get("name"), "silent_workers": [_meta(p).get("name") for p, _, _ in silent],
-                     "engines": engines}))
-    out.note = f"{kv_graphs} graph(s) route in KV mode" if kv_graphs else "no frontend routes in KV mode"
     return out
