@@ -86,8 +86,10 @@ def write_report(analysis: Analysis, fmt: str, target: Path | None, max_chars: i
     red = analysis.redactor
     tables = dict(analysis.parsed.tables)
     tables["read_errors"] = analysis.parsed.read_errors()
+    gpu = analysis.diagnosis.gpu
     if red is not None:
         tables = {name: red.frame(df) for name, df in tables.items()}
+        gpu = red.data(gpu)
     if fmt == "parquet":
         assert target is not None
         batches = analysis.parsed.iter_log_batches()
@@ -100,7 +102,7 @@ def write_report(analysis: Analysis, fmt: str, target: Path | None, max_chars: i
     if fmt == "json":
         text = json.dumps(analysis.result, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = render(analysis.result, tables, fmt, max_chars=max_chars)
+        text = render(analysis.result, tables, gpu, fmt, max_chars=max_chars)
     if target is None:
         return text
     target.parent.mkdir(parents=True, exist_ok=True)

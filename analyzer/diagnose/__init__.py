@@ -14,8 +14,11 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.findings import Finding, iso
+from analyzer.checks import run_checks
+from analyzer.diagnose.findings import findings_from_signals
 from analyzer.diagnose.rules import GENERIC, RULE_INDEX
+from analyzer.findings import Finding, iso
+from analyzer.gpu.cluster import GpuCluster
 from analyzer.library import Library
 from analyzer.taxonomy import LAYER_ORDER, SEVERITY_RANK, layer_rank
 
@@ -28,6 +31,8 @@ class Diagnosis:
     findings: list[Finding]
     root_causes: list[Finding]
     checks: list[dict[str, Any]] = field(default_factory=list)
+    # the cluster's GPUs and HAMi as the checks saw them, for the report (``analyzer.gpu.status``)
+    gpu: dict[str, Any] = field(default_factory=dict)
 
 
 def _scope_ok(scope: str, root: Finding, sym: Finding, pod_nodes: dict) -> bool:
@@ -250,16 +255,16 @@ def pod_nodes_of(pods: pl.DataFrame) -> dict[tuple, str]:
 
 
 def diagnose(parsed, signals: pl.DataFrame, library: Library) -> Diagnosis:
-    """Findings from signals and structured checks, correlated and ranked."""
-    from analyzer.checks import run_checks
-    from analyzer.diagnose.findings import findings_from_signals
-
+    """Findings from signals and structured checks, correlated and ranked; the GPU and HAMi
+    status of the cluster, worked out once for the checks and the report."""
     pod_nodes = pod_nodes_of(parsed.tables["pods"])
     findings = findings_from_signals(signals, library, pod_nodes)
-    check_findings, statuses = run_checks(parsed, signals, library)
+    gpu = GpuCluster(parsed.tables, parsed.facts)
+    check_findings, statuses = run_checks(parsed, signals, library, gpu)
     findings.extend(check_findings)
     diagnosis = correlate(findings, pod_nodes, promote_warnings=parsed.bundle.layout == "file")
     diagnosis.checks = statuses
+    diagnosis.gpu = gpu.status()
     return diagnosis
 
 

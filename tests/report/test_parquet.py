@@ -21,7 +21,7 @@ def _log_batches(n: int):
 
 
 def test_everything_is_written(multi_fault, tmp_path):
-    result, tables = multi_fault
+    result, tables, _ = multi_fault
     signals = pl.DataFrame({"pattern_id": ["CUDA001"], "path": ["x.log"], "line": [412]})
     written = write_parquet(result, tables, signals, _log_batches(4), tmp_path / "out")
     files = sorted(p.stem for p in (tmp_path / "out").glob("*.parquet"))
@@ -43,7 +43,7 @@ def test_everything_is_written(multi_fault, tmp_path):
 
 
 def test_log_lines_written_batch_by_batch(multi_fault, tmp_path):
-    result, tables = multi_fault
+    result, tables, _ = multi_fault
     written = write_parquet(result, tables, None, _log_batches(5), tmp_path)
     meta = pq.ParquetFile(tmp_path / "log_lines.parquet").metadata
     assert meta.num_row_groups == 5 and meta.num_rows == 15 == written["log_lines"]
@@ -51,6 +51,6 @@ def test_log_lines_written_batch_by_batch(multi_fault, tmp_path):
 
 
 def test_no_log_lines_no_file(healthy, tmp_path):
-    written = write_parquet(*healthy, None, iter(()), tmp_path)
+    written = write_parquet(*healthy[:2], None, iter(()), tmp_path)
     assert "log_lines" not in written and not (tmp_path / "log_lines.parquet").exists()
     assert pl.read_parquet(tmp_path / "findings.parquet").height == 0
