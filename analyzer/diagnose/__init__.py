@@ -19,6 +19,7 @@ from analyzer.diagnose.findings import findings_from_signals
 from analyzer.diagnose.rules import GENERIC, RULE_INDEX
 from analyzer.findings import Finding, iso
 from analyzer.gpu.cluster import GpuCluster
+from analyzer.gpu.status import cluster_status
 from analyzer.library import Library
 from analyzer.taxonomy import LAYER_ORDER, SEVERITY_RANK, layer_rank
 
@@ -264,7 +265,7 @@ def diagnose(parsed, signals: pl.DataFrame, library: Library) -> Diagnosis:
     findings.extend(check_findings)
     diagnosis = correlate(findings, pod_nodes, promote_warnings=parsed.bundle.layout == "file")
     diagnosis.checks = statuses
-    diagnosis.gpu = gpu.status()
+    diagnosis.gpu = cluster_status(gpu)
     return diagnosis
 
 

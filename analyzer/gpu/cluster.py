@@ -1,7 +1,8 @@
 """The cluster's GPUs and HAMi, worked out once from the parsed tables and the bundle facts.
 
 The diagnosis builds one ``GpuCluster``; the structured checks read it as ``ctx.gpu`` and the
-report shows its ``status()``, so both speak of the same devices, configuration and components.
+report shows its ``analyzer.gpu.status.cluster_status``, so both speak of the same devices,
+configuration and components.
 Every part is computed on first use only.
 """
 
@@ -124,9 +125,3 @@ class GpuCluster:
     def hami_installed(self) -> bool:
         """The bundle says where HAMi runs, or holds one of its component pods."""
         return bool(self.facts.get("hami_namespace")) or bool(self.components)
-
-    def status(self) -> dict[str, Any]:
-        """What the report shows about GPUs and HAMi (see ``analyzer.gpu.status``)."""
-        from analyzer.gpu.status import cluster_status
-
-        return cluster_status(self)

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 import polars as pl
 
 from analyzer.gpu.cluster import GpuCluster
+from analyzer.gpu.status import cluster_status
 
 UTC = timezone.utc
 XSS = ("<script>document.title='pwned'</script><img src=x "
@@ -358,7 +359,7 @@ def healthy_tables() -> dict[str, pl.DataFrame]:
 
 def gpu_status(result: dict, tables: dict[str, pl.DataFrame]) -> dict:
     """What the diagnosis of these tables hands the report about GPUs and HAMi."""
-    return GpuCluster(tables, dict(result.get("bundle") or {})).status()
+    return cluster_status(GpuCluster(tables, dict(result.get("bundle") or {})))
 
 
 def multi_fault_gpu() -> dict:
