@@ -262,6 +262,29 @@ def test_hami_components_unhealthy_device_plugin():
     assert f.node == "gpu-node-2"
 
 
+def test_hami_components_monitor_container_is_the_monitor():
+    """The chart runs the vGPU monitor as a container of the device-plugin pod: its failure is the
+    monitor's (a warning), the device plugin itself still registers the node's GPUs."""
+    monitor = container("vgpu-monitor", ready=False, restarts=4, state={"waiting": {"reason": "CrashLoopBackOff"}},
+                        last={"terminated": {"reason": "Error", "exitCode": 2}})
+    ctx = context([hami_pod("hami-scheduler-6d9f7-abcde", "hami-scheduler"),
+                   hami_pod("hami-device-plugin-x7k2p", "hami-device-plugin", node_name="gpu-node-2",
+                            containers=[container("device-plugin"), monitor])])
+    [f] = hami_components(ctx).findings
+    assert f.severity == "warning" and f.details["component"] == "vGPU monitor"
+    assert f.summary.startswith("HAMi vGPU monitor pod hami-device-plugin-x7k2p is not healthy: container vgpu-monitor")
+    assert f.affected[0].container == "vgpu-monitor"
+
+
+def test_hami_components_found_by_release_prefixed_names():
+    """``helm install gpu hami`` names the pods ``gpu-hami-scheduler-...``; older charts label ``app=``."""
+    crash = container("device-plugin", ready=False, restarts=5, state={"waiting": {"reason": "CrashLoopBackOff"}})
+    ctx = context([pod("gpu-hami-scheduler-6d9f7-abcde", "hami-system", node_name="cpu-node-1", labels={}),
+                   pod("gpu-hami-device-plugin-x7k2p", "hami-system", labels={"app": "other"}, containers=[crash])])
+    [f] = hami_components(ctx).findings
+    assert f.details["component"] == "device plugin" and "2 HAMi pod(s) checked" == hami_components(ctx).note
+
+
 def test_hami_components_healthy_and_absent():
     ok = context([hami_pod("hami-scheduler-6d9f7-abcde", "hami-scheduler"),
                   hami_pod("hami-device-plugin-x7k2p", "hami-device-plugin")])
