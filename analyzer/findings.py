@@ -87,8 +87,9 @@ class PodRef:
 
     @classmethod
     def of(cls, row: dict[str, Any], container: str | None = None) -> "PodRef":
-        """The pod of a table row: ``pods`` rows name it in ``name``, every other table in ``pod``."""
-        return cls(row.get("namespace"), row.get("pod") or row.get("name") or "", container)
+        """The pod of a table row: ``pods`` rows name it in ``name``, the rows of ``containers``,
+        ``metrics`` and ``log_lines`` (which also have a ``name`` of their own) in ``pod``."""
+        return cls(row.get("namespace"), row["pod"] if "pod" in row else row.get("name"), container)
 
     @property
     def key(self) -> tuple[str | None, str]:

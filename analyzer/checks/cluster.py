@@ -10,7 +10,7 @@ import polars as pl
 
 from analyzer.checks.framework import CheckContext, Outcome, check
 from analyzer.checks.helpers import collected, object_evidence, pod_evidence, pod_specs
-from analyzer.findings import Affected
+from analyzer.findings import Affected, PodRef
 from analyzer.gpu.hami import REGISTER
 from analyzer.gpu.resources import GPU_PRESENT_LABEL, is_gpu_node, offers_gpus, requests_gpu, unscheduled
 from analyzer.tables import from_json
@@ -130,7 +130,7 @@ def node_taints(ctx: CheckContext) -> Outcome:
             remediation=f"Add a toleration to the pod template, e.g. {json.dumps(toleration)}, or remove the taint.",
             checks=[f"kubectl get pod {pod['name']} -n {pod['namespace']} -o jsonpath='{{.spec.tolerations}}'",
                     "kubectl get nodes -o custom-columns='NAME:.metadata.name,TAINTS:.spec.taints'"],
-            affected=[Affected(pod["namespace"], "Pod", pod["name"])],
+            affected=[PodRef.of(pod).affected()],
             evidence=[pod_evidence(pod, f" tolerations={json.dumps(tols)[:160]}")]
             + [object_evidence(node_rows[n]["path"], f"node/{n} taints={json.dumps(ts)}", None, node_rows[n].get("line"))
                for n, ts in sorted(blocked.items())[:3]],
@@ -166,7 +166,7 @@ def no_gpu_nodes(ctx: CheckContext) -> Outcome:
                      "(GPU Operator or HAMi) runs on them."),
         checks=["kubectl get nodes -o custom-columns='NAME:.metadata.name,GPU:.status.capacity.nvidia\\.com/gpu'",
                 "kubectl get pods -A | grep -i -E 'device-plugin|gpu-operator|hami'"],
-        affected=[Affected(r["namespace"], "Pod", r["name"]) for r in askers[:5]],
+        affected=[PodRef.of(r).affected() for r in askers[:5]],
         evidence=[pod_evidence(r)] + [object_evidence(n["path"], f"node/{n['name']} capacity nvidia.com/gpu={n['gpu_capacity']}",
                                           None, n.get("line"))
                                       for n in rows[:3]],

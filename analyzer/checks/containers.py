@@ -232,15 +232,15 @@ def restarted_containers(containers: pl.DataFrame) -> pl.DataFrame:
 
 def reread_logs(tables: dict[str, pl.DataFrame]):
     """Which log members the checks read again after matching (a predicate over members)."""
-    wanted = {(r["namespace"], r["pod"], r["name"])
+    wanted = {PodRef.of(r, r["name"])
               for r in restarted_containers(tables.get("containers", pl.DataFrame())).iter_rows(named=True)}
-    return lambda m: (m.meta.get("namespace"), m.meta.get("pod"), m.meta.get("container")) in wanted
+    return lambda m: PodRef.of(m.meta, m.meta.get("container")) in wanted
 
 
 def _log_runs(ctx: CheckContext, restarted: pl.DataFrame) -> dict[tuple, Run]:
     """(namespace, pod, container, previous) -> the memory readings in that log."""
-    wanted = {(r["namespace"], r["pod"], r["name"]) for r in restarted.iter_rows(named=True)}
-    lines = ctx.log_lines(lambda m: (m.get("namespace"), m.get("pod"), m.get("container")) in wanted, MEM_LINE)
+    wanted = {PodRef.of(r, r["name"]) for r in restarted.iter_rows(named=True)}
+    lines = ctx.log_lines(lambda m: PodRef.of(m, m.get("container")) in wanted, MEM_LINE)
     if lines.is_empty():
         return {}
     lines = lines.filter(pl.col("time").is_not_null()).with_columns(

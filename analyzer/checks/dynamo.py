@@ -15,7 +15,7 @@ from analyzer.checks.framework import CheckContext, Outcome, check
 from analyzer.checks.helpers import (NO_RESOURCE_TYPE, collected, command_line, containers_of, env_value,
                                      manifest_records, metadata, object_evidence, pod_evidence, pod_specs,
                                      source_path, spec_evidence)
-from analyzer.findings import Affected, Evidence
+from analyzer.findings import Affected, Evidence, PodRef
 from analyzer.tables import from_json
 
 DGD_LABEL = "nvidia.com/dynamo-graph-deployment-name"  # set by the Dynamo operator on a graph's pods
@@ -88,11 +88,11 @@ def dynamo_pods(ctx: CheckContext) -> list[dict]:
     images = {}
     if not ctrs.is_empty():
         for c in ctrs.iter_rows(named=True):
-            images.setdefault((c["namespace"], c["pod"]), []).append(c["image"] or "")
+            images.setdefault(PodRef.of(c).key, []).append(c["image"] or "")
     for p in ([] if pods.is_empty() else pods.iter_rows(named=True)):
         labels = from_json(p["labels"], {})
         if DGD_LABEL in labels or any("ai-dynamo/" in i and "operator" not in i
-                                      for i in images.get((p["namespace"], p["name"]), [])):
+                                      for i in images.get(PodRef.of(p).key, [])):
             out.append(p)
     return out
 
@@ -123,8 +123,8 @@ def dynamo_crds(ctx: CheckContext) -> Outcome:
     if not ctrs.is_empty():
         imgs: dict[tuple, list[str]] = defaultdict(list)
         for c in ctrs.iter_rows(named=True):
-            imgs[(c["namespace"], c["pod"])].append(c["image"] or "")
-        operators = [p for p in ctx.table("pods").iter_rows(named=True) if _is_operator(p, imgs[(p["namespace"], p["name"])])]
+            imgs[PodRef.of(c).key].append(c["image"] or "")
+        operators = [p for p in ctx.table("pods").iter_rows(named=True) if _is_operator(p, imgs[PodRef.of(p).key])]
     asked = [r for r in manifest_records(ctx) if "dynamographdeployments" in str(r.get("stderr") or "")
              and NO_RESOURCE_TYPE.search(str(r.get("stderr") or ""))]
     if not (users or operators or asked or ctx.objects("DynamoGraphDeployment")):
@@ -142,7 +142,7 @@ def dynamo_crds(ctx: CheckContext) -> Outcome:
         remediation=("Install the Dynamo CRDs (helm install dynamo-crds of the same release as the platform chart) "
                      "before the operator and the graphs; then re-apply the DynamoGraphDeployment."),
         checks=["kubectl get crd | grep -i dynamo", "helm list -A | grep -i dynamo"],
-        affected=[Affected(p["namespace"], "Pod", p["name"]) for p in (operators or users)[:3]],
+        affected=[PodRef.of(p).affected() for p in (operators or users)[:3]],
         evidence=evidence, details={"dynamo_crds": dyn, "dynamo_pods": len(users), "operator_pods": len(operators)}))
     return out
 
@@ -166,9 +166,9 @@ def dynamo_operator(ctx: CheckContext) -> Outcome:
         return Outcome(skipped="no pods in the bundle")
     by_pod: dict[tuple, list[dict]] = defaultdict(list)
     for c in ([] if ctrs.is_empty() else ctrs.iter_rows(named=True)):
-        by_pod[(c["namespace"], c["pod"])].append(c)
+        by_pod[PodRef.of(c).key].append(c)
     ops = [p for p in pods.iter_rows(named=True)
-           if _is_operator(p, [c["image"] or "" for c in by_pod[(p["namespace"], p["name"])]])]
+           if _is_operator(p, [c["image"] or "" for c in by_pod[PodRef.of(p).key]])]
     out = Outcome(note=f"{len(ops)} Dynamo operator pod(s) for {len(dgds)} graph(s)")
     names = ", ".join(sorted(f"{(d.get('metadata') or {}).get('namespace')}/{(d.get('metadata') or {}).get('name')}"
                              for d in dgds)[:4])
@@ -193,7 +193,7 @@ def dynamo_operator(ctx: CheckContext) -> Outcome:
     if any(p["phase"] == "Running" and p["ready"] is not False for p in ops):
         return out
     for p in ops:
-        cs = by_pod[(p["namespace"], p["name"])]
+        cs = by_pod[PodRef.of(p).key]
         worst = max(cs, key=lambda c: c["restart_count"] or 0) if cs else None
         state = (f"container {worst['name']} {worst['state_reason'] or worst['state']}, {worst['restart_count']} restarts"
                  if worst else f"phase {p['phase']}")
@@ -202,7 +202,7 @@ def dynamo_operator(ctx: CheckContext) -> Outcome:
             remediation="Read the operator's (previous) log: missing CRDs, RBAC, etcd/NATS addresses or webhook certificates.",
             checks=[f"kubectl logs {p['name']} -n {p['namespace']} -c manager --previous",
                     f"kubectl describe pod {p['name']} -n {p['namespace']}"],
-            affected=[Affected(p["namespace"], "Pod", p["name"], worst["name"] if worst else None)],
+            affected=[PodRef.of(p, worst["name"] if worst else None).affected()],
             evidence=[object_evidence(p["path"], f"pod/{p['name']} phase={p['phase']} ready={p['ready']} "
                                      + " ".join(f"{c['name']}:ready={c['ready']},restarts={c['restart_count']}" for c in cs),
                           None, p.get("line"))]))

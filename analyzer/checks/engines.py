@@ -16,7 +16,7 @@ import regex
 from analyzer.checks.framework import CheckContext, Outcome, check
 from analyzer.checks.helpers import (collected, command_line, containers_of, env_value, metadata, object_evidence,
                                      pod_specs, spec_evidence)
-from analyzer.findings import Affected, Evidence
+from analyzer.findings import Affected, Evidence, PodRef
 from analyzer.tables import from_json
 
 
@@ -102,19 +102,19 @@ def model_load_probe(ctx: CheckContext) -> Outcome:
         out.skipped = "container logs not available to this check"
         return out
     ctrs = ctx.table("containers")
-    seen: set[tuple] = set()
+    seen: set[PodRef] = set()
     for e in kills.sort("last_time", nulls_last=True).iter_rows(named=True):
         m = regex.search(r"Container (\S+) failed", e["message"] or "")
         fp = regex.search(r"\{([^}]+)\}", e["field_path"] or "")
         ctr = (fp[1] if fp else None) or (m[1] if m else None)
-        key = (e["namespace"], e["object_name"], ctr)
+        key = PodRef(e["namespace"], e["object_name"], ctr)
         if key in seen or not ctr:
             continue
         seen.add(key)
         probe = _PROBE_KILL.search(e["message"])[1]
 
         def keep(meta: dict, key=key) -> bool:
-            return (meta.get("namespace"), meta.get("pod"), meta.get("container")) == key
+            return PodRef.of(meta, meta.get("container")) == key
 
         lines = ctx.log_lines(keep, f"{STARTING}|{READY}")
         if lines.is_empty():
@@ -125,7 +125,7 @@ def model_load_probe(ctx: CheckContext) -> Outcome:
         if regex.search(READY, last["text"]) or not regex.search(STARTING, last["text"]):
             continue
         row = None if ctrs.is_empty() else next(iter(ctrs.filter(
-            (pl.col("namespace") == key[0]) & (pl.col("pod") == key[1]) & (pl.col("name") == ctr)).to_dicts()), None)
+            (pl.col("namespace") == key.namespace) & (pl.col("pod") == key.name) & (pl.col("name") == ctr)).to_dicts()), None)
         probes = from_json((row or {}).get("probes"), {}) or {}
         budget = _budget(probes, probe)
         restarts = (row or {}).get("restart_count")
@@ -139,7 +139,7 @@ def model_load_probe(ctx: CheckContext) -> Outcome:
             checks=[f"kubectl describe pod {e['object_name']} -n {e['namespace']}",
                     f"kubectl logs {e['object_name']} -n {e['namespace']} -c {ctr} --previous | tail -20",
                     f"kubectl get pod {e['object_name']} -n {e['namespace']} -o jsonpath='{{.spec.containers[*].{probe}Probe}}'"],
-            affected=[Affected(e["namespace"], "Pod", e["object_name"], ctr)],
+            affected=[PodRef(e["namespace"], e["object_name"], ctr).affected()],
             evidence=[Evidence(e["path"], e["line"], f"{e['type']} {e['reason']} {e['component'] or ''}: {e['message']}",
                                e["last_time"], None, "events"),
                       Evidence(last["path"], last["line"], last["text"], last["time"], None, "log")],
@@ -178,7 +178,7 @@ def gpu_request(ctx: CheckContext) -> Outcome:
     if not specs:
         return Outcome(skipped="no pod specs in the bundle (pods JSON)")
     ctrs = ctx.table("containers")
-    status = {} if ctrs.is_empty() else {(r["namespace"], r["pod"], r["name"]): r for r in ctrs.iter_rows(named=True)}
+    status = {} if ctrs.is_empty() else {PodRef.of(r, r["name"]): r for r in ctrs.iter_rows(named=True)}
     out = Outcome()
     engines = 0
     for p in specs:
@@ -189,7 +189,7 @@ def gpu_request(ctx: CheckContext) -> Outcome:
             engines += 1
             if _gpu_resources(c, p):
                 continue
-            st = status.get((p["_ns"], metadata(p).get("name"), c.get("name"))) or {}
+            st = status.get(PodRef(p["_ns"], metadata(p).get("name"), c.get("name"))) or {}
             broken = st.get("ready") is False or (st.get("restart_count") or 0) > 0
             out.findings.append(gpu_request.check.finding(
                 severity=None if broken else "warning",
@@ -200,7 +200,7 @@ def gpu_request(ctx: CheckContext) -> Outcome:
                              "resources.limits.gpu of the service in the DynamoGraphDeployment)."),
                 checks=[f"kubectl get pod {metadata(p).get('name')} -n {p['_ns']} -o jsonpath='{{.spec.containers[*].resources}}'",
                         f"kubectl logs {metadata(p).get('name')} -n {p['_ns']} -c {c.get('name')} | grep -i -E 'cuda|gpu'"],
-                affected=[Affected(p["_ns"], "Pod", metadata(p).get("name"), c.get("name"))],
+                affected=[PodRef(p["_ns"], metadata(p).get("name"), c.get("name")).affected()],
                 evidence=[spec_evidence(p, f"container {c.get('name')} image={c.get('image')} command={command_line(c)[:120]!r} "
                                      f"resources={json.dumps(c.get('resources') or {})}")],
                 details={"engine": engine, "image": c.get("image")}))

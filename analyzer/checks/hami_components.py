@@ -11,7 +11,7 @@ import polars as pl
 
 from analyzer.checks.framework import CheckContext, Outcome, check
 from analyzer.checks.helpers import collected, labels_match, object_evidence, pod_evidence, source_path
-from analyzer.findings import Affected
+from analyzer.findings import Affected, PodRef
 from analyzer.gpu.fit import allocation_mismatches
 from analyzer.gpu.hami import (ALLOCATED, BIND_PHASE, BIND_TIME, HANDSHAKE, NOUSE_TYPE, NOUSE_UUID, USE_TYPE, USE_UUID,
                                WEBHOOK, container_component, handshake, hami_webhooks)
@@ -62,7 +62,7 @@ def hami_components(ctx: CheckContext) -> Outcome:
                          "or missing privileges, the scheduler on certificate/webhook or RBAC errors."),
             checks=[f"kubectl describe pod {p['name']} -n {p['namespace']}",
                     f"kubectl logs {p['name']} -n {p['namespace']} --all-containers --previous"],
-            affected=[Affected(p["namespace"], "Pod", p["name"], worst["name"] if worst else None)],
+            affected=[PodRef.of(p, worst["name"] if worst else None).affected()],
             node=p["node"],
             evidence=[object_evidence(p["path"], f"pod/{p['name']} phase={p['phase']} ready={p['ready']} "
                                       + " ".join(f"{c['name']}:ready={c['ready']},restarts={c['restart_count']},"
@@ -184,7 +184,7 @@ def hami_webhook(ctx: CheckContext) -> Outcome:
                          "the pending pods so that the webhook mutates them."),
             checks=["kubectl get mutatingwebhookconfigurations -o custom-columns=NAME:.metadata.name,WEBHOOKS:.webhooks[*].name",
                     "helm history hami -n <hami-namespace>"],
-            affected=[Affected(r["namespace"], "Pod", r["name"]) for r in unmutated[:5]],
+            affected=[PodRef.of(r).affected() for r in unmutated[:5]],
             evidence=[object_evidence(path, f"{len(configs)} MutatingWebhookConfiguration(s): "
                                       + (", ".join(str(n) for n in names) or "none") + f"; none has webhook {WEBHOOK}")]
             + [pod_evidence(r) for r in unmutated[:3]],
@@ -216,7 +216,7 @@ def hami_webhook(ctx: CheckContext) -> Outcome:
                              "scheduler.admissionWebhook.whitelistNamespaces, then recreate the pods."),
                 checks=[f"kubectl get namespace {rows[0]['namespace']} --show-labels",
                         f"kubectl get mutatingwebhookconfiguration {cname} -o yaml | grep -A6 -E 'namespaceSelector|objectSelector'"],
-                affected=[Affected(r["namespace"], "Pod", r["name"]) for r in rows[:5]],
+                affected=[PodRef.of(r).affected() for r in rows[:5]],
                 evidence=[object_evidence(cfg["_path"], f"mutatingwebhookconfiguration/{cname} webhook {hook.get('name')} "
                                             f"namespaceSelector={json.dumps(hook.get('namespaceSelector'))} "
                                             f"objectSelector={json.dumps(hook.get('objectSelector'))}", None, cfg.get("_line"))]
@@ -251,7 +251,7 @@ def hami_webhook(ctx: CheckContext) -> Outcome:
                          "caBundle patched (HAMi's certgen/patch job or cert-manager); then recreate the pods."),
             checks=[f"kubectl get mutatingwebhookconfiguration {cname} -o yaml",
                     f"kubectl get endpoints {svc.get('name', 'hami-scheduler')} -n {svc.get('namespace', '<hami-namespace>')}"],
-            affected=[Affected(r["namespace"], "Pod", r["name"]) for r in rest[:5]],
+            affected=[PodRef.of(r).affected() for r in rest[:5]],
             evidence=[object_evidence(cfg["_path"], f"mutatingwebhookconfiguration/{cname} webhook {hook.get('name')} service="
                                         f"{svc.get('namespace')}/{svc.get('name')} caBundle="
                                         f"{'set' if client.get('caBundle') else 'empty'} failurePolicy={policy}",
@@ -293,7 +293,7 @@ def hami_pod_allocation(ctx: CheckContext) -> Outcome:
             continue
         checked += 1
         phase = ann.get(BIND_PHASE)
-        aff = [Affected(p["namespace"], "Pod", p["name"])]
+        aff = [PodRef.of(p).affected()]
         bind_time = _unix(ann.get(BIND_TIME))
         age = (ref - bind_time).total_seconds() if ref and bind_time else None
         stuck = phase == "allocating" and p["phase"] == "Pending" and (age is None or age > BIND_STALE_S)

@@ -10,8 +10,8 @@ from typing import Any
 import polars as pl
 
 from analyzer.checks.framework import CheckContext, Outcome, check
-from analyzer.checks.helpers import containers_of, env_value, object_evidence, pod_specs
-from analyzer.findings import Affected, Evidence
+from analyzer.checks.helpers import containers_of, env_value, metadata, object_evidence, pod_specs
+from analyzer.findings import Affected, Evidence, PodRef
 from analyzer.gpu.hami import ALLOCATED, device_plugin_config, scheduler_device_config
 from analyzer.gpu.resources import requests_hami
 from analyzer.tables import from_json
@@ -75,7 +75,7 @@ def hami_config(ctx: CheckContext) -> Outcome:
             remediation="Keep one HAMi release: helm uninstall the extra one (helm list -A | grep -i hami).",
             checks=["kubectl get pods -A -l app.kubernetes.io/component=hami-scheduler", "helm list -A | grep -i hami",
                     "kubectl get mutatingwebhookconfigurations | grep -i hami"],
-            affected=[Affected(r["namespace"], "Pod", r["name"]) for r in firsts],
+            affected=[PodRef.of(r).affected() for r in firsts],
             evidence=[object_evidence(r["path"], f"pod/{r['name']} in namespace {r['namespace']}: HAMi scheduler", None, r.get("line"))
                       for r in firsts[:3]],
             details={"namespaces": installs}))
@@ -197,29 +197,29 @@ def hami_core_env(ctx: CheckContext) -> Outcome:
     if ctrs.is_empty():
         return Outcome(skipped="no pod status in the bundle (pods JSON or describe)")
     pods = ctx.table("pods")
-    pod_rows = {(r["namespace"], r["name"]): r for r in pods.iter_rows(named=True)} if not pods.is_empty() else {}
-    specs = {(p["_ns"], (p.get("metadata") or {}).get("name")): p for p in pod_specs(ctx)}
+    pod_rows = {PodRef.of(r).key: r for r in pods.iter_rows(named=True)} if not pods.is_empty() else {}
+    specs = {PodRef(p["_ns"], metadata(p).get("name")).key: p for p in pod_specs(ctx)}
     _, _, nv = scheduler_device_config(ctx.objects("ConfigMap"))
     global_force = str(nv.get("gpuCorePolicy") or "").lower() == "force"
-    util: dict[tuple, tuple[float, dict]] = {}
+    util: dict[PodRef, tuple[float, dict]] = {}
     metrics = ctx.table("metrics")
     if not metrics.is_empty():
         for r in metrics.filter(pl.col("name").is_in(list(CORE_UTIL_METRICS))).iter_rows(named=True):
             lab = from_json(r["labels"], {})
-            key = (_label(lab, "namespace", "podnamespace"), _label(lab, "pod", "podname"),
-                   _label(lab, "container", "ctrname"))
+            key = PodRef(_label(lab, "namespace", "podnamespace"), _label(lab, "pod", "podname"),
+                         _label(lab, "container", "ctrname"))
             if r["value"] is not None and (key not in util or r["value"] > util[key][0]):
                 util[key] = (float(r["value"]), r)
     out = Outcome()
     checked = 0
     f = hami_core_env.check
     for c in ctrs.filter(pl.col("init") == False).iter_rows(named=True):  # noqa: E712
-        pod = pod_rows.get((c["namespace"], c["pod"])) or {}
+        pod = pod_rows.get(PodRef.of(c).key) or {}
         ann = from_json(pod.get("annotations"), {})
         if not (requests_hami(c) or ALLOCATED in ann):
             continue
         checked += 1
-        spec_ctr = next((x for x in containers_of(specs.get((c["namespace"], c["pod"]), {}))
+        spec_ctr = next((x for x in containers_of(specs.get(PodRef.of(c).key, {}))
                          if x.get("name") == c["name"]), None)
         names = from_json(c["env_names"], []) or []
         disable = env_value(spec_ctr, "CUDA_DISABLE_CONTROL") if spec_ctr else (
@@ -227,7 +227,7 @@ def hami_core_env(ctx: CheckContext) -> Outcome:
         ev = object_evidence(c["path"], f"{c['pod']}/{c['name']} nvidia.com/gpumem={c['gpumem']} nvidia.com/gpucores={c['gpucores']} "
                             f"env CUDA_DISABLE_CONTROL={disable} GPU_CORE_UTILIZATION_POLICY="
                             f"{env_value(spec_ctr, 'GPU_CORE_UTILIZATION_POLICY') if spec_ctr else None}", None, c.get("line"))
-        aff = [Affected(c["namespace"], "Pod", c["pod"], c["name"])]
+        aff = [PodRef.of(c, c["name"]).affected()]
         if disable is not None and disable.lower() not in ("false", "0", ""):
             out.findings.append(f.finding(
                 summary=(f"Container {c['name']} of pod {c['pod']} shares a GPU through HAMi but sets "
@@ -241,7 +241,7 @@ def hami_core_env(ctx: CheckContext) -> Outcome:
             continue
         policy = (env_value(spec_ctr, "GPU_CORE_UTILIZATION_POLICY") or "") if spec_ctr else ""
         force = policy.lower() == "force" or (global_force and policy.lower() in ("", "force"))
-        used = util.get((c["namespace"], c["pod"], c["name"]))
+        used = util.get(PodRef.of(c, c["name"]))
         pinned = used is not None and used[0] >= PINNED * cores
         if not (force or pinned):
             continue
@@ -309,7 +309,7 @@ def hami_vgpu_memory(ctx: CheckContext) -> Outcome:
             remediation=("Raise the pod's nvidia.com/gpumem, or lower what the engine reserves (vLLM "
                          "--gpu-memory-utilization applies to the whole card, not to the HAMi slice)."),
             checks=[f"kubectl logs {pod} -n {ns} -c {ctr} | grep -E 'HAMI-core|OOM'"],
-            affected=[Affected(ns, "Pod", pod, ctr)],
+            affected=[PodRef(ns, pod, ctr).affected()],
             evidence=[Evidence(used_row["path"], None, f"{used_row['name']}{used_row['labels']} {s['used']:.0f}", None, None, "metrics"),
                       Evidence(limit_row["path"], None, f"{limit_row['name']}{limit_row['labels']} {s['limit']:.0f}", None, None, "metrics")],
             details={"used_bytes": s["used"], "limit_bytes": s["limit"], "ratio": round(ratio, 3), "device": dev}))

@@ -13,7 +13,7 @@ import polars as pl
 
 from analyzer.checks.framework import CheckContext, Outcome, check
 from analyzer.checks.helpers import event_evidence, object_evidence, pod_evidence, sched_failures
-from analyzer.findings import Affected
+from analyzer.findings import PodRef
 from analyzer.gpu.fit import NodeFit, fit_node
 from analyzer.gpu.hami import FILTER_REASONS, REGISTER, UNREGISTERED, Device, HamiConfig, parse_filtering
 from analyzer.gpu.resources import HAMI_RESOURCES, is_gpu_node, requests_gpu, requests_hami, unscheduled
@@ -205,7 +205,7 @@ def _hami_pod(ctx: CheckContext, pod: dict, candidates: list[dict], inventory: d
         checks=[f"kubectl describe pod {pod['name']} -n {pod['namespace']}",
                 "kubectl get nodes -o custom-columns='NAME:.metadata.name,REGISTER:.metadata.annotations.hami\\.io/node-nvidia-register'",
                 "kubectl get pods -A -o wide --field-selector=status.phase=Running | grep <gpu-node>"],
-        affected=[Affected(pod["namespace"], "Pod", pod["name"])], evidence=evidence,
+        affected=[PodRef.of(pod).affected()], evidence=evidence,
         **sched_failures(ctx, pod),
         details={"request": [{"container": r.container, "gpus": r.nums, "gpumem_mib": r.mem or None,
                               "gpumem_percentage": r.pct, "gpucores": r.cores} for r in reqs],
@@ -243,7 +243,7 @@ def _plain_pod(ctx: CheckContext, pod: dict, candidates: list[dict], excluded: l
                      "or add GPU nodes."),
         checks=[f"kubectl describe pod {pod['name']} -n {pod['namespace']}",
                 "kubectl describe nodes | grep -A 12 'Allocated resources'"],
-        affected=[Affected(pod["namespace"], "Pod", pod["name"])],
+        affected=[PodRef.of(pod).affected()],
         evidence=[pod_evidence(pod), object_evidence(n["path"], f"node/{n['name']} allocatable {GPU}={alloc} allocated={used}",
                                          None, n.get("line"))],
         **sched_failures(ctx, pod),
@@ -270,7 +270,7 @@ def hami_scheduler_name(ctx: CheckContext) -> Outcome:
         hami = pods.filter(pl.any_horizontal([pl.col(c).is_not_null() for c in HAMI_RESOURCES])
                            & (pl.col("scheduler_name") == "default-scheduler"))
         for r in hami.iter_rows(named=True):
-            seen.add((r["namespace"], r["name"]))
+            seen.add(PodRef.of(r).key)
             out.findings.append(hami_scheduler_name.check.finding(
                 summary=(f"Pod {r['name']} requests HAMi resources (gpumem={r['gpumem']}, "
                          f"gpucores={r['gpucores']}) but schedulerName is default-scheduler"),
@@ -280,14 +280,14 @@ def hami_scheduler_name(ctx: CheckContext) -> Outcome:
                              "are up, and the pod is not privileged (HAMi skips privileged pods)."),
                 checks=["kubectl get mutatingwebhookconfigurations | grep -i hami",
                         f"kubectl get pod {r['name']} -n {r['namespace']} -o jsonpath='{{.spec.schedulerName}}'"],
-                affected=[Affected(r["namespace"], "Pod", r["name"])], node=r["node"],
+                affected=[PodRef.of(r).affected()], node=r["node"],
                 evidence=[object_evidence(r["path"], f"pod/{r['name']} schedulerName=default-scheduler "
                                          f"nvidia.com/gpumem={r['gpumem']} nvidia.com/gpucores={r['gpucores']}", None, r["line"])]))
     if not events.is_empty():
         ev = events.filter((pl.col("reason") == "FailedScheduling") & (pl.col("component") == "default-scheduler")
                            & pl.col("message").str.contains(r"Insufficient nvidia\.com/(?:gpumem|gpucores)"))
         for r in ev.iter_rows(named=True):
-            key = (r["namespace"], r["object_name"])
+            key = PodRef(r["namespace"], r["object_name"]).key
             if key in seen:
                 continue
             seen.add(key)
@@ -298,7 +298,7 @@ def hami_scheduler_name(ctx: CheckContext) -> Outcome:
                              "vgpu.hami.io present and reachable, selectors match, pod not privileged)."),
                 checks=["kubectl get mutatingwebhookconfigurations | grep -i hami",
                         f"kubectl describe pod {r['object_name']} -n {r['namespace']}"],
-                affected=[Affected(r["namespace"], "Pod", r["object_name"])],
+                affected=[PodRef(r["namespace"], r["object_name"]).affected()],
                 evidence=[event_evidence(r)],
                 count=r["count"] or 1, first_seen=r["first_time"], last_seen=r["last_time"]))
     if pods.is_empty() and events.is_empty():
@@ -366,7 +366,7 @@ def hami_filtering_reasons(ctx: CheckContext) -> Outcome:
             checks=[f"kubectl describe pod {pod} -n {ns}",
                     "kubectl logs -n <hami-namespace> -l app.kubernetes.io/component=hami-scheduler "
                     "-c vgpu-scheduler-extender | grep NodeUnfitPod"],
-            affected=[Affected(ns, "Pod", pod)], evidence=evidence, count=max(n_events, 1),
+            affected=[PodRef(ns, pod).affected()], evidence=evidence, count=max(n_events, 1),
             first_seen=group.get_column("first_time").min(), last_seen=group.get_column("last_time").max(),
             details={"reasons": dict(sorted(counts.items())), "nodes": {n: sorted(v) for n, v in sorted(per_node.items())},
                      "dominant_reason": reason, "nodes_total": total}))
@@ -434,7 +434,7 @@ def hami_gpu_allocation(ctx: CheckContext) -> Outcome:
                              "pod fits."),
                 checks=[f"kubectl get pods -A -o wide --field-selector spec.nodeName={name}",
                         f"kubectl get node {name} -o jsonpath='{{.metadata.annotations.hami\\.io/node-nvidia-register}}'"],
-                affected=[Affected(pod["namespace"], "Pod", pod["name"])],
+                affected=[PodRef.of(pod).affected()],
                 evidence=[pod_evidence(pod),
                           object_evidence(n.get("path", ""), f"node/{name} free MiB per card: "
                                           + ", ".join(f"{d.uuid[:12]}={d.free_mem}" for d in usable[:6]), None, n.get("line"))],

@@ -10,7 +10,7 @@ from typing import Any
 import polars as pl
 
 from analyzer.checks.framework import CheckContext, Outcome, check
-from analyzer.findings import Affected, Evidence
+from analyzer.findings import Evidence, PodRef
 from analyzer.tables import from_json
 
 
@@ -130,7 +130,7 @@ def metrics_latency(ctx: CheckContext) -> Outcome:
                          "full, or the GPU is shared/throttled; add workers or lower max_num_seqs/context."),
             checks=[f"kubectl top pod {pod or '<pod>'} -n {h['namespace'] or '<namespace>'}",
                     "curl -s <frontend>:8000/metrics | grep -E 'time_to_first_token|inter_token|waiting|running'"],
-            affected=[Affected(h["namespace"], "Pod", pod)] if pod else [],
+            affected=[PodRef(h["namespace"], pod).affected()] if pod else [],
             evidence=[Evidence(path, None, f"{family}_bucket {json.dumps(h['labels'])[:120]}: "
                                            f"count={int(total)} p50={p50:.3g}s p99={p99:.3g}s", None, None, "metrics")],
             details={"metric": family, "p50_seconds": round(p50, 4), "p99_seconds": round(p99, 4),
@@ -156,7 +156,7 @@ def metrics_latency(ctx: CheckContext) -> Outcome:
                          "log. A full KV cache needs more GPU memory for KV (gpu-memory-utilization, smaller "
                          "max-model-len, more replicas)."),
             checks=[f"kubectl logs {pod or '<pod>'} -n {ns or '<namespace>'} --tail=200"],
-            affected=[Affected(ns, "Pod", pod)] if pod else [],
+            affected=[PodRef(ns, pod).affected()] if pod else [],
             evidence=[Evidence(path, None, " ".join(f"{k}={v:g}" for k, v in sorted(g.items())), None, None, "metrics")],
             details={"waiting": waiting, "running": running, "kv_cache_usage": kv}))
     frontends = _gauges(metrics, ("dynamo_frontend_inflight_requests", "dynamo_frontend_queued_requests",
@@ -175,7 +175,7 @@ def metrics_latency(ctx: CheckContext) -> Outcome:
             remediation="No worker returns tokens: check that workers are registered and their engines alive.",
             checks=[f"kubectl logs {pod or '<pod>'} -n {ns or '<namespace>'} --tail=200",
                     "curl -s <frontend>:8000/v1/models"],
-            affected=[Affected(ns, "Pod", pod)] if pod else [],
+            affected=[PodRef(ns, pod).affected()] if pod else [],
             evidence=[Evidence(path, None, " ".join(f"{k}={v:g}" for k, v in sorted(g.items())), None, None, "metrics")],
             details={"in_flight": busy, "output_tokens_total": 0}))
     out.note = f"{checked} latency histogram(s)/engine gauge set(s) checked"

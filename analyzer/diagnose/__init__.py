@@ -17,7 +17,7 @@ import polars as pl
 from analyzer.checks import run_checks
 from analyzer.diagnose.findings import findings_from_signals
 from analyzer.diagnose.rules import GENERIC, RULE_INDEX
-from analyzer.findings import Finding, iso
+from analyzer.findings import Finding, PodRef, iso
 from analyzer.gpu.cluster import GpuCluster
 from analyzer.gpu.status import cluster_status
 from analyzer.library import Library
@@ -248,11 +248,11 @@ def finding_dict(f: Finding, is_root: bool) -> dict[str, Any]:
 
 
 def pod_nodes_of(pods: pl.DataFrame) -> dict[tuple, str]:
-    """(namespace, pod) -> node, from the pods table."""
+    """``PodRef.key`` -> node, from the pods table."""
     if pods.is_empty():
         return {}
     rows = pods.select("namespace", "name", "node").filter(pl.col("node").is_not_null()).iter_rows()
-    return {(ns, name): node for ns, name, node in rows}
+    return {PodRef(ns, name).key: node for ns, name, node in rows}
 
 
 def diagnose(parsed, signals: pl.DataFrame, library: Library) -> Diagnosis:

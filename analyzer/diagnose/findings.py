@@ -107,7 +107,7 @@ def _finding(p: Pattern, group: pl.DataFrame, count: int, ns, kind, name, ctr, p
     rows = group.to_dicts()
     first = rows[0]
     captures = json.loads(first.get("captures") or "{}")
-    node = pod_nodes.get((ns, name)) if kind == "Pod" else (name if kind == "Node" else None)
+    node = pod_nodes.get(PodRef(ns, name).key) if kind == "Pod" else (name if kind == "Node" else None)
     ctx = _context(first, captures, node, count)
     evidence, seen = [], set()
     picks = rows[:MAX_EVIDENCE - 1] + ([rows[-1]] if len(rows) >= MAX_EVIDENCE else [])

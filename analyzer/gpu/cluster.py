@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from analyzer.findings import PodRef
 from analyzer.gpu.fit import Request, container_request, node_inventory, registered
 from analyzer.gpu.hami import Device, HamiConfig, component_of, device_config, main_namespace
 from analyzer.gpu.resources import holds_devices, requests_hami
@@ -67,7 +68,7 @@ class GpuCluster:
         out: dict[tuple, list[dict[str, Any]]] = {}
         for c in self.table("containers").to_dicts():
             if c.get("init") is False:
-                out.setdefault((c["namespace"], c["pod"]), []).append(c)
+                out.setdefault(PodRef.of(c).key, []).append(c)
         return out
 
     @cached_property
@@ -96,7 +97,7 @@ class GpuCluster:
 
     def requests(self, pod: dict[str, Any]) -> list[Request]:
         """The app containers' HAMi requests of one pod."""
-        rows = self.app_containers.get((pod["namespace"], pod["name"]), [])
+        rows = self.app_containers.get(PodRef.of(pod).key, [])
         return [r for r in (container_request(c, self.config) for c in rows) if r]
 
     def gpus_allocated(self, node: dict[str, Any]) -> int:

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from analyzer.findings import PodRef
 from analyzer.gpu.hami import (ALLOCATED, NOUSE_TYPE, NOUSE_UUID, USE_TYPE, USE_UUID, Device, HamiConfig,
                                decode_allocated, registered_devices)
 from analyzer.gpu.resources import holds_devices, requests_gpu, requests_hami
@@ -235,7 +236,7 @@ def node_inventory(devices: dict[str, list[Device]], pods: list[dict[str, Any]],
                         d.usedmem += mem
                         d.usedcores += cores
             continue
-        rows = app_containers.get((p["namespace"], p["name"]), [])
+        rows = app_containers.get(PodRef.of(p).key, [])
         if not requests_gpu(p) or not rows:
             continue
         # no allocation annotation (collected without it, or not a HAMi pod): place the limits

@@ -26,6 +26,7 @@ from typing import Any
 
 import polars as pl
 
+from analyzer.findings import PodRef
 from analyzer.parse.quantity import parse_time
 from analyzer.taxonomy import CATEGORY_LAYER, SEVERITY_RANK
 
@@ -206,7 +207,8 @@ def recommended_actions(roots: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- timeline
 
 def _pod_lane(namespace: str | None, name: str | None) -> str:
-    return f"{namespace}/{name}" if namespace else (name or "cluster")
+    """A pod's timeline lane: ``namespace/pod`` as ``PodRef`` writes it; "cluster" without a name."""
+    return str(PodRef(namespace, name)) if namespace or name else "cluster"
 
 
 def timeline_items(result: dict[str, Any], tables: dict[str, pl.DataFrame],
