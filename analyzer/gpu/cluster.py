@@ -100,12 +100,21 @@ class GpuCluster:
         rows = self.app_containers.get(PodRef.of(pod).key, [])
         return [r for r in (container_request(c, self.config) for c in rows) if r]
 
+    @cached_property
+    def _gpus_requested(self) -> dict[str, int]:
+        """node -> the ``nvidia.com/gpu`` its live pods request."""
+        out: dict[str, int] = {}
+        for p in self.pods:
+            if holds_devices(p):
+                out[p["node"]] = out.get(p["node"], 0) + (p.get("gpu") or 0)
+        return out
+
     def gpus_allocated(self, node: dict[str, Any]) -> int:
         """``nvidia.com/gpu`` allocated on a node: ``kubectl describe node``'s count, else the sum
         of what its live pods request."""
         if node.get("gpu_allocated") is not None:
             return int(node["gpu_allocated"])
-        return sum(p.get("gpu") or 0 for p in self.pods if p.get("node") == node.get("name") and holds_devices(p))
+        return self._gpus_requested.get(node.get("name"), 0)
 
     @cached_property
     def components(self) -> list[tuple[dict[str, Any], str]]:
