@@ -20,7 +20,6 @@ _FORBIDDEN = regex.compile(r"\(Forbidden\)|is forbidden: User|forbidden: User")
 _UNREACHABLE = regex.compile(r"Unable to connect to the server|The connection to the server .* was refused|"
                              r"dial tcp [^ ]+:(?:443|6443): (?:i/o timeout|connect: connection refused)|"
                              r"couldn't get current server API group list|^timed out after")
-NO_RESOURCE_TYPE = regex.compile(r"the server doesn't have a resource type \"([^\"]+)\"")
 _NS_GONE = regex.compile(r"namespaces? \"([^\"]+)\" not found")
 _UNAUTHORIZED = regex.compile(r"\(Unauthorized\)|You must be logged in to the server")
 

@@ -263,7 +263,6 @@ def hami_webhook(ctx: CheckContext) -> Outcome:
 # ---------------------------------------------------------------------------------------------
 # CHK024
 
-BIND_PHASE, BIND_TIME = "hami.io/bind-phase", "hami.io/bind-time"
 BIND_STALE_S = 300  # HAMi's node lock times out after 5 minutes
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from analyzer.findings import PodRef
-from analyzer.gpu.fit import Request, container_request, node_inventory, registered
+from analyzer.gpu.fit import Request, container_request, devices_by_node, node_inventory
 from analyzer.gpu.hami import Device, HamiConfig, component_of, device_config, main_namespace
 from analyzer.gpu.resources import holds_devices, requests_hami
 from analyzer.tables import object_bodies
@@ -74,7 +74,7 @@ class GpuCluster:
     @cached_property
     def registered(self) -> dict[str, list[Device]]:
         """Each node's devices as HAMi registered them (``hami.io/node-nvidia-register``)."""
-        return registered(self.nodes)
+        return devices_by_node(self.nodes)
 
     @cached_property
     def card_types(self) -> dict[str, str]:

@@ -198,7 +198,7 @@ def take(devices: list[Device], req: Request, order=lambda d: -d.free_mem) -> No
         d.usedcores += req.cores
 
 
-def registered(nodes: list[dict[str, Any]]) -> dict[str, list[Device]]:
+def devices_by_node(nodes: list[dict[str, Any]]) -> dict[str, list[Device]]:
     """Each node's devices as its HAMi device plugin registered them (nodes without a register,
     or with one HAMi would reject, left out)."""
     out: dict[str, list[Device]] = {}
@@ -215,7 +215,7 @@ def node_inventory(devices: dict[str, list[Device]], pods: list[dict[str, Any]],
     """Each registered node's devices minus what its live pods hold (``hami.io/vgpu-devices-
     allocated``, else the containers' limits placed as HAMi would); and notes on estimates.
 
-    ``devices``: node -> its registered devices (``registered``), left unchanged;
+    ``devices``: node -> its registered devices (``devices_by_node``), left unchanged;
     ``app_containers``: ``(namespace, pod)`` -> the pod's app container rows."""
     inventory = {node: [replace(d) for d in devs] for node, devs in devices.items()}
     notes: list[str] = []
