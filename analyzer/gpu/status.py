@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
+
 from analyzer.gpu.cluster import GpuCluster
 from analyzer.gpu.hami import HANDSHAKE, container_component, hami_webhooks
 from analyzer.gpu.resources import GPU_COLUMNS, is_gpu_node
@@ -102,7 +104,7 @@ def _webhook_row(cluster: GpuCluster) -> dict[str, Any]:
     if names:
         return {"component": "Webhook", "status": "OK", "version": "Active", "detail": ", ".join(names), "pods": []}
     files = cluster.table("files")
-    listed = bool(configs) or (not files.is_empty() and "mutatingwebhooks" in files.get_column("source").to_list())
+    listed = bool(configs) or (not files.is_empty() and files.filter(pl.col("source") == "mutatingwebhooks").height > 0)
     if listed:
         return {"component": "Webhook", "status": "FAIL", "version": "",
                 "detail": "no HAMi MutatingWebhookConfiguration registered", "pods": []}
