@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import polars as pl
 
-from analyzer.checks.workloads import reread_logs
+from analyzer.checks import reread_logs
 from analyzer.diagnose import Diagnosis, diagnose, finding_dict
 from analyzer.ingest import Limits, open_bundle
 from analyzer.library import Library, load_library
@@ -118,6 +118,7 @@ def write_report(analysis: Analysis, fmt: str, target: Path | None, max_chars: i
 
     red = analysis.redactor
     tables = _output_tables(analysis.parsed, red)
+    gpu = analysis.diagnosis.gpu if red is None else red.data(analysis.diagnosis.gpu)
     if fmt == "parquet":
         assert target is not None
         signals = analysis.signals if red is None else red.frame(analysis.signals)
@@ -126,7 +127,7 @@ def write_report(analysis: Analysis, fmt: str, target: Path | None, max_chars: i
     if fmt == "json":
         text = json.dumps(analysis.result, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = render(analysis.result, tables, fmt, max_chars=max_chars)
+        text = render(analysis.result, tables, gpu, fmt, max_chars=max_chars)
     if target is None:
         return text
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -137,3 +137,25 @@ def write_table_batches(batches: Iterable[pl.DataFrame], path: Path, empty_frame
     if writer is None:
         write_table(empty_frame, path, "parquet")
     return rows
+
+
+def from_json(value: Any, default: Any = None) -> Any:
+    """A JSON column's value as Python data; ``default`` when null, empty or not JSON (a value
+    already decoded passes through)."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, (dict, list)):
+        return value
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def object_bodies(objects: pl.DataFrame | None, kind: str) -> list[dict[str, Any]]:
+    """The bodies of the ``objects`` rows of one kind, each with ``_path`` and ``_line`` (where
+    its name stands in its file)."""
+    if objects is None or objects.is_empty():
+        return []
+    return [dict(json.loads(b), _path=p, _line=n) for p, n, b in
+            objects.filter(pl.col("kind") == kind).select("path", "line", "body").iter_rows()]

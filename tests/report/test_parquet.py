@@ -21,7 +21,7 @@ def _log_batches(n: int):
 
 
 def test_everything_is_written(multi_fault, tmp_path):
-    result, tables = multi_fault
+    result, tables, _ = multi_fault
     signals = pl.DataFrame({"pattern_id": ["CUDA001"], "path": ["x.log"], "line": [412]})
     written = write_parquet(result, tables, signals, _log_batches(4), tmp_path / "out")
     files = sorted(p.stem for p in (tmp_path / "out").glob("*.parquet"))
@@ -43,7 +43,7 @@ def test_everything_is_written(multi_fault, tmp_path):
 
 
 def test_log_lines_written_batch_by_batch(multi_fault, tmp_path):
-    result, tables = multi_fault
+    result, tables, _ = multi_fault
     written = write_parquet(result, tables, None, _log_batches(5), tmp_path)
     meta = pq.ParquetFile(tmp_path / "log_lines.parquet").metadata
     assert meta.num_row_groups == 5 and meta.num_rows == 15 == written["log_lines"]
@@ -54,7 +54,7 @@ def test_no_log_lines_an_empty_table_with_its_schema(healthy, tmp_path):
     """Like every other table, log_lines is always written: a glob over a run's files finds it."""
     from analyzer.tables import SCHEMAS
 
-    written = write_parquet(*healthy, None, iter(()), tmp_path)
+    written = write_parquet(*healthy[:2], None, iter(()), tmp_path)
     assert written["log_lines"] == 0
     lines = pl.read_parquet(tmp_path / "log_lines.parquet")
     assert lines.height == 0 and dict(lines.schema) == SCHEMAS["log_lines"]
@@ -62,7 +62,7 @@ def test_no_log_lines_an_empty_table_with_its_schema(healthy, tmp_path):
 
 
 def test_later_batches_take_the_first_batchs_schema(multi_fault, tmp_path):
-    result, tables = multi_fault
+    result, tables, _ = multi_fault
     batches = list(_log_batches(2))
     batches[1] = batches[1].with_columns(pl.col("line").cast(pl.Int32))   # a narrower type in batch 2
     write_parquet(result, tables, None, iter(batches), tmp_path)

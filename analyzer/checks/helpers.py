@@ -1,4 +1,5 @@
-"""Readers shared by the platform and serving checks: what the tables leave out.
+"""What several check modules read or build the same way: evidence lines, the full pod specs,
+the collector's manifest records and sources, label selectors, scheduling events.
 
 Pod specs beyond the ``pods``/``containers`` tables (command, args, env values,
 ``runtimeClassName``, resources) come from the pods' own JSON files, read again only for the pods
@@ -8,24 +9,61 @@ record per command with its exit code and stderr excerpt, e.g.::
     {"source": "pods", "namespace": "ml", "argv": ["kubectl", "get", "pods", "-n", "ml", "-o", "json"],
      "exit_code": 1, "bytes": 0, "duration_ms": 92,
      "stderr": "Error from server (Forbidden): pods is forbidden: User \\"system:serviceaccount:...\\" ..."}
-
-This module registers no check, so both check modules import its names without an import cycle.
 """
 
 from __future__ import annotations
 
-import polars as pl
+from typing import Any
 
-from analyzer.checks import CheckContext
+import polars as pl
+import regex
+
+from analyzer.checks.framework import CheckContext
+from analyzer.findings import Evidence
 from analyzer.ingest.bundle import ReadFailed
 from analyzer.parse.objects import ObjectsError, iter_objects, load_documents
 
-DGD_LABEL = "nvidia.com/dynamo-graph-deployment-name"  # set by the Dynamo operator on a graph's pods
+# kubectl's answer for a resource type the cluster does not serve (a CRD not installed)
+NO_RESOURCE_TYPE = regex.compile(r"the server doesn't have a resource type \"([^\"]+)\"")
+
+
+def object_evidence(path: str | None, text: str, time=None, line: int | None = None) -> Evidence:
+    """Evidence pointing at an object (``line``: where its name stands in the file)."""
+    return Evidence(path or "", line, text, time, None, "object")
+
+
+def event_evidence(r: dict[str, Any], text: str | None = None) -> Evidence:
+    """Evidence pointing at an ``events`` row (its text: type, reason, component and message)."""
+    return Evidence(r["path"], r["line"], text if text is not None else
+                    f"{r['type']} {r['reason']} {r['component']}: {r['message']}", r["last_time"], None, "events")
+
+
+def pod_evidence(r: dict[str, Any], extra: str = "") -> Evidence:
+    """One line proving what a pod asks for."""
+    asks = " ".join(f"{k}={r[c]}" for k, c in (("nvidia.com/gpu", "gpu"), ("nvidia.com/gpumem", "gpumem"),
+                                                 ("nvidia.com/gpumem-percentage", "gpumem_percentage"),
+                                                 ("nvidia.com/gpucores", "gpucores")) if r.get(c) is not None)
+    return object_evidence(r["path"], f"pod/{r['name']} phase={r['phase']} schedulerName={r['scheduler_name']} "
+                                      f"{asks}{extra}".rstrip(), None, r.get("line"))
+
+
+def sched_failures(ctx: CheckContext, pod: dict) -> dict[str, Any]:
+    """How often the pod failed scheduling (events), for the finding's count and times."""
+    ev = ctx.table("events")
+    if ev.is_empty():
+        return {}
+    ev = ev.filter((pl.col("namespace") == pod["namespace"]) & (pl.col("object_name") == pod["name"])
+                   & pl.col("reason").is_in(["FailedScheduling", "FilteringFailed"]))
+    if ev.is_empty():
+        return {}
+    return {"count": int(ev.get_column("count").fill_null(1).sum()),
+            "first_seen": ev.get_column("first_time").min() or ev.get_column("last_time").min(),
+            "last_seen": ev.get_column("last_time").max()}
 
 
 def pod_specs(ctx: CheckContext) -> list[dict]:
-    """The full Pod objects behind the ``pods`` table's JSON rows, each with ``_path`` and
-    ``_line`` (where its name stands). Read once per bundle; empty without a parsed bundle."""
+    """The full Pod objects behind the ``pods`` table's JSON rows, each with ``_path``, ``_line``
+    (where its name stands) and ``_ns``. Read once per bundle; empty without a parsed bundle."""
     cached = ctx.__dict__.get("_pod_specs")
     if cached is not None:
         return cached
@@ -53,13 +91,23 @@ def pod_specs(ctx: CheckContext) -> list[dict]:
     return out
 
 
+def metadata(obj: dict) -> dict:
+    """An object's ``metadata`` (empty when absent)."""
+    return obj.get("metadata") or {}
+
+
+def spec_evidence(pod: dict, text: str) -> Evidence:
+    """Evidence pointing at a Pod object of ``pod_specs``."""
+    return object_evidence(pod["_path"], f"pod/{metadata(pod).get('name')} {text}", None, pod.get("_line"))
+
+
 def containers_of(pod: dict) -> list[dict]:
     """The app containers of a Pod object (init containers left out)."""
     return [c for c in (pod.get("spec") or {}).get("containers") or [] if isinstance(c, dict)]
 
 
 def env_value(container: dict, name: str) -> str | None:
-    """The literal value of env var ``name`` ("<from secret/configmap>" when it is a reference)."""
+    """The literal value of env var ``name`` ("<from reference>" when it is a reference)."""
     for e in container.get("env") or []:
         if isinstance(e, dict) and e.get("name") == name:
             return str(e["value"]) if "value" in e else "<from reference>"
@@ -102,6 +150,7 @@ def collected(ctx: CheckContext, source: str, namespace: str | None = None) -> b
 
 
 def source_path(ctx: CheckContext, source: str) -> str | None:
+    """The first file of collector source ``source`` in the bundle."""
     files = ctx.table("files")
     if files.is_empty():
         return None
@@ -125,23 +174,3 @@ def manifest_records(ctx: CheckContext) -> list[dict]:
                 lines = [i for i, ln in enumerate(text.splitlines(), 1) if '"exit_code"' in ln]
                 break
     return [dict(r, _line=lines[i] if i < len(lines) else None) for i, r in enumerate(records)]
-
-
-def scheduler_device_config(ctx: CheckContext) -> tuple[dict | None, str | None, dict]:
-    """HAMi's scheduler device config: (the ConfigMap, its key, the ``nvidia:`` section) of the
-    first ConfigMap whose YAML holds HAMi's device keys (``hami-scheduler-device``
-    ``device-config.yaml``); ``(None, None, {})`` when the bundle has none."""
-    import yaml
-
-    for cm in ctx.objects("ConfigMap"):
-        data = cm.get("data") if isinstance(cm.get("data"), dict) else {}
-        for key, text in data.items():
-            if isinstance(text, str) and key.endswith((".yaml", ".yml")) and "deviceSplitCount" in text:
-                try:
-                    doc = yaml.safe_load(text)
-                except yaml.YAMLError:
-                    continue
-                nv = doc.get("nvidia") if isinstance(doc, dict) else None
-                if isinstance(nv, dict):
-                    return cm, key, nv
-    return None, None, {}
