@@ -38,7 +38,7 @@ def main() -> None:
 def tables(input_path: str, output: Path, fmt: str, no_redact: bool) -> None:
     """Write the parsed tables of INPUT (dir, archive, file or -) as Parquet or CSV."""
     from analyzer.ingest import BundleError
-    from analyzer.parse import write_tables
+    from analyzer.pipeline import write_tables
 
     try:
         written = write_tables(input_path, output, fmt, redact=not no_redact)
@@ -179,7 +179,8 @@ def patterns_check(directory: Path | None) -> None:
               help="Count successful requests slower than this (Violations Before/After).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Write here, not stdout.")
 def ft_summary(dirs: tuple[Path, ...], fmt: str, sla: float | None, output: Path | None) -> None:
-    """The fault-tolerance test summary of DIR (a results root or a test_fault_scenario[...] folder)."""
+    """The fault-tolerance test summary of DIR (a results root or a test_fault_scenario[...] folder,
+    as a directory or an archive such as .tgz or .zip)."""
     from analyzer.ft import FtInputError, render, summarize
 
     try:

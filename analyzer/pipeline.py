@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import polars as pl
 
-from analyzer.checks.workloads import reread_logs
+from analyzer.checks import reread_logs
 from analyzer.diagnose import Diagnosis, diagnose, finding_dict
 from analyzer.ingest import Limits, open_bundle
 from analyzer.library import Library, load_library
 from analyzer.match import match_parsed
 from analyzer.parse import Parsed, parse_bundle
 from analyzer.progress import Progress
+from analyzer.tables import empty, write_table, write_table_batches
 
 SCHEMA_VERSION = 1
 
@@ -77,6 +78,41 @@ def analyze_path(source: str, library: Library | None = None, redact: bool = Tru
     return Analysis(result, parsed, signals, diagnosis, red)
 
 
+def _output_tables(parsed: Parsed, red: Any = None) -> dict[str, pl.DataFrame]:
+    """Every parsed table as it leaves the tool: read errors included, secrets redacted with ``red``
+    in every text column (paths and names too: a token in a folder name reaches `path` and `pod`)."""
+    tables = dict(parsed.tables)
+    tables["read_errors"] = parsed.read_errors()
+    return {name: red.frame(df) for name, df in tables.items()} if red is not None else tables
+
+
+def _output_log_batches(parsed: Parsed, red: Any = None) -> Iterator[pl.DataFrame]:
+    """``log_lines`` batch by batch as it leaves the tool: every text column redacted with ``red``,
+    a multi-line secret kept whole across batches."""
+    if red is None:
+        return parsed.iter_log_batches()
+    return red.frames(parsed.iter_log_batches())
+
+
+def write_tables(source: str, out_dir: Path, fmt: str = "parquet", redact: bool = True) -> dict[str, int]:
+    """The ``tables`` command: parse ``source`` and write every table to ``out_dir`` as Parquet or
+    CSV (secrets redacted unless ``redact`` is false); returns rows per table."""
+    red = None
+    if redact:
+        from analyzer.redact import Redactor
+
+        red = Redactor()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open_bundle(source) as bundle:
+        parsed = parse_bundle(bundle)
+        # log_lines first: reading the logs may add read errors
+        written = {"log_lines": write_table_batches(_output_log_batches(parsed, red), out_dir / f"log_lines.{fmt}",
+                                                    empty("log_lines"), fmt)}
+        for name, df in sorted(_output_tables(parsed, red).items()):
+            written[name] = write_table(df, out_dir / f"{name}.{fmt}", fmt)
+    return dict(sorted(written.items()))
+
+
 def write_report(analysis: Analysis, fmt: str, target: Path | None, max_chars: int | None = None) -> str | None:
     """Render ``analysis`` as md/html/json (returned when ``target`` is None) or parquet (a dir)."""
     import json
@@ -84,25 +120,17 @@ def write_report(analysis: Analysis, fmt: str, target: Path | None, max_chars: i
     from analyzer.report import render, write_parquet
 
     red = analysis.redactor
-    tables = dict(analysis.parsed.tables)
-    tables["read_errors"] = analysis.parsed.read_errors()
-    if red is not None:
-        # every text column of every table: paths and names too (a token in a folder name
-        # reaches the `path` and `pod` columns)
-        tables = {name: red.frame(df) for name, df in tables.items()}
+    tables = _output_tables(analysis.parsed, red)
+    gpu = analysis.diagnosis.gpu if red is None else red.data(analysis.diagnosis.gpu)
     if fmt == "parquet":
         assert target is not None
-        batches = analysis.parsed.iter_log_batches()
-        signals = analysis.signals
-        if red is not None:
-            batches = red.frames(batches)
-            signals = red.frame(signals)
-        write_parquet(analysis.result, tables, signals, batches, target)
+        signals = analysis.signals if red is None else red.frame(analysis.signals)
+        write_parquet(analysis.result, tables, signals, _output_log_batches(analysis.parsed, red), target)
         return None
     if fmt == "json":
         text = json.dumps(analysis.result, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = render(analysis.result, tables, fmt, max_chars=max_chars)
+        text = render(analysis.result, tables, gpu, fmt, max_chars=max_chars)
     if target is None:
         return text
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -140,7 +168,7 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
     if parsed.bundle.layout == "ft-results":
         from analyzer.ft import summary_for_report
 
-        result["ft_summary"] = summary_for_report(parsed.bundle)
+        result["ft_summary"] = summary_for_report(parsed.ft_scenarios)
     return result
 
 

@@ -1,12 +1,18 @@
-"""Schemas of the parsed tables (docs/ARCHITECTURE.md) and helpers to build frames from rows.
+"""Schemas of the parsed tables (docs/ARCHITECTURE.md), helpers to build frames from rows, and
+the one writer of tables to files (``tables`` and ``analyze --format parquet`` both use it).
 
 Every table carries ``path`` so that evidence can point at file:line. JSON columns hold compact,
 key-sorted JSON text, which keeps Parquet/CSV export simple and output deterministic.
+
+Files: Parquet (zstd, column statistics) or CSV with a header. A table that arrives in batches
+(``log_lines``) is written as it comes, one Parquet row group per batch, later batches cast to
+the first one's schema; with no rows at all it is still written, empty, with its schema.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Iterable
 
 import polars as pl
@@ -79,3 +85,77 @@ def to_json(value: Any) -> str | None:
     if value is None:
         return None
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+FILE_FORMATS = ("parquet", "csv")
+
+
+def write_table(df: pl.DataFrame, path: Path, fmt: str = "parquet") -> int:
+    """Write one table to ``path`` as Parquet or CSV; returns its rows."""
+    if fmt == "parquet":
+        df.write_parquet(path, compression="zstd", statistics=True)
+    elif fmt == "csv":
+        df.write_csv(path)
+    else:
+        raise ValueError(f"unknown table format {fmt!r}; use one of {', '.join(FILE_FORMATS)}")
+    return df.height
+
+
+def write_table_batches(batches: Iterable[pl.DataFrame], path: Path, empty_frame: pl.DataFrame,
+                        fmt: str = "parquet") -> int:
+    """Write a table that arrives in batches without holding it whole; ``empty_frame`` (the
+    table's schema) is written when no batch has a row. Returns the rows written."""
+    if fmt not in FILE_FORMATS:
+        raise ValueError(f"unknown table format {fmt!r}; use one of {', '.join(FILE_FORMATS)}")
+    rows = 0
+    if fmt == "csv":
+        with open(path, "wb") as f:
+            for batch in batches:
+                if batch.height:
+                    batch.write_csv(f, include_header=rows == 0)
+                    rows += batch.height
+        if rows == 0:
+            empty_frame.write_csv(path)
+        return rows
+    import pyarrow.parquet as pq
+
+    writer: pq.ParquetWriter | None = None
+    try:
+        for batch in batches:
+            if batch.height == 0:
+                continue
+            arrow = batch.to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(path, arrow.schema, compression="zstd")
+            elif arrow.schema != writer.schema:
+                arrow = arrow.cast(writer.schema)
+            writer.write_table(arrow)
+            rows += batch.height
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None:
+        write_table(empty_frame, path, "parquet")
+    return rows
+
+
+def from_json(value: Any, default: Any = None) -> Any:
+    """A JSON column's value as Python data; ``default`` when null, empty or not JSON (a value
+    already decoded passes through)."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, (dict, list)):
+        return value
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def object_bodies(objects: pl.DataFrame | None, kind: str) -> list[dict[str, Any]]:
+    """The bodies of the ``objects`` rows of one kind, each with ``_path`` and ``_line`` (where
+    its name stands in its file)."""
+    if objects is None or objects.is_empty():
+        return []
+    return [dict(json.loads(b), _path=p, _line=n) for p, n, b in
+            objects.filter(pl.col("kind") == kind).select("path", "line", "body").iter_rows()]

@@ -35,11 +35,11 @@ _CHECK = regex.compile(r"\bCHK(\d{3})\b(?:\s+`?([a-z0-9]+(?:-[a-z0-9]+)*)`?)?")
 
 
 def known_ids() -> tuple[set[str], dict[str, str]]:
-    """(pattern ids of the library, check id -> check name of the registry)."""
-    from analyzer.checks import REGISTRY, builtin  # noqa: F401  (registers every check)
+    """(pattern ids of the library, check id -> check name of every check)."""
+    from analyzer.checks import CHECKS
     from analyzer.library import load_library
 
-    return {p.id for p in load_library()}, {c.id: c.name for c in REGISTRY}
+    return {p.id for p in load_library()}, {c.id: c.name for c in CHECKS}
 
 
 def id_regex(pattern_ids: set[str]) -> regex.Pattern[str]:

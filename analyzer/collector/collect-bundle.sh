@@ -2,14 +2,17 @@
 # collect-bundle.sh: gather a support bundle from a Kubernetes cluster running GPU inference
 # (NVIDIA Dynamo, vLLM, SGLang, TensorRT-LLM; GPUs shared with HAMi or the NVIDIA device plugin)
 # for `bundle-analyzer analyze`. Read-only: it runs `kubectl get/describe/logs/top` (and, when
-# present and allowed, `helm list` and `kubectl exec ... nvidia-smi`).
+# present and allowed, `helm list` and `kubectl exec ... nvidia-smi`). GPU nodes: the kernel log
+# tail and `nvidia-smi -q` through the GPU Operator's driver pods (`kubectl exec`), or, only with
+# --node-debug, through a short-lived `kubectl debug node/...` pod that is deleted afterwards; the
+# DCGM exporters' /metrics.
 #
 # Needs only bash, kubectl, tar and gzip. Every command has a timeout and is recorded in
 # manifest.json; a command that fails (forbidden, not found, timeout) never stops the run.
 # Secret values are never collected (names and key names only) and tokens are redacted before
 # anything is written to disk.
 
-# Background jobs (spawn_pod) set their own OUT_TMP/ERR_TMP; the main shell's stay as they are.
+# Background jobs (spawn_job) set their own OUT_TMP/ERR_TMP; the main shell's stay as they are.
 # shellcheck disable=SC2031
 set -u -o pipefail
 umask 077
@@ -57,6 +60,9 @@ log namespaces/{namespace}/logs/{pod}/{container}.log log
 previous_log namespaces/{namespace}/logs/{pod}/{container}.previous.log log
 metrics namespaces/{namespace}/metrics/{pod}.prom metrics
 exec namespaces/{namespace}/exec/{pod}/{container}.txt text
+node_kernel_log nodes/{node}/kernel.log text
+node_nvidia_smi nodes/{node}/nvidia-smi-q.txt text
+node_dcgm_metrics nodes/{node}/dcgm-exporter.prom metrics
 '
 # END SOURCES
 
@@ -79,6 +85,15 @@ Options:
       --no-exec          never run 'kubectl exec ... nvidia-smi' (default: run it in GPU pods
                          when RBAC allows pods/exec)
       --no-helm          never run 'helm list'
+      --node-debug       for GPU nodes without a running GPU Operator driver pod, read the
+                         kernel log and 'nvidia-smi -q' through 'kubectl debug node/NAME' (a
+                         privileged pod in the node's host namespaces, deleted afterwards).
+                         Default: only through the driver pods, when RBAC allows pods/exec
+      --node-debug-image IMAGE
+                         image of the debug pod (default $NODE_DEBUG_IMAGE; it needs sleep and
+                         chroot)
+      --node-debug-namespace NS
+                         namespace of the debug pod (default $NODE_DEBUG_NS)
       --parallel N       fetch up to N container logs and scrapes at a time (default $PARALLEL)
   -o, --output PATH      the .tar.gz to write (default ./gpu-bundle-<UTC time>.tar.gz)
       --context NAME     kubeconfig context to use
@@ -101,6 +116,9 @@ MAX_LOG_BYTES=2097152
 CMD_TIMEOUT=60
 ALLOW_EXEC=1
 ALLOW_HELM=1
+NODE_DEBUG=0
+NODE_DEBUG_IMAGE="busybox:1.36"
+NODE_DEBUG_NS="default"
 PARALLEL=4
 OUTPUT=""
 CONTEXT=""
@@ -125,6 +143,11 @@ while [ $# -gt 0 ]; do
     --timeout=*) CMD_TIMEOUT=${1#*=}; shift ;;
     --no-exec) ALLOW_EXEC=0; shift ;;
     --no-helm) ALLOW_HELM=0; shift ;;
+    --node-debug) NODE_DEBUG=1; shift ;;
+    --node-debug-image) need_arg "$@"; NODE_DEBUG_IMAGE=$2; shift 2 ;;
+    --node-debug-image=*) NODE_DEBUG_IMAGE=${1#*=}; shift ;;
+    --node-debug-namespace) need_arg "$@"; NODE_DEBUG_NS=$2; shift 2 ;;
+    --node-debug-namespace=*) NODE_DEBUG_NS=${1#*=}; shift ;;
     --parallel) need_arg "$@"; PARALLEL=$2; shift 2 ;;
     --parallel=*) PARALLEL=${1#*=}; shift ;;
     -o|--output) need_arg "$@"; OUTPUT=$2; shift 2 ;;
@@ -141,6 +164,11 @@ done
 case $MAX_LOG_BYTES in ''|*[!0-9]*) die "--max-log-bytes needs a number of bytes, got '$MAX_LOG_BYTES'" ;; esac
 case $CMD_TIMEOUT in ''|*[!0-9]*|0) die "--timeout needs a positive number of seconds, got '$CMD_TIMEOUT'" ;; esac
 case $PARALLEL in ''|*[!0-9]*|0) die "--parallel needs a positive number, got '$PARALLEL'" ;; esac
+if [ "$NODE_DEBUG" -eq 1 ] && [ "$ALLOW_EXEC" -eq 0 ]; then
+  die "--node-debug reads the node through 'kubectl exec' into the debug pod: it cannot be combined with --no-exec"
+fi
+[ -n "$NODE_DEBUG_IMAGE" ] || die "--node-debug-image needs an image name"
+[ -n "$NODE_DEBUG_NS" ] || die "--node-debug-namespace needs a namespace"
 if [ -n "$SINCE" ]; then
   case $SINCE in *[!0-9hms]*|'') die "--since needs a duration such as 2h, 30m or 90s, got '$SINCE'" ;; esac
 fi
@@ -167,8 +195,17 @@ MAIN_PID=$$
 # fork, before bash resets its traps, would otherwise run this trap too.
 # shellcheck disable=SC2317  # called from the EXIT trap
 cleanup() {
-  local me=${BASHPID:-$(exec sh -c 'echo "$PPID"')}
+  local me=${BASHPID:-$(exec sh -c 'echo "$PPID"')} pod
   [ "$me" = "$MAIN_PID" ] || return 0
+  # node debug pods the run created and did not delete (interrupted): delete them now
+  if [ -s "$WORK/debug-pods" ]; then
+    while read -r pod; do
+      grep -qxF "$pod" "$WORK/debug-pods.deleted" 2>/dev/null && continue
+      with_timeout "${KUBECTL[@]}" delete pod -n "$NODE_DEBUG_NS" "$pod" --wait=false >/dev/null 2>&1 ||
+        printf '%s: could not delete debug pod %s/%s; delete it with kubectl delete pod -n %s %s\n' \
+          "$PROG" "$NODE_DEBUG_NS" "$pod" "$NODE_DEBUG_NS" "$pod" >&2
+    done <"$WORK/debug-pods"
+  fi
   rm -rf -- "$WORK"
 }
 trap cleanup EXIT
@@ -181,6 +218,8 @@ FAILED="$WORK/failed.txt"
 : >"$FAILED"
 OUT_TMP="$WORK/out.tmp"
 ERR_TMP="$WORK/err.tmp"
+# lines asked for when a log is tailed at the source: about --max-log-bytes of 64-byte lines
+LOG_LINES=$(( MAX_LOG_BYTES / 64 + 1 ))
 
 KUBECTL=(kubectl "--request-timeout=${CMD_TIMEOUT}s")
 [ -n "$CONTEXT" ] && KUBECTL+=("--context=$CONTEXT")
@@ -424,16 +463,34 @@ query() {
   return "$rc"
 }
 
-# collect_log NS POD CONTAINER PREVIOUS(0|1): the last --max-log-bytes of a container log, cut at
-# a line start. --tail bounds the download; tail -c bounds what is kept.
-collect_log() {
-  local ns=$1 pod=$2 c=$3 prev=$4 source=log t0 rc bytes path
-  local args=(logs -n "$ns" "$pod" -c "$c" --timestamps "--tail=$(( MAX_LOG_BYTES / 64 + 1 ))")
-  [ -n "$SINCE" ] && args+=("--since=$SINCE")
-  if [ "$prev" -eq 1 ]; then args+=(--previous); source=previous_log; fi
-  path=$(src_path "$source" "namespace=$ns" "pod=$pod" "container=$c")
+# can_exec NS: whether RBAC lets us 'kubectl exec' into pods of NS (asked once per namespace;
+# never when --no-exec). "no" is an answer, not a failure.
+EXEC_ANSWERS=" "
+can_exec() {
+  local ns=$1
+  [ "$ALLOW_EXEC" -eq 1 ] || return 1
+  case $EXEC_ANSWERS in
+    *" $ns=yes "*) return 0 ;;
+    *" $ns=no "*) return 1 ;;
+  esac
+  ANSWER_CODE="1"
+  query exec "$ns" -- "${KUBECTL[@]}" auth can-i create pods --subresource=exec -n "$ns"
+  ANSWER_CODE=""
+  if [ "$(head -n 1 "$OUT_TMP")" = "yes" ]; then
+    EXEC_ANSWERS+="$ns=yes "
+    return 0
+  fi
+  EXEC_ANSWERS+="$ns=no "
+  return 1
+}
+
+# collect_tail SOURCE NS PATH -- ARGV...: as collect, but only the last --max-log-bytes of the
+# output are kept, cut at a line start (the command bounds what it sends, tail -c what is kept).
+collect_tail() {
+  local source=$1 ns=$2 path=$3 t0 rc bytes
+  shift 4
   t0=$(now_ms)
-  with_timeout "${KUBECTL[@]}" "${args[@]}" 2>"$ERR_TMP" | tail -c "$MAX_LOG_BYTES" >"$OUT_TMP.raw"
+  with_timeout "$@" 2>"$ERR_TMP" | tail -c "$MAX_LOG_BYTES" >"$OUT_TMP.raw"
   rc=${PIPESTATUS[0]}
   if [ "$(file_size "$OUT_TMP.raw")" -ge "$MAX_LOG_BYTES" ]; then
     # cut: drop the partial first line left by tail -c
@@ -449,7 +506,19 @@ collect_log() {
   else
     path=""
   fi
-  record "$source" "$ns" "$path" "$rc" "$bytes" "$(( $(now_ms) - t0 ))" "$ERR_TMP" -- "${KUBECTL[@]}" "${args[@]}"
+  record "$source" "$ns" "$path" "$rc" "$bytes" "$(( $(now_ms) - t0 ))" "$ERR_TMP" -- "$@"
+  return "$rc"
+}
+
+# collect_log NS POD CONTAINER PREVIOUS(0|1): the last --max-log-bytes of a container log.
+# shellcheck disable=SC2317  # reached through spawn_job, which shellcheck does not follow
+collect_log() {
+  local ns=$1 pod=$2 c=$3 prev=$4 source=log
+  local args=(logs -n "$ns" "$pod" -c "$c" --timestamps "--tail=$LOG_LINES")
+  [ -n "$SINCE" ] && args+=("--since=$SINCE")
+  if [ "$prev" -eq 1 ]; then args+=(--previous); source=previous_log; fi
+  collect_tail "$source" "$ns" "$(src_path "$source" "namespace=$ns" "pod=$pod" "container=$c")" -- \
+    "${KUBECTL[@]}" "${args[@]}"
 }
 
 # The file of a list source: custom resources are named by resource, the others by namespace.
@@ -691,6 +760,7 @@ POD_INVENTORY='jsonpath={range .items[*]}{.metadata.name}{"|"}{.status.phase}{"|
 # The port whose /metrics to scrape, or nothing: a port named for metrics, the Dynamo system
 # port, the HAMi monitors, a frontend's HTTP port. In kube-system only GPU components (DCGM
 # exporter, device plugins) are scraped, not coredns and the like.
+# shellcheck disable=SC2317  # reached through spawn_job, which shellcheck does not follow
 metrics_port() {
   local ns=$1 pod=$2 ports=$3 sysport=$4 p
   if [ "$ns" = "kube-system" ]; then
@@ -712,6 +782,7 @@ metrics_port() {
 
 # collect_pod NS POD PHASE CONTAINERS RESTARTS PORTS SYSPORT GPUS CAN_EXEC: the logs (and previous
 # logs of restarted containers), the /metrics scrape and nvidia-smi of one pod.
+# shellcheck disable=SC2317  # reached through spawn_job, which shellcheck does not follow
 collect_pod() {
   local ns=$1 pod=$2 phase=$3 containers=$4 restarts=$5 ports=$6 sysport=$7 gpus=$8 can_exec=$9
   local c r port target="" g
@@ -725,6 +796,8 @@ collect_pod() {
   done
   [ "$phase" = "Running" ] || return 0
   port=$(metrics_port "$ns" "$pod" "$ports" "$sysport")
+  # a DCGM exporter the GPU node step scraped already
+  grep -qxF "$ns/$pod" "$SCRAPED" && port=""
   if [ -n "$port" ]; then
     collect metrics "$ns" "$(src_path metrics "namespace=$ns" "pod=$pod")" -- \
       "${KUBECTL[@]}" get --raw "/api/v1/namespaces/$ns/pods/$pod:$port/proxy/metrics"
@@ -740,14 +813,14 @@ collect_pod() {
   fi
 }
 
-# spawn_pod ARGS...: collect_pod in the background with its own temporary files, at most
-# --parallel at a time (logs are fetched one kubectl call per container; on a big cluster the
-# round trips dominate).
+# spawn_job FUNCTION ARGS...: run FUNCTION in the background with its own temporary files, at
+# most --parallel at a time (logs are fetched one kubectl call per container, node evidence one
+# exec per command; on a big cluster the round trips dominate).
 SEQ=0
-spawn_pod() {
+spawn_job() {
   SEQ=$((SEQ + 1))
   if [ "$PARALLEL" -le 1 ]; then
-    collect_pod "$@"
+    "$@"
     return
   fi
   while [ "$(jobs -pr | wc -l)" -ge "$PARALLEL" ]; do
@@ -758,8 +831,112 @@ spawn_pod() {
     fi
   done
   # shellcheck disable=SC2030  # each job's own temporary files, on purpose
-  ( OUT_TMP="$WORK/job.$SEQ.out"; ERR_TMP="$WORK/job.$SEQ.err"; collect_pod "$@"; rm -f "$OUT_TMP" "$ERR_TMP" ) &
+  ( OUT_TMP="$WORK/job.$SEQ.out"; ERR_TMP="$WORK/job.$SEQ.err"; "$@"; rm -f "$OUT_TMP" "$ERR_TMP" ) &
 }
+
+# ---------------------------------------------------------------------------------------------
+# GPU nodes: Xid, ECC and fallen-off-the-bus messages live in the node's kernel log, which no
+# pod log shows. Per GPU node: the kernel log tail and 'nvidia-smi -q' through the GPU Operator's
+# driver pod (privileged, it sees the host's kernel ring buffer), or with --node-debug through a
+# debug pod on the node; and the DCGM exporter's /metrics. Files land under nodes/NODE/.
+
+# per pod, "|"-separated: namespace, name, node, phase, containers, ports (name:number)
+NODE_POD_FIELDS='jsonpath={range .items[*]}{.metadata.namespace}{"|"}{.metadata.name}{"|"}{.spec.nodeName}{"|"}{.status.phase}{"|"}{range .spec.containers[*]}{.name}{" "}{end}{"|"}{range .spec.containers[*].ports[*]}{.name}{":"}{.containerPort}{" "}{end}{"\n"}{end}'
+
+# In a driver container: dmesg with readable times, else the raw form. On the host (debug pod):
+# the journal first, as it keeps what the ring buffer has overwritten since boot.
+DMESG_SCRIPT='dmesg -T 2>/dev/null || dmesg'
+HOST_KERNEL_SCRIPT="journalctl -k -o short-iso --no-pager -n $LOG_LINES 2>/dev/null || dmesg -T 2>/dev/null || dmesg"
+
+# labelled_pods OUT SELECTOR...: the running pods any selector matches, one NODE_POD_FIELDS line
+# each, the first pod per node only (a selector ANDs its terms: one 'get pods -l' per selector).
+labelled_pods() {
+  local out=$1 sel
+  shift
+  : >"$out.all"
+  for sel in "$@"; do
+    query pods "" -- "${KUBECTL[@]}" get pods -A -l "$sel" -o "$NODE_POD_FIELDS" && cat "$OUT_TMP" >>"$out.all"
+  done
+  awk -F '|' '$3 != "" && $4 == "Running" && !seen[$3]++' "$out.all" >"$out"
+}
+
+# collect_node NODE NS POD CONTAINER [PREFIX...]: the kernel log and nvidia-smi -q of NODE by
+# 'kubectl exec' into POD; PREFIX (chroot /host) runs them on the host from a debug pod.
+collect_node() {
+  local node=$1 ns=$2 pod=$3 ctr=$4 script=$DMESG_SCRIPT
+  shift 4
+  [ $# -eq 0 ] || script=$HOST_KERNEL_SCRIPT
+  local into=("${KUBECTL[@]}" exec -n "$ns" "$pod" -c "$ctr" --)
+  collect_tail node_kernel_log "$ns" "$(src_path node_kernel_log "node=$node")" -- "${into[@]}" "$@" sh -c "$script"
+  collect node_nvidia_smi "$ns" "$(src_path node_nvidia_smi "node=$node")" -- "${into[@]}" "$@" nvidia-smi -q
+}
+
+# debug_node NODE: a debug pod on NODE (host namespaces, the host's / at /host) that sleeps while
+# collect_node runs in it, then is deleted. Fails (1) only when the pod cannot be created.
+debug_node() {
+  local node=$1 pod ns=$NODE_DEBUG_NS
+  query node_debug "$ns" -- "${KUBECTL[@]}" debug "node/$node" -n "$ns" "--image=$NODE_DEBUG_IMAGE" \
+    --profile=sysadmin -- sleep "$(( CMD_TIMEOUT * 3 + 30 ))" || return 1
+  pod=$(sed -n 's/^Creating debugging pod \([^ ]*\) with container .*/\1/p' "$OUT_TMP" | head -n 1)
+  if [ -z "$pod" ]; then
+    progress "kubectl debug did not name the pod it created on $node: look for node-debugger-$node-* in namespace $ns"
+    return 0
+  fi
+  printf '%s\n' "$pod" >>"$DEBUG_PODS"
+  if query node_debug "$ns" -- "${KUBECTL[@]}" wait -n "$ns" --for=condition=Ready "pod/$pod" "--timeout=${CMD_TIMEOUT}s"; then
+    collect_node "$node" "$ns" "$pod" debugger chroot /host
+  fi
+  query node_debug "$ns" -- "${KUBECTL[@]}" delete pod -n "$ns" "$pod" --wait=false &&
+    printf '%s\n' "$pod" >>"$DEBUG_PODS.deleted"
+  return 0
+}
+
+DRIVER_PODS="$WORK/driver-pods"
+DCGM_PODS="$WORK/dcgm-pods"
+SCRAPED="$WORK/scraped"  # namespace/pod of the DCGM exporters scraped here
+DEBUG_PODS="$WORK/debug-pods"
+: >"$SCRAPED"
+# the GPU Operator labels its driver pods (ClusterPolicy and NVIDIADriver daemonsets) with the
+# component label; releases before it only with app=nvidia-driver-daemonset
+labelled_pods "$DRIVER_PODS" app.kubernetes.io/component=nvidia-driver app=nvidia-driver-daemonset
+# the GPU Operator's exporter, and the standalone dcgm-exporter chart's
+labelled_pods "$DCGM_PODS" app=nvidia-dcgm-exporter app.kubernetes.io/name=dcgm-exporter
+progress "GPU nodes: $(wc -l <"$DRIVER_PODS" | tr -d ' ') with a driver pod, $(wc -l <"$DCGM_PODS" | tr -d ' ') with a DCGM exporter"
+while IFS='|' read -r ns pod node _ containers _; do
+  can_exec "$ns" || continue
+  ctr=nvidia-driver-ctr
+  case " $containers " in *" $ctr "*) ;; *) ctr=${containers%% *} ;; esac
+  spawn_job collect_node "$node" "$ns" "$pod" "$ctr"
+done <"$DRIVER_PODS"
+while IFS='|' read -r ns pod node _ _ ports; do
+  port=""
+  for p in $ports; do case ${p%%:*} in metrics) port=${p##*:} ;; esac; done
+  [ -n "$port" ] || { p=${ports%% *}; port=${p##*:}; }
+  printf '%s/%s\n' "$ns" "$pod" >>"$SCRAPED"
+  spawn_job collect node_dcgm_metrics "$ns" "$(src_path node_dcgm_metrics "node=$node")" -- \
+    "${KUBECTL[@]}" get --raw "/api/v1/namespaces/$ns/pods/$pod:${port:-9400}/proxy/metrics"
+done <"$DCGM_PODS"
+if [ "$NODE_DEBUG" -eq 1 ]; then
+  # GPU nodes (nvidia.com/gpu capacity, or the GPU Operator's gpu.present label) without a running
+  # driver pod: the first one alone, so that a refusal (RBAC, admission) is met once
+  DEBUG_TARGETS=()
+  if query nodes "" -- "${KUBECTL[@]}" get nodes \
+      -o 'jsonpath={range .items[*]}{.metadata.name}{"|"}{.status.capacity.nvidia\.com/gpu}{"|"}{.metadata.labels.nvidia\.com/gpu\.present}{"\n"}{end}'; then
+    while IFS='|' read -r node gpus present; do
+      case $gpus in ''|0) [ "$present" = "true" ] || continue ;; esac
+      awk -F '|' -v n="$node" '$3 == n { found = 1 } END { exit !found }' "$DRIVER_PODS" && continue
+      DEBUG_TARGETS+=("$node")
+    done <"$OUT_TMP"
+  fi
+  if [ ${#DEBUG_TARGETS[@]} -gt 0 ]; then
+    progress "GPU nodes without a driver pod, through kubectl debug: ${DEBUG_TARGETS[*]}"
+    if debug_node "${DEBUG_TARGETS[0]}"; then
+      for node in "${DEBUG_TARGETS[@]:1}"; do spawn_job debug_node "$node"; done
+    elif [ ${#DEBUG_TARGETS[@]} -gt 1 ]; then
+      progress "kubectl debug failed on ${DEBUG_TARGETS[0]}: the other $(( ${#DEBUG_TARGETS[@]} - 1 )) node(s) are skipped"
+    fi
+  fi
+fi
 
 for ns in ${TARGETS[@]+"${TARGETS[@]}"}; do
   progress "namespace $ns"
@@ -780,18 +957,13 @@ for ns in ${TARGETS[@]+"${TARGETS[@]}"}; do
   fi
 
   CAN_EXEC=0
-  if [ "$ALLOW_EXEC" -eq 1 ]; then
-    ANSWER_CODE="1"
-    query exec "$ns" -- "${KUBECTL[@]}" auth can-i create pods --subresource=exec -n "$ns"
-    ANSWER_CODE=""
-    [ "$(head -n 1 "$OUT_TMP")" = "yes" ] && CAN_EXEC=1
-  fi
+  can_exec "$ns" && CAN_EXEC=1
 
   query pods "$ns" -- "${KUBECTL[@]}" get pods -n "$ns" -o "$POD_INVENTORY" || continue
   cp "$OUT_TMP" "$WORK/inventory.$ns"
   while IFS='|' read -r pod phase inits containers restarts ports sysport gpus; do
     [ -n "$pod" ] || continue
-    spawn_pod "$ns" "$pod" "$phase" "$inits $containers" "$restarts" "$ports" "$sysport" "$gpus" "$CAN_EXEC"
+    spawn_job collect_pod "$ns" "$pod" "$phase" "$inits $containers" "$restarts" "$ports" "$sysport" "$gpus" "$CAN_EXEC"
   done <"$WORK/inventory.$ns"
 done
 wait
@@ -809,9 +981,11 @@ wait
   printf ',\n  "options": {"namespace_mode": %s, "namespaces": %s, "since": ' \
     "$(json_print "$NS_MODE")" "$(json_array ${NAMESPACES[@]+"${NAMESPACES[@]}"}; printf %s "$J")"
   if [ -n "$SINCE" ]; then json_print "$SINCE"; else printf 'null'; fi
-  printf ', "max_log_bytes": %d, "timeout_seconds": %d, "exec": %s, "helm": %s},\n' \
+  printf ', "max_log_bytes": %d, "timeout_seconds": %d, "exec": %s, "helm": %s, "node_debug": %s' \
     "$MAX_LOG_BYTES" "$CMD_TIMEOUT" "$([ "$ALLOW_EXEC" -eq 1 ] && echo true || echo false)" \
-    "$([ "$ALLOW_HELM" -eq 1 ] && echo true || echo false)"
+    "$([ "$ALLOW_HELM" -eq 1 ] && echo true || echo false)" "$([ "$NODE_DEBUG" -eq 1 ] && echo true || echo false)"
+  printf ', "node_debug_image": %s, "node_debug_namespace": %s},\n' "$(json_print "$NODE_DEBUG_IMAGE")" \
+    "$(json_print "$NODE_DEBUG_NS")"
   printf '  "commands": [\n'
   awk 'NR > 1 { printf ",\n" } { printf "    %s", $0 } END { if (NR) printf "\n" }' "$RECORDS"
   printf '  ]\n}\n'

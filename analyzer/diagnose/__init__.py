@@ -14,8 +14,12 @@ from typing import Any
 
 import polars as pl
 
-from analyzer.diagnose.findings import Finding, iso
+from analyzer.checks import run_checks
+from analyzer.diagnose.findings import findings_from_signals, node_evidence
 from analyzer.diagnose.rules import GENERIC, RULE_INDEX
+from analyzer.findings import Finding, PodRef, iso
+from analyzer.gpu.cluster import GpuCluster
+from analyzer.gpu.status import cluster_status
 from analyzer.library import Library
 from analyzer.taxonomy import LAYER_ORDER, SEVERITY_RANK, layer_rank
 
@@ -28,6 +32,8 @@ class Diagnosis:
     findings: list[Finding]
     root_causes: list[Finding]
     checks: list[dict[str, Any]] = field(default_factory=list)
+    # the cluster's GPUs and HAMi as the checks saw them, for the report (``analyzer.gpu.status``)
+    gpu: dict[str, Any] = field(default_factory=dict)
 
 
 def _scope_ok(scope: str, root: Finding, sym: Finding, pod_nodes: dict) -> bool:
@@ -242,24 +248,25 @@ def finding_dict(f: Finding, is_root: bool) -> dict[str, Any]:
 
 
 def pod_nodes_of(pods: pl.DataFrame) -> dict[tuple, str]:
-    """(namespace, pod) -> node, from the pods table."""
+    """``PodRef.key`` -> node, from the pods table."""
     if pods.is_empty():
         return {}
     rows = pods.select("namespace", "name", "node").filter(pl.col("node").is_not_null()).iter_rows()
-    return {(ns, name): node for ns, name, node in rows}
+    return {PodRef(ns, name).key: node for ns, name, node in rows}
 
 
 def diagnose(parsed, signals: pl.DataFrame, library: Library) -> Diagnosis:
-    """Findings from signals and structured checks, correlated and ranked."""
-    from analyzer.checks import run_checks
-    from analyzer.diagnose.findings import findings_from_signals
-
+    """Findings from signals and structured checks, correlated and ranked; the GPU and HAMi
+    status of the cluster, worked out once for the checks and the report."""
     pod_nodes = pod_nodes_of(parsed.tables["pods"])
+    signals = node_evidence(signals, {m.path: m.meta["node"] for m in parsed.bundle.members if m.meta.get("node")})
     findings = findings_from_signals(signals, library, pod_nodes)
-    check_findings, statuses = run_checks(parsed, signals, library)
+    gpu = GpuCluster(parsed.tables, parsed.facts)
+    check_findings, statuses = run_checks(parsed, signals, library, gpu)
     findings.extend(check_findings)
     diagnosis = correlate(findings, pod_nodes, promote_warnings=parsed.bundle.layout == "file")
     diagnosis.checks = statuses
+    diagnosis.gpu = cluster_status(gpu)
     return diagnosis
 
 

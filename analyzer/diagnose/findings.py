@@ -1,112 +1,16 @@
-"""Findings: one per pattern (or check) and affected object, with count and first/last seen."""
+"""Findings from pattern signals: one per pattern and affected object, with count and first/last seen."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import polars as pl
-import regex
 
+from analyzer.findings import Affected, Evidence, Finding, PodRef, iso
 from analyzer.library import Library, Pattern
-from analyzer.taxonomy import CATEGORY_LAYER
 
 MAX_EVIDENCE = 5
-
-
-@dataclass
-class Evidence:
-    path: str
-    line: int | None
-    text: str
-    time: datetime | None = None
-    match: tuple[int, int] | None = None
-    source: str = "log"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "text": self.text,
-                "time": iso(self.time), "match": list(self.match) if self.match else None,
-                "source": self.source}
-
-
-@dataclass
-class Affected:
-    namespace: str | None
-    kind: str | None
-    name: str | None
-    container: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"namespace": self.namespace, "kind": self.kind, "name": self.name,
-                "container": self.container}
-
-
-@dataclass
-class Finding:
-    """A pattern or check that fired for one object (or for the bundle as a whole)."""
-
-    rule: str                  # pattern id (K8S012) or check id (CHK-gpu-capacity)
-    source: str                # "pattern" | "check"
-    category: str
-    severity: str
-    title: str
-    summary: str
-    root_cause_text: str
-    remediation: str
-    checks: list[str]
-    affected: list[Affected]
-    evidence: list[Evidence] = field(default_factory=list)
-    count: int = 1
-    first_seen: datetime | None = None
-    last_seen: datetime | None = None
-    node: str | None = None
-    references: list[str] = field(default_factory=list)
-    details: dict[str, Any] = field(default_factory=dict)
-    id: str = ""
-    caused_by: str | None = None
-    symptoms: list[str] = field(default_factory=list)
-    explains: tuple[str, ...] = ()          # categories the pattern says it explains
-    merged_into: str | None = None          # a root cause of the same category leads
-    also: list["Finding"] = field(default_factory=list, repr=False)
-
-    @property
-    def layer(self) -> str:
-        return CATEGORY_LAYER[self.category]
-
-    @property
-    def namespace(self) -> str | None:
-        return self._places()[0]
-
-    @property
-    def pods(self) -> set[tuple[str | None, str]]:
-        return self._places()[1]
-
-    def _places(self) -> tuple[str | None, set[tuple[str | None, str]]]:
-        # correlation asks these of every finding pair: worked out again only when ``affected``
-        # is replaced or grows (the cache holds the list itself, so its identity cannot be reused)
-        cached = self.__dict__.get("_places_cache")
-        if cached is None or cached[0] is not self.affected or cached[1] != len(self.affected):
-            ns = next((a.namespace for a in self.affected if a.namespace), None)
-            pods = {(a.namespace, a.name) for a in self.affected if a.kind == "Pod" and a.name}
-            cached = (self.affected, len(self.affected), (ns, pods))
-            self.__dict__["_places_cache"] = cached
-        return cached[2]
-
-    def sort_time(self) -> str:
-        """First seen as fixed-width text (sorts in time order; unknown times last)."""
-        return self.first_seen.strftime("%Y-%m-%dT%H:%M:%S.%f") if self.first_seen else "9999"
-
-
-def iso(t: datetime | None) -> str | None:
-    """UTC time as RFC3339 with Z (microseconds only when present)."""
-    if t is None:
-        return None
-    text = t.strftime("%Y-%m-%dT%H:%M:%S")
-    if t.microsecond:
-        text += f".{t.microsecond:06d}".rstrip("0")
-    return text + "Z"
 
 
 def _context(row: dict[str, Any], captures: dict[str, Any], node: str | None, count: int) -> dict[str, Any]:
@@ -124,16 +28,6 @@ def _placeholders(ctx: dict[str, Any]) -> dict[str, Any]:
 
 
 _POD_REF_KEYS = ("pod_ref", "pod_ref2", "pod_ref3", "pod_name")
-_KUBELET_POD = regex.compile(r"^(?P<name>[^_\s]+)_(?P<ns>[^_(\s]+)\((?P<uid>[^)]*)\)$")
-
-
-def _pod_ref(ref: str) -> tuple[str | None, str]:
-    """``ns/name``, kubelet's ``name_ns(uid)`` or a bare name -> (namespace, name)."""
-    m = _KUBELET_POD.match(ref)
-    if m:
-        return m["ns"], m["name"]
-    ns, _, name = ref.rpartition("/")
-    return ns or None, name
 
 
 def _attribute(signals: pl.DataFrame) -> pl.DataFrame:
@@ -151,8 +45,8 @@ def _attribute(signals: pl.DataFrame) -> pl.DataFrame:
         ref = next((values[k] for k in _POD_REF_KEYS if values.get(k)), None) or klog
         # an event already names its object; a log line about another pod is re-attributed
         if ref and source in ("log", "text"):
-            ref_ns, ref_name = _pod_ref(ref)
-            ns, kind, name, ctr = (ref_ns or values.get("ns") or ns), "Pod", ref_name, None
+            pod = PodRef.parse(ref)
+            ns, kind, name, ctr = (pod.namespace or values.get("ns") or ns), "Pod", pod.name, None
         ns_out.append(ns)
         kind_out.append(kind)
         name_out.append(name)
@@ -181,6 +75,22 @@ def _to_nodes(signals: pl.DataFrame, library: Library, pod_nodes: dict[tuple, st
         pl.when(move).then(pl.col("_node")).otherwise(pl.col("object_name")).alias("object_name"),
         pl.when(move).then(pl.lit(None, dtype=pl.Utf8)).otherwise(pl.col("namespace")).alias("namespace"),
         pl.when(move).then(pl.lit(None, dtype=pl.Utf8)).otherwise(pl.col("container")).alias("container"),
+    ).drop("_node")
+
+
+def node_evidence(signals: pl.DataFrame, node_paths: dict[str, str]) -> pl.DataFrame:
+    """Lines and samples of a node's own files are about that node: the kernel log, nvidia-smi -q
+    and DCGM exporter scrape our collector saves under ``nodes/NODE/`` (``node_paths``: member path
+    -> node, from the members whose ``meta`` names a node). Rows already about a pod keep it."""
+    if signals.is_empty() or not node_paths:
+        return signals
+    lookup = pl.DataFrame({"path": list(node_paths), "_node": list(node_paths.values())},
+                          schema={"path": pl.Utf8, "_node": pl.Utf8})
+    joined = signals.join(lookup, on="path", how="left", maintain_order="left")
+    move = pl.col("_node").is_not_null() & pl.col("object_kind").is_null()
+    return joined.with_columns(
+        pl.when(move).then(pl.lit("Node")).otherwise(pl.col("object_kind")).alias("object_kind"),
+        pl.when(move).then(pl.col("_node")).otherwise(pl.col("object_name")).alias("object_name"),
     ).drop("_node")
 
 
@@ -213,7 +123,7 @@ def _finding(p: Pattern, group: pl.DataFrame, count: int, ns, kind, name, ctr, p
     rows = group.to_dicts()
     first = rows[0]
     captures = json.loads(first.get("captures") or "{}")
-    node = pod_nodes.get((ns, name)) if kind == "Pod" else (name if kind == "Node" else None)
+    node = pod_nodes.get(PodRef(ns, name).key) if kind == "Pod" else (name if kind == "Node" else None)
     ctx = _context(first, captures, node, count)
     evidence, seen = [], set()
     picks = rows[:MAX_EVIDENCE - 1] + ([rows[-1]] if len(rows) >= MAX_EVIDENCE else [])

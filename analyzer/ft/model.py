@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import polars as pl
+
 # The three harness generations (upstream-strings section 1.1) by the name we report them under.
 LAYOUT_K8S = "k8s-jsonl"          # G2: Kubernetes harness, JSON-lines client_N.log.txt
 LAYOUT_SINGLE_NODE = "single-node"  # G1: `dynamo serve` harness, client_N.log.txt + watcher.log.txt
@@ -28,6 +30,38 @@ FAILURE_ORDER: tuple[str, ...] = (
 FAILURE_ORDER_SINGLE_NODE: tuple[str, ...] = (
     "none", "frontend", "processor", "decode_worker", "prefill_worker", "vllm_worker",
 )
+
+
+@dataclass
+class AiperfTotals:
+    """Per-scenario totals from AI-Perf `profile_export_aiperf.json` files (summed over clients)."""
+
+    clients: int = 0
+    success: int = 0
+    failed: int = 0
+    latency_avg: float | None = None
+    latency_p50: float | None = None
+    latency_p90: float | None = None
+    latency_p99: float | None = None
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ScenarioData:
+    """One scenario folder, parsed."""
+
+    path: str
+    display: str
+    scenario: str
+    group: str
+    failure: str
+    layout: str
+    requests: pl.DataFrame
+    events: pl.DataFrame
+    aiperf: AiperfTotals | None = None
+    fault_target: str | None = None
+    service_dirs: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -100,3 +134,9 @@ class FtSummary:
     def group_rows(self, group: str) -> list[FtRow]:
         """The rows of one test group, in table order."""
         return [r for r in self.rows if r.group == group]
+
+
+def layout_description(summary: FtSummary) -> str:
+    """A sentence naming the result layout(s) found."""
+    names = [n for n in summary.layout.split(" + ") if n in LAYOUT_TITLES]
+    return "; ".join(f"{n}: {LAYOUT_TITLES[n]}" for n in names) or "no results"

@@ -24,27 +24,29 @@ the container's clock (Dynamo logs UTC); the offset from the test host's clock i
 found so that the summary can warn about it.
 
 AI-Perf folders (``client_N/attempt_M/profile_export_aiperf.json``) carry totals only; they are
-returned as :class:`AiperfTotals` next to the tables.
+read by ``analyzer.ft.aiperf`` and returned as :class:`AiperfTotals` next to the tables.
+
+The folders come from ``analyzer.ingest`` (``analyzer.ft.folders``): a results root or scenario
+folder reads the same as a directory or as an archive, within ingest's limits.
 """
 
 from __future__ import annotations
 
-import io
 import json
-import os
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path, PurePosixPath
-from typing import IO, Any, Iterator
+from typing import Any
 
 import polars as pl
 
-from analyzer.ft.model import LAYOUT_AIPERF, LAYOUT_K8S, LAYOUT_SINGLE_NODE
+from analyzer.ft.aiperf import parse_aiperf
+from analyzer.ft.folders import Folder, scenario_folders
+from analyzer.ft.model import LAYOUT_AIPERF, LAYOUT_K8S, LAYOUT_SINGLE_NODE, ScenarioData
+from analyzer.ingest import Bundle
+from analyzer.ingest.layout import FT_AIPERF_EXPORT, FT_CLIENT_LOG, FT_SCENARIO_DIR
+from analyzer.parse.quantity import wall_time
+from analyzer.tables import TIME
 
-SCENARIO_DIR = re.compile(r"^test_(?P<kind>fault_scenario|worker_failure)\[(?P<name>.+)\]$")
-
-TIME = pl.Datetime("us", "UTC")
 REQUEST_SCHEMA: dict[str, Any] = {
     "group": pl.Utf8, "scenario": pl.Utf8, "failure": pl.Utf8, "layout": pl.Utf8,
     "client": pl.Int32, "request": pl.Int32, "attempt": pl.Int32, "time": TIME,
@@ -86,202 +88,24 @@ SINGLE_NODE_START_LINES: dict[str, str] = {
 
 _TS = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})")
 _ANSI = re.compile(r"\x1b\[.*?m")
-_FRACTION = re.compile(r"(\.\d{6})\d+")
 _START_K8S = re.compile(r"Starting Deployment \S+ with spec")
 _READY_K8S = re.compile(r"Deployment \S+ is ready")
 _FAILURE_REPR = re.compile(r"Failure\((.*?)\)")
 _TERMINATING = re.compile(r"Terminating (?P<pod>\S+) Pid (?P<pid>\d+)")
-_CLIENT_FILE = re.compile(r"^client_(\d+)\.log\.txt$")
 _CLIENT_DIR = re.compile(r"^client_(\d+)$")
-_AIPERF_EXPORT = re.compile(r"^(?:client_\d+/attempt_[^/]+|load)/profile_export_aiperf\.json$")
 
 
-class FtInputError(Exception):
-    """The given path cannot be read as fault-tolerance results (missing, not a folder...)."""
+def read_scenarios(bundle: Bundle) -> list[ScenarioData]:
+    """Every scenario folder of an opened bundle, parsed (sorted by path); [] when there is none."""
+    return [parse_folder(f) for f in scenario_folders(bundle)]
 
 
-class Tree:
-    """A read-only file tree: a folder on disk or the members of an ingested bundle (archives too).
-
-    Paths are POSIX, relative to the tree's root, sorted.
-    """
-
-    name: str = ""
-
-    def files(self) -> list[str]:
-        """Every regular file, sorted."""
-        raise NotImplementedError
-
-    def open_text(self, path: str) -> IO[str]:
-        """The file as text, invalid UTF-8 replaced; raises OSError when it cannot be read."""
-        raise NotImplementedError
-
-
-class DirTree(Tree):
-    """A folder on disk; symbolic links are not followed.
-
-    Only ``max_depth`` levels are listed: scenario folders sit a few levels under a results root
-    and hold files at most three levels deep, and a mistaken root (a home folder) stays quick.
-    """
-
-    def __init__(self, root: Path, max_depth: int = 7):
-        self.root = root
-        self.name = root.resolve().name
-        self.max_depth = max_depth
-        self._files: list[str] | None = None
-
-    def files(self) -> list[str]:
-        if self._files is None:
-            found: list[str] = []
-            for dirpath, dirnames, filenames in os.walk(self.root, followlinks=False):
-                depth = len(Path(dirpath).relative_to(self.root).parts)
-                dirnames[:] = [] if depth >= self.max_depth else sorted(
-                    d for d in dirnames if not (Path(dirpath) / d).is_symlink())
-                for fn in filenames:
-                    full = Path(dirpath) / fn
-                    if full.is_file() and not full.is_symlink():
-                        found.append(full.relative_to(self.root).as_posix())
-            self._files = sorted(found)
-        return self._files
-
-    def open_text(self, path: str) -> IO[str]:
-        return (self.root / path).open("r", encoding="utf-8", errors="replace")
-
-
-class BundleTree(Tree):
-    """The members of an `analyzer.ingest` Bundle (directory or archive), read through their limits."""
-
-    def __init__(self, bundle: Any):
-        self.bundle = bundle
-        self.name = getattr(bundle, "top", "") or PurePosixPath(str(bundle.root).rstrip("/")).name
-        self._members = {m.path: m for m in bundle.members}
-
-    def files(self) -> list[str]:
-        return sorted(self._members)
-
-    def open_text(self, path: str) -> IO[str]:
-        try:
-            raw = self._members[path].open()
-        except Exception as exc:  # ReadFailed and archive errors: reported as unreadable
-            raise OSError(str(exc)) from None
-        return io.TextIOWrapper(io.BufferedReader(raw), encoding="utf-8", errors="replace")
-
-
-@dataclass
-class Folder:
-    """One scenario folder inside a tree: ``prefix`` is its path in the tree ("" for the root)."""
-
-    tree: Tree
-    prefix: str
-    name: str
-    files: list[str]                 # paths relative to the folder
-
-    def path(self, rel: str) -> str:
-        """The tree path of a file of this folder."""
-        return f"{self.prefix}/{rel}" if self.prefix else rel
-
-    def has(self, rel: str) -> bool:
-        """Whether the folder holds this file."""
-        return rel in self._set
-
-    def __post_init__(self) -> None:
-        self._set = set(self.files)
-
-    def lines(self, rel: str) -> Iterator[tuple[int, str]]:
-        """Numbered lines of a file; a file that cannot be read yields nothing."""
-        try:
-            fh = self.tree.open_text(self.path(rel))
-        except OSError:
-            return
-        with fh:
-            try:
-                for lineno, line in enumerate(fh, 1):
-                    yield lineno, line.rstrip("\n")
-            except Exception:  # noqa: BLE001 - truncated archive member or size cap: keep what was read
-                return
-
-    def text(self, rel: str) -> str:
-        """The whole file ('' when unreadable)."""
-        return "\n".join(line for _, line in self.lines(rel))
-
-
-def scenario_folders(tree: Tree) -> list[Folder]:
-    """The scenario folders of a tree (the tree itself when it is one), sorted by path."""
-    groups: dict[str, list[str]] = {}
-    for path in tree.files():
-        parts = path.split("/")
-        for i, part in enumerate(parts[:-1]):
-            if SCENARIO_DIR.match(part):
-                groups.setdefault("/".join(parts[: i + 1]), []).append("/".join(parts[i + 1:]))
-                break
-    if groups:
-        return [Folder(tree, prefix, prefix.rsplit("/", 1)[-1], files) for prefix, files in sorted(groups.items())]
-    files = tree.files()
-    if any(_CLIENT_FILE.match(f) or f == "test.log.txt" or _AIPERF_EXPORT.match(f) for f in files):
-        return [Folder(tree, "", tree.name, files)]
-    return []
-
-
-@dataclass
-class AiperfTotals:
-    """Per-scenario totals from AI-Perf `profile_export_aiperf.json` files (summed over clients)."""
-
-    clients: int = 0
-    success: int = 0
-    failed: int = 0
-    latency_avg: float | None = None
-    latency_p50: float | None = None
-    latency_p90: float | None = None
-    latency_p99: float | None = None
-    errors: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class ScenarioData:
-    """One scenario folder, parsed."""
-
-    path: str
-    display: str
-    scenario: str
-    group: str
-    failure: str
-    layout: str
-    requests: pl.DataFrame
-    events: pl.DataFrame
-    aiperf: AiperfTotals | None = None
-    fault_target: str | None = None
-    service_dirs: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-def open_tree(root: Path | str | Any) -> Tree:
-    """A Tree for a folder path or an ingested Bundle; FtInputError when the path is not a folder."""
-    if hasattr(root, "members"):
-        return BundleTree(root)
-    path = Path(root)
-    if not path.exists():
-        raise FtInputError(f"{path}: no such file or folder")
-    if not path.is_dir():
-        raise FtInputError(f"{path}: not a folder; give a results root or a test_fault_scenario[...] folder")
-    try:
-        next(os.scandir(path), None)
-    except OSError as exc:
-        raise FtInputError(f"{path}: cannot list folder ({exc.strerror})") from exc
-    return DirTree(path)
-
-
-def find_scenario_dirs(root: Path) -> list[Path]:
-    """Scenario folders under ``root`` (or ``root`` itself), sorted by path."""
-    tree = open_tree(root)
-    return [Path(root) / f.prefix if f.prefix else Path(root) for f in scenario_folders(tree)]
-
-
-def is_ft_results(root: Path | Any) -> bool:
-    """True when ``root`` (folder or Bundle) is, or holds, a scenario folder with client or test logs."""
-    try:
-        return bool(scenario_folders(open_tree(root)))
-    except FtInputError:
-        return False
+def scenario_tables(scenarios: list[ScenarioData]) -> dict[str, pl.DataFrame]:
+    """The ``ft_requests`` and ``ft_events`` tables of parsed scenarios (empty tables for none)."""
+    return {
+        "ft_requests": pl.concat([d.requests for d in scenarios]) if scenarios else pl.DataFrame(schema=REQUEST_SCHEMA),
+        "ft_events": pl.concat([d.events for d in scenarios]) if scenarios else pl.DataFrame(schema=EVENT_SCHEMA),
+    }
 
 
 def split_scenario_name(name: str) -> tuple[str, str]:
@@ -292,7 +116,7 @@ def split_scenario_name(name: str) -> tuple[str, str]:
 
 def parse_folder(folder: Folder) -> ScenarioData:
     """Parse one scenario folder into tables; unreadable parts become warnings, never exceptions."""
-    m = SCENARIO_DIR.match(folder.name)
+    m = FT_SCENARIO_DIR.match(folder.name)
     name = m.group("name") if m else folder.name
     group, failure = split_scenario_name(name)
     display = folder.prefix or folder.name
@@ -307,7 +131,7 @@ def parse_folder(folder: Folder) -> ScenarioData:
     requests: list[dict[str, Any]] = []
     aiperf = None
     if layout == LAYOUT_AIPERF:
-        aiperf = _parse_aiperf(folder, display, warnings)
+        aiperf = parse_aiperf(folder, display, warnings)
     else:
         _parse_clients(folder, layout, base, display, requests, warnings)
     service_dirs = _parse_pod_logs(folder, layout, base, events)
@@ -321,17 +145,9 @@ def parse_folder(folder: Folder) -> ScenarioData:
                         fault_target=fault_target, service_dirs=service_dirs, warnings=warnings)
 
 
-def parse_scenario(path: Path) -> ScenarioData:
-    """Parse one scenario folder on disk."""
-    folders = scenario_folders(open_tree(path))
-    if not folders:
-        raise FtInputError(f"{path}: no client_*.log.txt, test.log.txt or AI-Perf export in this folder")
-    return parse_folder(folders[0])
-
-
 def detect_layout(folder: Folder) -> str:
     """Which harness generation wrote ``folder`` (see `analyzer.ft.model` LAYOUT_*)."""
-    if any(_AIPERF_EXPORT.match(f) for f in folder.files):
+    if any(FT_AIPERF_EXPORT.match(f) for f in folder.files):
         return LAYOUT_AIPERF
     if folder.name.startswith("test_worker_failure[") or folder.has("watcher.log.txt") \
             or any(f.startswith("dynamo_") and f.endswith("/error.log") for f in folder.files):
@@ -414,7 +230,7 @@ def _parse_watcher(folder: Folder, base: dict[str, Any], events: list[dict[str, 
 
 def _parse_clients(folder: Folder, layout: str, base: dict[str, Any], display: str,
                    rows: list[dict[str, Any]], warnings: list[str]) -> None:
-    files = sorted((int(m.group(1)), f) for f in folder.files if (m := _CLIENT_FILE.match(f)))
+    files = sorted((int(m.group(1)), f) for f in folder.files if (m := FT_CLIENT_LOG.match(f)))
     if not files:
         warnings.append(f"{display} has no client_*.log.txt files: no request counts")
         return
@@ -483,67 +299,6 @@ def _is_success(result: dict[str, Any], layout: str) -> bool:
         content = ""
     return isinstance(content, str) and len(content) >= EXPECTED_LENGTH
 
-
-# --- AI-Perf ------------------------------------------------------------------------------------
-
-def _metric(doc: dict[str, Any], name: str) -> dict[str, Any]:
-    """A metric record: at top level in newer AI-Perf exports, under `records` in older ones."""
-    rec = doc.get(name)
-    if not isinstance(rec, dict):
-        rec = (doc.get("records") or {}).get(name) if isinstance(doc.get("records"), dict) else None
-    return rec if isinstance(rec, dict) else {}
-
-
-def _parse_aiperf(folder: Folder, display: str, warnings: list[str]) -> AiperfTotals:
-    totals = AiperfTotals()
-    exports: list[str] = []
-    clients = sorted({f.split("/", 1)[0] for f in folder.files if _CLIENT_DIR.match(f.split("/", 1)[0]) and "/" in f})
-    for client in clients:
-        attempts = sorted(f for f in folder.files if f.startswith(client + "/") and _AIPERF_EXPORT.match(f))
-        if attempts:
-            exports.append(attempts[0])  # upstream uses the first attempt that has an export
-        else:
-            warnings.append(f"{display}/{client} has no profile_export_aiperf.json")
-    if folder.has("load/profile_export_aiperf.json"):
-        exports.append("load/profile_export_aiperf.json")
-    lat_avg: list[float] = []
-    pct: dict[str, list[float]] = {"p50": [], "p90": [], "p99": []}
-    for export in exports:
-        try:
-            doc = json.loads(folder.text(export))
-            if not isinstance(doc, dict):
-                raise ValueError("not a JSON object")
-        except ValueError as exc:
-            warnings.append(f"{display}/{export}: cannot read ({exc})")
-            continue
-        totals.clients += 1
-        ok = int(_metric(doc, "request_count").get("avg") or 0)
-        err = int(_metric(doc, "error_request_count").get("avg") or 0)
-        summary = doc.get("error_summary") or []
-        counted = sum(int(e.get("count") or 0) for e in summary if isinstance(e, dict))
-        total = ok + err
-        failed = total if doc.get("was_cancelled") else counted
-        totals.success += total - failed
-        totals.failed += failed
-        for e in summary:
-            if isinstance(e, dict):
-                detail = e.get("error_details") or {}
-                key = str(detail.get("code") or detail.get("type") or detail.get("message") or "error") \
-                    if isinstance(detail, dict) else str(detail)
-                totals.errors[key] = totals.errors.get(key, 0) + int(e.get("count") or 0)
-        lat = _metric(doc, "request_latency")
-        scale = 1000.0 if lat.get("unit", "ms") == "ms" else 1.0
-        if lat.get("avg") is not None:
-            lat_avg.append(float(lat["avg"]) / scale)
-        for k in pct:
-            if lat.get(k) is not None:
-                pct[k].append(float(lat[k]) / scale)
-    # Per-client figures are averaged across clients, as upstream prints them.
-    totals.latency_avg = sum(lat_avg) / len(lat_avg) if lat_avg else None
-    totals.latency_p50 = sum(pct["p50"]) / len(pct["p50"]) if pct["p50"] else None
-    totals.latency_p90 = sum(pct["p90"]) / len(pct["p90"]) if pct["p90"] else None
-    totals.latency_p99 = sum(pct["p99"]) / len(pct["p99"]) if pct["p99"] else None
-    return totals
 
 
 # --- pod logs -----------------------------------------------------------------------------------
@@ -617,12 +372,9 @@ def _pod_line(line: str) -> tuple[datetime, str] | None:
 
 
 def _naive(value: str) -> datetime | None:
-    """An ISO-8601 time as a naive wall-clock datetime (offsets dropped, as upstream compares naive times)."""
+    """An ISO-8601 date and time as a naive wall-clock datetime (offsets dropped, as upstream
+    compares naive times)."""
     value = value.strip()
     if len(value) < 19 or not value[:4].isdigit():
         return None
-    value = _FRACTION.sub(r"\1", value.replace("Z", ""))
-    try:
-        return datetime.fromisoformat(value).replace(tzinfo=None)
-    except ValueError:
-        return None
+    return wall_time(value)

@@ -11,7 +11,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from analyzer.ft.grid import Cell, fancy_grid, format_cell, pipe_table
-from analyzer.ft.model import FtRow, FtSummary
+from analyzer.ft.model import FtRow, FtSummary, ScenarioData, layout_description
+from analyzer.ft.summary import summarize_scenarios
 
 FORMATS = ("grid", "md", "json", "html")
 
@@ -99,8 +100,6 @@ def _status_lines(row: FtRow) -> str:
 
 
 def _grid(summary: FtSummary) -> str:
-    from analyzer.ft.summary import layout_description
-
     out: list[str] = []
     for group in summary.groups:
         rows = summary.group_rows(group)
@@ -123,8 +122,6 @@ def _grid(summary: FtSummary) -> str:
 
 
 def _markdown(summary: FtSummary) -> str:
-    from analyzer.ft.summary import layout_description
-
     out = ["# Fault-tolerance test summary", "", f"Layout found: {layout_description(summary)}"]
     if summary.sla is not None:
         out.append(f"SLA: {summary.sla:g}s (Violations = successful requests slower than the SLA)")
@@ -146,8 +143,6 @@ def _markdown(summary: FtSummary) -> str:
 # --- HTML ---------------------------------------------------------------------------------------
 
 def _html(summary: FtSummary) -> str:
-    from analyzer.ft.summary import layout_description
-
     groups = []
     for group in summary.groups:
         rows = summary.group_rows(group)
@@ -228,3 +223,26 @@ def timeline_svg(row: FtRow, width: int = 760, height: int = 150) -> Markup:
     parts.append("</svg>")
     return Markup("".join(parts))
 
+
+def summary_for_report(scenarios: list[ScenarioData]) -> dict[str, Any] | None:
+    """The summary of already parsed scenario folders (the parse stage's, so that ``analyze``
+    reads each folder once) as plain data for the analyze report, or None if it has no row.
+
+    ``{"layout", "layout_description", "sla", "columns", "groups": [{"group", "rows": [row dict
+    as in the JSON format]}], "warnings", "markdown"}``.
+    """
+    if not scenarios:
+        return None
+    summary = summarize_scenarios(scenarios)
+    if not summary.rows:
+        return None
+    return {
+        "layout": summary.layout,
+        "layout_description": layout_description(summary),
+        "sla": summary.sla,
+        "columns": [h.replace("\n", " ") for h in main_headers(summary.sla)],
+        "groups": [{"group": g, "rows": [row_dict(r, summary.sla) for r in summary.group_rows(g)]}
+                   for g in summary.groups],
+        "warnings": all_warnings(summary),
+        "markdown": render(summary, "md"),
+    }

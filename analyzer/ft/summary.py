@@ -25,13 +25,11 @@ from typing import Any
 
 import polars as pl
 
+from analyzer.ft.folders import FtInputError, open_results
 from analyzer.ft.model import (
-    FAILURE_ORDER, FAILURE_ORDER_SINGLE_NODE, LAYOUT_AIPERF, LAYOUT_SINGLE_NODE, LAYOUT_TITLES,
-    FtRow, FtSummary,
+    FAILURE_ORDER, FAILURE_ORDER_SINGLE_NODE, LAYOUT_AIPERF, LAYOUT_SINGLE_NODE, FtRow, FtSummary, ScenarioData,
 )
-from analyzer.ft.parse import (
-    READY_PATTERNS, FtInputError, ScenarioData, open_tree, parse_folder, scenario_folders,
-)
+from analyzer.ft.parse import READY_PATTERNS, read_scenarios
 
 CLOCK_TOLERANCE = 60.0      # seconds: the issue's "more than a minute apart"
 RECOVERY_SUSPICIOUS = 3600.0  # seconds: upstream's own "possible timezone issue" bound
@@ -47,23 +45,22 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _PORT = re.compile(r"port=\d+")
 
 
-def summarize(paths: list[Path] | list[Any], sla: float | None = None) -> FtSummary:
-    """Summarize every scenario folder found under ``paths`` (results roots, scenario folders, or
-    ingested Bundles).
+def summarize(paths: list[Path] | list[str], sla: float | None = None) -> FtSummary:
+    """Summarize every scenario folder found under ``paths`` (results roots or scenario folders,
+    as directories or archives, read through ``analyzer.ingest``).
 
-    Raises :class:`FtInputError` when a path is missing or holds no scenario folder.
+    Raises :class:`FtInputError` when a path cannot be opened or holds no scenario folder.
     """
     scenarios: list[ScenarioData] = []
     for root in paths:
-        folders = scenario_folders(open_tree(root))
-        if not folders:
-            where = root.root if hasattr(root, "members") else root
+        with open_results(root) as bundle:
+            found = read_scenarios(bundle)
+        if not found:
             raise FtInputError(
-                f"{where}: no test_fault_scenario[...] or test_worker_failure[...] folder with client or test "
+                f"{root}: no test_fault_scenario[...] or test_worker_failure[...] folder with client or test "
                 "logs found; give the folder the fault-tolerance tests wrote their logs into")
-        scenarios.extend(parse_folder(f) for f in folders)
-    return summarize_scenarios(scenarios, sla=sla,
-                               roots=[Path(str(p.root if hasattr(p, "members") else p)) for p in paths])
+        scenarios.extend(found)
+    return summarize_scenarios(scenarios, sla=sla, roots=[Path(str(p)) for p in paths])
 
 
 def summarize_scenarios(scenarios: list[ScenarioData], sla: float | None = None,
@@ -93,12 +90,6 @@ def summarize_scenarios(scenarios: list[ScenarioData], sla: float | None = None,
             row.warnings.append(f"failure type '{row.failure}' is not in upstream's list; upstream's parser "
                                 "would leave this row out (shown last here)")
     return FtSummary(rows=rows, warnings=warnings, layout=layout, sla=sla, roots=roots or [])
-
-
-def layout_description(summary: FtSummary) -> str:
-    """A sentence naming the result layout(s) found."""
-    names = [n for n in summary.layout.split(" + ") if n in LAYOUT_TITLES]
-    return "; ".join(f"{n}: {LAYOUT_TITLES[n]}" for n in names) or "no results"
 
 
 def _row_key(row: FtRow) -> tuple[Any, ...]:
@@ -311,30 +302,3 @@ def _clock_skew(ev: pl.DataFrame, start: datetime | None, ready: datetime | None
                         f"last line is at {latest:%Y-%m-%dT%H:%M:%S}, before the fault at "
                         f"{fault:%Y-%m-%dT%H:%M:%S} (test host clock)")
     return None
-
-
-def summary_for_report(root: Path | Any) -> dict[str, Any] | None:
-    """The summary of the fault-tolerance results under ``root`` (a folder or an ingested Bundle) as
-    plain data, or None if there are none.
-
-    For the analyze report: ``{"layout", "layout_description", "sla", "columns", "groups":
-    [{"group", "rows": [row dict as in the JSON format]}], "warnings", "markdown"}``.
-    """
-    from analyzer.ft.render import main_headers, render, row_dict
-
-    try:
-        summary = summarize([root])
-    except FtInputError:
-        return None
-    if not summary.rows:
-        return None
-    return {
-        "layout": summary.layout,
-        "layout_description": layout_description(summary),
-        "sla": summary.sla,
-        "columns": [h.replace("\n", " ") for h in main_headers(summary.sla)],
-        "groups": [{"group": g, "rows": [row_dict(r, summary.sla) for r in summary.group_rows(g)]}
-                   for g in summary.groups],
-        "warnings": summary.warnings + [f"{r.scenario}: {w}" for r in summary.rows for w in r.warnings],
-        "markdown": render(summary, "md"),
-    }

@@ -10,7 +10,7 @@ each file sniffed on its own).
 from __future__ import annotations
 
 import json
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 import regex
 
@@ -18,7 +18,12 @@ from analyzer.ingest.bundle import Bundle, Member, ReadFailed
 from analyzer.ingest.sniff import sniff_kind
 from analyzer.sources import match_source
 
-_FT_SCENARIO = regex.compile(r"(?:^|/)test_(?:fault_scenario|worker_failure)\[[^/]*\](?:/|$)")
+# Dynamo's fault-tolerance harness writes one folder per scenario, named after the deployment
+# and the failure injected; in it the client logs, the test log and AI-Perf exports
+FT_SCENARIO_DIR = regex.compile(r"^test_(?P<harness>fault_scenario|worker_failure)\[(?P<name>[^/]+)\]$")
+FT_CLIENT_LOG = regex.compile(r"^client_(?P<client>\d+)\.log\.txt$")
+FT_AIPERF_EXPORT = regex.compile(r"^(?:client_\d+/attempt_[^/]+|load)/profile_export_aiperf\.json$")
+_FT_SCENARIO = regex.compile(r"(?:^|/)test_(?:fault_scenario|worker_failure)\[[^/]+\](?:/|$)")
 _TS_LOG = regex.compile(r"^cluster-resources/pods/logs/(?P<namespace>[^/]+)/(?P<pod>[^/]+)/(?P<container>.+?)(?P<previous>-previous)?\.log$")
 _TS_ERRORS = regex.compile(r"(?:-errors\.json|-logs-errors\.log)$")
 _MG_LOG = regex.compile(r"(?:^|/)namespaces/(?P<namespace>[^/]+)/pods/(?P<pod>[^/]+)/(?P<container>[^/]+)/[^/]+/logs/(?P<which>current|previous|current\.insecure|previous\.insecure)\.log(?:\.gz)?$")
@@ -27,6 +32,22 @@ _MG_GPU_POD_LOG = regex.compile(r"^(?:.*/)?gpu_operand_pod_(?P<pod>.+?)(?P<previ
 _CID_LOGS = regex.compile(r"^(?P<namespace>[^/]+)/(?P<pod>[^/]+)/logs\.txt$")
 _FT_POD = regex.compile(r"(?:^|/)(?P<service>[^/]+)/(?P<pod>[^/]+?)(?P<suffix>\.previous\.log|\.metrics\.log|\.log|\.yaml)$")
 
+
+
+def strip_common_top(bundle: Bundle) -> None:
+    """Bundles usually have one top folder (``gpu-bundle-.../``): member paths become relative to
+    it (``bundle.top``). A fault-tolerance scenario folder stays: its name carries the
+    deployment and the failure."""
+    if bundle.layout == "file" or not bundle.members:
+        return
+    tops = {m.path.split("/", 1)[0] for m in bundle.members}
+    if len(tops) == 1 and all("/" in m.path for m in bundle.members):
+        top = tops.pop()
+        if FT_SCENARIO_DIR.match(top):
+            return
+        bundle.top = top
+        for m in bundle.members:
+            m.path = m.path[len(top) + 1:]
 
 
 def classify(bundle: Bundle) -> None:
@@ -180,7 +201,7 @@ def _classify_cluster_info_dump(bundle: Bundle, m: Member) -> None:
 
 def _classify_ft(bundle: Bundle, m: Member) -> None:
     name = m.name
-    if regex.match(r"client_\d+\.log\.txt$", name):
+    if FT_CLIENT_LOG.match(name):
         m.kind = "ft_client"
         return
     if name in ("test.log.txt", "watcher.log.txt"):
@@ -217,6 +238,29 @@ _HANDLERS = {
     "file": _classify_file,
     "loose": _classify_loose,
 }
+
+
+def ft_scenario_folders(bundle: Bundle) -> list[tuple[str, str, list[tuple[str, Member]]]]:
+    """The fault-tolerance scenario folders of a bundle, sorted by path: (path of the folder in
+    the bundle, its name, its members with their paths relative to it).
+
+    Every ``test_fault_scenario[...]`` / ``test_worker_failure[...]`` folder at any depth; when
+    there is none, the bundle itself when it is one scenario folder (client logs, a test log or
+    an AI-Perf export at its root), named after the input.
+    """
+    groups: dict[str, list[tuple[str, Member]]] = {}
+    for m in bundle.members:
+        parts = m.path.split("/")
+        for i, part in enumerate(parts[:-1]):
+            if FT_SCENARIO_DIR.match(part):
+                groups.setdefault("/".join(parts[:i + 1]), []).append(("/".join(parts[i + 1:]), m))
+                break
+    if groups:
+        return [(prefix, prefix.rsplit("/", 1)[-1], members) for prefix, members in sorted(groups.items())]
+    if any(FT_CLIENT_LOG.match(m.path) or m.path == "test.log.txt" or FT_AIPERF_EXPORT.match(m.path)
+           for m in bundle.members):
+        return [("", bundle.top or Path(bundle.root).resolve().name, [(m.path, m) for m in bundle.members])]
+    return []
 
 
 def _load_manifest(bundle: Bundle) -> None:

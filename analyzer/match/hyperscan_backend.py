@@ -25,7 +25,8 @@ from pathlib import Path
 
 import polars as pl
 
-from analyzer.match import HITS_SCHEMA, Plan, _confirm, confirm_hits, polars_hits
+from analyzer.match.hits import confirm_each, confirm_hits, polars_hits
+from analyzer.match.plan import HITS_SCHEMA, Plan
 
 try:
     import hyperscan
@@ -151,7 +152,7 @@ def find_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     rest = [i for i in range(len(plan.patterns)) if i not in covered]
     if rest:
         rows = pl.int_range(0, df.height, dtype=pl.UInt32, eager=True).alias("_row")
-        out.extend(_confirm(pl.DataFrame([rows, text, source]), plan, rest, present))
+        out.extend(confirm_each(pl.DataFrame([rows, text, source]), plan, rest, present))
     if db is not None and not ascii_row.all():
         # lines with other characters: the exact Polars path, for the patterns scanned above
         idx = pl.Series("_row", np.flatnonzero(~ascii_row).astype(np.uint32), dtype=pl.UInt32)

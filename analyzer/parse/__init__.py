@@ -8,28 +8,24 @@ size of the logs. A member that cannot be parsed becomes a ``read_errors`` row, 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import polars as pl
 
-from analyzer.ingest import Bundle, Member, ReadError, ReadFailed, open_bundle
+from analyzer.ingest import Bundle, Member, ReadError, ReadFailed
 from analyzer.ingest.sniff import is_binary
 from analyzer.parse.describe import (events_section_lines, loose_event_rows, node_from_describe,
                                      pod_from_describe, split_objects)
 from analyzer.parse.events import table_rows
-from analyzer.parse.logs import log_frames
+from analyzer.parse.logs import DUMP_LOG_START, log_frames
 from analyzer.parse.metrics import metric_rows
-from analyzer.parse.objects import NameLines, ObjectRows, ObjectsError, iter_objects, load_documents
+from analyzer.parse.objects import NameLines, ObjectRows, ObjectsError, read_objects, server_version
 from analyzer.parse.quantity import parse_time
 from analyzer.tables import SCHEMAS, TABLE_NAMES, frame
 
 LOG_KINDS = ("log", "log_multi", "text", "describe_pod", "describe_node", "describe")
 BATCH_ROWS = 100_000
-
-_MULTI_START = r"^==== START logs for container (\S+) of pod "
 
 
 @dataclass
@@ -46,6 +42,8 @@ class Parsed:
     # log members still inside a compressed archive that this accepts are kept on disk as they
     # are streamed, for the checks that read them again (see ``Bundle.stream``)
     keep_logs: Callable[[Member], bool] | None = field(default=None, repr=False)
+    # fault-tolerance result folders, parsed (``analyzer.ft.ScenarioData``; ft-results layout only)
+    ft_scenarios: list[Any] = field(default_factory=list, repr=False)
 
     @property
     def ref_year(self) -> int | None:
@@ -139,7 +137,7 @@ def _describe_identity(df: pl.DataFrame, kind: str) -> pl.DataFrame:
 def _split_containers(df: pl.DataFrame) -> pl.DataFrame:
     """cluster-info dump ``logs.txt``: containers concatenated between START/END markers."""
     return df.with_columns(
-        pl.col("text").str.extract(_MULTI_START, 1).forward_fill().alias("container"))
+        pl.col("text").str.extract(DUMP_LOG_START, 1).forward_fill().alias("container"))
 
 
 def parse_bundle(bundle: Bundle) -> Parsed:
@@ -155,17 +153,16 @@ def parse_bundle(bundle: Bundle) -> Parsed:
             if m.kind == "objects":
                 raw = m.read_bytes(limits.max_object_bytes)
                 try:
-                    docs = load_documents(raw, m.name)
+                    objs = read_objects(raw, m.name)
                 except ObjectsError:
                     if bundle.layout not in ("file", "loose"):
                         raise
                     # a paste that mixes YAML with other text: read it as text
                     m.kind = "text"
-                    docs = []
-                names = NameLines(raw.decode("utf-8", errors="replace")) if docs else None
-                for doc in docs:
-                    for obj in iter_objects(doc):
-                        acc.add(obj, m.path, m.meta.get("namespace"), names.line_of(obj) if names else None)
+                    objs = []
+                names = NameLines(raw.decode("utf-8", errors="replace")) if objs else None
+                for obj in objs:
+                    acc.add(obj, m.path, m.meta.get("namespace"), names.line_of(obj) if names else None)
                 if m.kind == "text":
                     text = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
                     acc.rows["events"].extend(loose_event_rows(text, m.path))
@@ -186,7 +183,7 @@ def parse_bundle(bundle: Bundle) -> Parsed:
                 metrics.extend(metric_rows(text, m.path, m.meta.get("namespace"), m.meta.get("pod"), problems))
                 errors.extend(ReadError(m.path, p) for p in problems)
             elif m.kind == "version":
-                facts.update(_version(m.read_bytes(1 << 20)))
+                facts.update(_version(m))
             elif m.kind == "binary":
                 errors.append(ReadError(m.path, "binary file skipped"))
         except ReadFailed as exc:
@@ -260,18 +257,12 @@ def _merge_describe_duplicates(tables: dict[str, pl.DataFrame]) -> None:
         tables["events"] = pl.concat([ev.filter(pl.col("origin") != "describe"), desc])
 
 
-def _version(data: bytes) -> dict[str, Any]:
+def _version(m: Member) -> dict[str, Any]:
     try:
-        doc = json.loads(data)
-    except ValueError:
+        info = server_version(m.read_bytes(1 << 20), m.name)
+    except ObjectsError:
         return {}
-    if not isinstance(doc, dict):
-        return {}
-    server = doc.get("serverVersion") or doc
-    out = {}
-    if isinstance(server, dict) and server.get("gitVersion"):
-        out["server_version"] = server["gitVersion"]
-    return out
+    return {"server_version": info["gitVersion"]} if info.get("gitVersion") else {}
 
 
 def _manifest_facts(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -295,72 +286,18 @@ def _ref_year(facts: dict[str, Any], tables: dict[str, pl.DataFrame]) -> int | N
 
 
 def _add_ft_tables(parsed: Parsed) -> None:
-    """Fault-tolerance result folders add ``ft_requests`` and ``ft_events``."""
+    """Fault-tolerance result folders add ``ft_requests`` and ``ft_events``; the parsed folders are
+    kept (``Parsed.ft_scenarios``) for the report's summary, so each is read once."""
     if parsed.bundle.layout != "ft-results":
         return
+    from analyzer.ft import read_scenarios, scenario_tables
+
     try:
-        from analyzer.ft import ft_tables
-    except ImportError:
-        return
-    try:
-        parsed.tables.update(ft_tables(parsed.bundle))
+        parsed.ft_scenarios = read_scenarios(parsed.bundle)
     except Exception as exc:  # noqa: BLE001 - one broken folder must not stop the analysis
         parsed.errors.append(ReadError(parsed.bundle.root, f"fault-tolerance results unreadable: {exc}"))
+        return
+    parsed.tables.update(scenario_tables(parsed.ft_scenarios))
 
 
-def write_tables(source: str, out_dir: Path, fmt: str = "parquet", redact: bool = True) -> dict[str, int]:
-    """Parse ``source`` and write every table to ``out_dir`` (secrets redacted unless
-    ``redact`` is false); returns rows per table."""
-    import pyarrow.parquet as pq
-
-    from analyzer.redact import Redactor
-
-    red = Redactor() if redact else None
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: dict[str, int] = {}
-    with open_bundle(source) as bundle:
-        parsed = parse_bundle(bundle)
-
-        def batches() -> Iterator[pl.DataFrame]:
-            # every text column (paths and pod names too), multi-line secrets kept whole
-            return red.frames(parsed.iter_log_batches()) if red else parsed.iter_log_batches()
-
-        # log_lines first: reading logs may add read_errors
-        log_path = out_dir / f"log_lines.{fmt}"
-        rows = 0
-        if fmt == "parquet":
-            writer = None
-            for df in batches():
-                table = df.to_arrow()
-                if writer is None:
-                    writer = pq.ParquetWriter(log_path, table.schema)
-                writer.write_table(table)
-                rows += df.height
-            if writer is None:
-                frame("log_lines", []).write_parquet(log_path)
-            else:
-                writer.close()
-        else:
-            with open(log_path, "wb") as f:
-                header = True
-                for df in batches():
-                    df.write_csv(f, include_header=header)
-                    header = False
-                    rows += df.height
-                if header:
-                    frame("log_lines", []).write_csv(f)
-        written["log_lines"] = rows
-        all_tables = dict(parsed.tables)
-        all_tables["read_errors"] = parsed.read_errors()
-        for name in sorted(all_tables):
-            df = red.frame(all_tables[name]) if red else all_tables[name]
-            path = out_dir / f"{name}.{fmt}"
-            if fmt == "parquet":
-                df.write_parquet(path)
-            else:
-                df.write_csv(path)
-            written[name] = df.height
-    return dict(sorted(written.items()))
-
-
-__all__ = ["Parsed", "parse_bundle", "write_tables", "SCHEMAS"]
+__all__ = ["Parsed", "parse_bundle", "SCHEMAS"]

@@ -11,6 +11,10 @@ prefix or a CRI ``<ts> stdout F`` prefix, and ANSI colours)::
     INFO:     10.254.5.122:45440 - "POST /v1/completions HTTP/1.1" 500 Internal Server Error
     2024-01-15 10:30:00,123 - model_server - ERROR - Prediction failed
     [1] 2026/11/20 10:00:00.000000 [INF] Server is ready
+    [Fri Nov 20 10:02:41 2026] NVRM: Xid (PCI:0000:3b:00): 79, ...   (dmesg -T; raw dmesg's
+    [ 5123.456789] counts seconds since boot: no wall time)
+    Nov 20 10:02:41 gpu-node-1 kernel: NVRM: Xid ...               (syslog, journalctl -k)
+    2026-11-20T10:02:41+0000 gpu-node-1 kernel: NVRM: Xid ...      (journalctl -o short-iso)
     Traceback (most recent call last):            <- attached to the record that started it
 
 Each line keeps its raw ``text`` (so per-pattern counts equal ``rg -c``); ``time``, ``level`` and
@@ -23,6 +27,7 @@ Files are read in blocks, never whole: memory is bounded by the block size, what
 
 from __future__ import annotations
 
+import re
 from typing import IO, Iterator
 
 import polars as pl
@@ -36,9 +41,18 @@ from analyzer.tables import SCHEMAS, TIME
 
 BLOCK_BYTES = 4 << 20
 
+# the RFC3339Nano time ``kubectl logs --timestamps`` (and the CRI log format) puts before a line
+KUBECTL_TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"
+# ``kubectl cluster-info dump`` writes a pod's containers into one logs.txt, each section opened
+# by this line (and closed by the same with END)
+DUMP_LOG_START = r"^==== START logs for container (\S+) of pod "
+
 _ANSI = r"(?:\x1b\[[0-9;]*m)*"
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+# syslog's "host ident[pid]: " after the time (journalctl's short formats print the same)
+_SYSLOG_TAG = r" [\w.\-]+ [^\s:\[\]]+(?:\[\d+\])?: "
 LINE_RX = (
-    r"^(?:(?P<kts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))"
+    r"^(?:(?P<kts>" + KUBECTL_TS + ")"
     r"(?P<cri> (?:stdout|stderr) [FP])? )?"
     + _ANSI +
     r"(?:\([^()\n]{1,80}\)" + _ANSI + r" )?"
@@ -54,6 +68,10 @@ LINE_RX = (
     r"|\[(?P<sts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)[^\]]{0,40}\]"
     r"|\[TensorRT-LLM\]\[(?P<tlvl>[A-Z]+)\]"
     r"|(?P<gts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d)(?:\.\d+)? "
+    r"|\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<dmts>" + _MONTH + r" [ \d]\d \d\d:\d\d:\d\d \d{4})\] "
+    r"|(?P<dmono>\[\s*\d+\.\d+\]) "
+    r"|(?P<syts>" + _MONTH + r" [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?)" + _SYSLOG_TAG +
+    r"|(?P<jiso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d))" + _SYSLOG_TAG +
     r"|\s?(?P<dlvl>TRACE|DEBUG|INFO|WARN|WARNING|ERROR) "
     r"|(?P<tb>Traceback \(most recent call last\))"
     r"|(?P<cont>[ \t]|$|During handling of the above|The above exception was|[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\b)"
@@ -71,6 +89,24 @@ _LEVELS = {
 }
 _RFC3339 = "%Y-%m-%dT%H:%M:%S%.f%#z"
 RFC3339 = _RFC3339  # strptime format of a kubelet/CRI timestamp (shared with the matcher)
+
+
+def split_dump_logs(data: bytes) -> dict[str, bytes]:
+    """The per-container logs of a ``cluster-info dump`` logs.txt (sections between START/END markers).
+
+    >>> split_dump_logs(b"==== START logs for container main of pod ns/p ====\\nhello\\n"
+    ...                 b"==== END logs for container main of pod ns/p ====\\n")
+    {'main': b'hello\\n'}
+    """
+    out: dict[str, bytes] = {}
+    starts = list(re.finditer(DUMP_LOG_START.encode(), data, re.M))
+    for i, m in enumerate(starts):
+        end = starts[i + 1].start() if i + 1 < len(starts) else len(data)
+        eol = data.find(b"\n", m.end(), end)
+        body = data[eol + 1:end] if eol >= 0 else b""
+        marker = body.rfind(b"==== END logs for container ")
+        out[m.group(1).decode("utf-8", "replace")] = body[:marker] if marker >= 0 else body
+    return out
 
 
 def iter_line_blocks(stream: IO[bytes], max_line: int, block: int = BLOCK_BYTES
@@ -173,10 +209,17 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
     parts = [iso, jts,
              g["nts"].str.to_datetime("%Y/%m/%d %H:%M:%S%.f", strict=False, time_unit="us").dt.replace_time_zone("UTC"),
              g["sts"].str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us").dt.replace_time_zone("UTC"),
-             g["gts"].str.to_datetime("%Y/%m/%d %H:%M:%S", strict=False, time_unit="us").dt.replace_time_zone("UTC")]
+             g["gts"].str.to_datetime("%Y/%m/%d %H:%M:%S", strict=False, time_unit="us").dt.replace_time_zone("UTC"),
+             # dmesg -T prints the node's local time; nodes keep UTC (the weekday is left out: a
+             # wrong one would void the stamp)
+             g["dmts"].str.replace_all(r"\s+", " ").str.to_datetime(
+                 "%b %d %H:%M:%S %Y", strict=False, time_unit="us").dt.replace_time_zone("UTC"),
+             _iso(g["jiso"])]
     if year:
         parts.append((year + "-" + g["vts"]).str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us").dt.replace_time_zone("UTC"))
         parts.append((year + g["klts"]).str.to_datetime("%Y%m%d %H:%M:%S%.f", strict=False, time_unit="us").dt.replace_time_zone("UTC"))
+        parts.append((year + " " + g["syts"].str.replace_all(r"\s+", " ")).str.to_datetime(
+            "%Y %b %d %H:%M:%S%.f", strict=False, time_unit="us").dt.replace_time_zone("UTC"))
     inner_time = pl.select(pl.coalesce([p.cast(TIME) for p in parts])).to_series()
     raw_level = pl.select(pl.coalesce([g["isolvl"], g["dlvl"], g["vlvl"], g["klvl"], g["nlvl"], g["plvl"], g["tlvl"]])).to_series()
     json_level = df.get_column("text").str.extract(
@@ -200,6 +243,8 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
         .when(g["sts"].is_not_null()).then(pl.lit("sglang"))
         .when(g["tlvl"].is_not_null()).then(pl.lit("trtllm"))
         .when(g["gts"].is_not_null()).then(pl.lit("go"))
+        .when(g["dmts"].is_not_null() | g["dmono"].is_not_null()).then(pl.lit("dmesg"))
+        .when(g["syts"].is_not_null() | g["jiso"].is_not_null()).then(pl.lit("syslog"))
         .when(g["kts"].is_not_null() & g["cri"].is_not_null()).then(pl.lit("cri"))
         .when(g["kts"].is_not_null()).then(pl.lit("kubectl-ts"))
         .otherwise(pl.lit("plain"))

@@ -1,8 +1,10 @@
 """Kubernetes objects in JSON or YAML (one object, a ``List``, or YAML documents) -> rows.
 
-Pods go to ``pods``/``containers``, Nodes to ``nodes``, Events to ``events``; every other
-object to ``objects`` with its status conditions and its body. A Secret's values are never
-kept: only its key names, each with an empty value.
+``read_objects`` is the one reader of such files (the parse stage and ``serve`` both use it):
+Lists unwrapped, YAML aliases bounded, and a Secret's values never kept: only its key names,
+each with an empty value. ``ObjectRows`` turns what it read into rows: Pods go to
+``pods``/``containers``, Nodes to ``nodes``, Events to ``events``; every other object to
+``objects`` with its status conditions and its body.
 
 Real sample: the output of ``kubectl get pods -n dynamo -o json``::
 
@@ -85,8 +87,39 @@ def _expanded_size(value: Any, limit: int) -> int:
     return size(value)
 
 
+def read_objects(data: bytes, name: str) -> list[dict]:
+    """Every Kubernetes object of one JSON/YAML file, Lists unwrapped and Secret values dropped:
+    the one reader of object files (the parse stage and ``serve`` both read through it).
+
+    Raises ObjectsError for a file that is not JSON/YAML (or an alias bomb).
+
+    >>> read_objects(b'{"kind": "SecretList", "apiVersion": "v1", "items": [{"metadata": '
+    ...              b'{"name": "hf"}, "data": {"HF_TOKEN": "aGZfeHl6"}}]}', "secrets.json")
+    [{'kind': 'Secret', 'apiVersion': 'v1', 'metadata': {'name': 'hf'}, 'data': {'HF_TOKEN': ''}}]
+    """
+    return [strip_secret(o) if o.get("kind") == "Secret" else o
+            for doc in load_documents(data, name) for o in iter_objects(doc)]
+
+
+def server_version(data: bytes, name: str) -> dict[str, Any]:
+    """The API server's ``version.Info`` in a version file: ``kubectl version -o json``
+    (``serverVersion``), troubleshoot's ``cluster_version.json`` (``info``) or the bare object;
+    {} when it holds none. Raises ObjectsError when the file is not JSON/YAML.
+
+    >>> server_version(b'{"info": {"gitVersion": "v1.24.4+k3s1"}, "string": "v1.24.4+k3s1"}', "v.json")
+    {'gitVersion': 'v1.24.4+k3s1'}
+    """
+    for doc in load_documents(data, name):
+        if isinstance(doc, dict):
+            for candidate in (doc.get("serverVersion"), doc.get("info"), doc):
+                if isinstance(candidate, dict) and isinstance(candidate.get("gitVersion"), str):
+                    return candidate
+    return {}
+
+
 def iter_objects(doc: Any) -> Iterator[dict]:
-    """Every Kubernetes object in a document (Lists and ``items`` unwrapped)."""
+    """Every Kubernetes object in a document (Lists and ``items`` unwrapped; an item without a
+    kind takes the list's item kind and apiVersion)."""
     if isinstance(doc, list):
         for d in doc:
             yield from iter_objects(d)
@@ -99,7 +132,7 @@ def iter_objects(doc: Any) -> Iterator[dict]:
         for item in items:
             if isinstance(item, dict):
                 if "kind" not in item and list_kind:
-                    item = {**item, "kind": list_kind}
+                    item = {"kind": list_kind, "apiVersion": doc.get("apiVersion", "v1"), **item}
                 yield item
         return
     if "kind" in doc or "metadata" in doc:
@@ -130,7 +163,8 @@ class ObjectRows:
 
     def add(self, obj: dict, path: str, default_namespace: str | None = None,
             line: int | None = None) -> None:
-        """Rows of one object; ``line`` is where the object's name stands in its file."""
+        """Rows of one object as ``read_objects`` gave it; ``line`` is where the object's name
+        stands in its file."""
         kind = obj.get("kind")
         if kind == "Pod":
             pod, containers = pod_rows(obj, path)
@@ -146,8 +180,6 @@ class ObjectRows:
             row["namespace"] = row["namespace"] or default_namespace
             self.rows["events"].append(row)
         else:
-            if kind == "Secret":
-                obj = strip_secret(obj)
             meta = obj.get("metadata") or {}
             status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
             conditions = status.get("conditions") if isinstance(status.get("conditions"), list) else None

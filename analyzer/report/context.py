@@ -1,14 +1,16 @@
 """The one context both human reports (Markdown and HTML) are rendered from.
 
-`build_context(result, tables)` turns the diagnosis (the SPEC section 7 JSON contract plus the
-`bundle` facts) and the parsed tables into plain dicts and lists, in report order:
+`build_context(result, tables, gpu)` turns the diagnosis (the SPEC section 7 JSON contract plus
+the `bundle` facts, and its GPU and HAMi status) and the parsed tables into plain dicts and lists,
+in report order:
 
 - the verdict paragraph;
 - the ranked root causes, each with its evidence split around the regex match (so both formats
   can highlight it) and its symptoms grouped under it;
-- the HAMi seed's Step 10 sections, where the bundle holds the data: cluster GPU status per node
-  (from node status and the ``hami.io/node-nvidia-register`` annotation), HAMi component status,
-  GPU resources per namespace (requested vs available), recommended actions in priority order;
+- the HAMi seed's Step 10 sections, where the bundle holds the data: cluster GPU status per node,
+  HAMi component status, GPU resources per namespace (requested vs available), as the diagnosis
+  worked them out (``Diagnosis.gpu``, from ``analyzer.gpu.status``); recommended actions in
+  priority order;
 - the timeline items (events, container restarts, first/last seen of each finding);
 - checked and clear, not checked, could not read, and the bundle facts.
 
@@ -18,27 +20,15 @@ report.
 
 from __future__ import annotations
 
-import json
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Any
 
 import polars as pl
-import yaml
 
+from analyzer.findings import PodRef
 from analyzer.parse.quantity import parse_time
 from analyzer.taxonomy import CATEGORY_LAYER, SEVERITY_RANK
-
-HAMI_COMPONENTS: tuple[tuple[str, str], ...] = (
-    # (key, display name); the key is what HAMi's chart puts in pod and container names
-    ("scheduler", "Scheduler"),
-    ("device-plugin", "Device Plugin"),
-    ("webhook", "Webhook"),
-    ("vgpu-monitor", "Monitor"),
-)
-NODE_REGISTER_ANNOTATION = "hami.io/node-nvidia-register"
-NODE_HANDSHAKE_ANNOTATIONS = ("hami.io/node-handshake-nvidia", "hami.io/node-handshake")
-DEVICE_CONFIGMAP = "hami-scheduler-device"
 
 EVIDENCE_TEXT_CAP = 2000  # characters of one evidence line kept in the HTML report
 
@@ -58,27 +48,6 @@ def _rows(tables: dict[str, pl.DataFrame], name: str) -> list[dict[str, Any]]:
     if df is None or df.height == 0:
         return []
     return df.to_dicts()
-
-
-def _json(value: Any, default: Any) -> Any:
-    """A JSON column value (compact JSON text in the tables) as Python data."""
-    if value is None or value == "":
-        return default
-    if isinstance(value, (dict, list)):
-        return value
-    try:
-        return json.loads(value)
-    except (TypeError, ValueError):
-        return default
-
-
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def fmt_num(value: float | int | None) -> str:
@@ -220,313 +189,7 @@ def _findings(result: dict[str, Any]) -> tuple[list[dict], list[dict], dict[str,
     return roots, others, by_id
 
 
-# --------------------------------------------------------------------------- HAMi: GPUs
-
-def decode_node_devices(value: str | None) -> list[dict[str, Any]]:
-    """The devices a HAMi device plugin registered on a node (``hami.io/node-nvidia-register``).
-
-    Two encodings exist. Newer HAMi writes a JSON list of DeviceInfo
-    (``[{"id":"GPU-…","count":10,"devmem":81920,"devcore":100,"type":"NVIDIA-…","health":true}]``,
-    zero values omitted); older HAMi writes devices joined by ``:``, each
-    ``uuid,count,devmem,devcore,type,numa,health`` with ``index,mode`` appended in later 2.x.
-
-    >>> [d["devmem"] for d in decode_node_devices(
-    ...     "GPU-a,10,32768,100,NVIDIA-Tesla V100-PCIE-32GB,0,true:GPU-b,10,32768,100,NVIDIA-Tesla V100-PCIE-32GB,0,true:")]
-    [32768, 32768]
-    """
-    if not value or not value.strip():
-        return []
-    text = value.strip()
-    devices: list[dict[str, Any]] = []
-    if text.startswith("["):
-        for item in _json(text, []):
-            if not isinstance(item, dict):
-                continue
-            devices.append({
-                "id": str(item.get("id") or ""), "index": int(item.get("index") or 0),
-                "count": int(item.get("count") or 0), "devmem": int(item.get("devmem") or 0),
-                "devcore": int(item.get("devcore") or 0), "type": str(item.get("type") or ""),
-                "numa": int(item.get("numa") or 0), "health": bool(item.get("health", False)),
-                "mode": str(item.get("mode") or "hami-core"),
-            })
-        return devices
-    for index, chunk in enumerate(c for c in text.split(":") if "," in c):
-        parts = chunk.split(",")
-        if len(parts) not in (7, 9):
-            continue
-        try:
-            devices.append({
-                "id": parts[0], "count": int(parts[1]), "devmem": int(parts[2]),
-                "devcore": int(parts[3]), "type": parts[4], "numa": int(parts[5] or 0),
-                "health": parts[6].strip().lower() == "true",
-                "index": int(parts[7]) if len(parts) == 9 else index,
-                "mode": parts[8] if len(parts) == 9 else "hami-core",
-            })
-        except ValueError:
-            continue
-    return devices
-
-
-def _gpu_product(device_type: str) -> str:
-    # HAMi prefixes the NVML name with the vendor: "NVIDIA-NVIDIA A100-SXM4-80GB"
-    return device_type[len("NVIDIA-"):] if device_type.startswith("NVIDIA-") else device_type
-
-
-def _merged_nodes(tables: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
-    """One row per node: JSON first, gaps filled from `kubectl describe` (which has allocations)."""
-    merged: dict[str, dict[str, Any]] = {}
-    rows = _rows(tables, "nodes")
-    rows.sort(key=lambda r: (r.get("name") or "", 0 if r.get("origin") == "json" else 1))
-    for row in rows:
-        name = row.get("name")
-        if not name:
-            continue
-        node = merged.setdefault(name, {})
-        for key, value in row.items():
-            if node.get(key) in (None, "", "{}", "[]") and value not in (None, ""):
-                node[key] = value
-    return [merged[n] for n in sorted(merged)]
-
-
-def _device_config(tables: dict[str, pl.DataFrame]) -> dict[str, Any]:
-    """The `nvidia:` section of HAMi's `hami-scheduler-device` ConfigMap, when collected."""
-    for obj in _rows(tables, "objects"):
-        if obj.get("kind") != "ConfigMap" or obj.get("name") != DEVICE_CONFIGMAP:
-            continue
-        data = (_json(obj.get("body"), {}) or {}).get("data") or {}
-        for text in data.values():
-            try:
-                loaded = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-            except yaml.YAMLError:
-                continue
-            if isinstance(loaded, dict) and isinstance(loaded.get("nvidia"), dict):
-                return {"namespace": obj.get("namespace"), **loaded["nvidia"]}
-    return {}
-
-
-def _pod_usage(tables: dict[str, pl.DataFrame]) -> dict[str, dict[str, float]]:
-    """GPU resources held on each node by its pods that are bound and not finished."""
-    usage: dict[str, dict[str, float]] = defaultdict(lambda: {"gpu": 0.0, "gpumem": 0.0,
-                                                              "gpucores": 0.0})
-    for pod in _gpu_pods(tables):
-        if pod["node"] and pod["phase"] in ("Running", "Pending", "Unknown"):
-            for key in ("gpu", "gpumem", "gpucores"):
-                usage[pod["node"]][key] += pod[key] or 0
-    return usage
-
-
-def cluster_gpu_status(tables: dict[str, pl.DataFrame]) -> dict[str, Any] | None:
-    """Step 10 "Cluster GPU Status": per-node GPU product, counts and HAMi memory; None if no nodes."""
-    nodes = _merged_nodes(tables)
-    if not nodes:
-        return None
-    config = _device_config(tables)
-    usage = _pod_usage(tables)
-    out = []
-    for node in nodes:
-        annotations = _json(node.get("annotations"), {})
-        devices = decode_node_devices(annotations.get(NODE_REGISTER_ANNOTATION))
-        capacity = _num(node.get("gpu_capacity"))
-        allocatable = _num(node.get("gpu_allocatable"))
-        allocated = _num(node.get("gpu_allocated"))
-        if not devices and not capacity and not allocatable:
-            continue
-        product = node.get("gpu_product") or (_gpu_product(devices[0]["type"]) if devices else "")
-        handshake = next((annotations[k] for k in NODE_HANDSHAKE_ANNOTATIONS if k in annotations), "")
-        used = usage.get(node["name"], {})
-        gpumem_total = sum(d["devmem"] for d in devices) if devices else None
-        out.append({
-            "name": node["name"],
-            "ready": node.get("ready"),
-            "product": product or "",
-            "devices": len(devices) if devices else None,
-            "unhealthy": sum(1 for d in devices if not d["health"]),
-            "capacity": capacity,
-            "allocatable": allocatable,
-            "allocated": allocated if allocated is not None else (used.get("gpu") or None),
-            "slots": sum(d["count"] for d in devices) if devices else None,
-            "gpumem_total": gpumem_total,
-            "gpumem_used": used.get("gpumem", 0.0) if devices else None,
-            "gpucores_total": sum(d["devcore"] for d in devices) if devices else None,
-            "gpucores_used": used.get("gpucores", 0.0) if devices else None,
-            "handshake": handshake,
-            "modes": sorted({d["mode"] for d in devices}),
-        })
-    if not out:
-        return {"nodes": [], "totals": {"gpu_nodes": 0, "devices": 0}, "config": config}
-    free_slots = [
-        (n["allocatable"] or 0) - (n["allocated"] or 0) for n in out if n["allocatable"] is not None
-    ]
-    totals = {
-        "gpu_nodes": len(out),
-        "devices": sum((n["devices"] if n["devices"] is not None else n["capacity"] or 0)
-                       for n in out),
-        "free_slots": sum(free_slots) if free_slots else None,
-        "gpumem_total": sum(n["gpumem_total"] or 0 for n in out) if any(
-            n["gpumem_total"] for n in out) else None,
-        "gpumem_used": sum(n["gpumem_used"] or 0 for n in out),
-        "unhealthy": sum(n["unhealthy"] for n in out),
-        "hami": any(n["devices"] for n in out),   # any node registered with HAMi
-        "memory_scaling": config.get("deviceMemoryScaling"),
-        "split_count": config.get("deviceSplitCount"),
-    }
-    return {"nodes": out, "totals": totals, "config": config}
-
-
-# --------------------------------------------------------------------------- HAMi: components
-
-def _hami_namespace(result: dict[str, Any], pods: list[dict[str, Any]]) -> str | None:
-    bundle = result.get("bundle") or {}
-    if bundle.get("hami_namespace"):
-        return bundle["hami_namespace"]
-    counts = Counter(p.get("namespace") for p in pods
-                     if any(k in (p.get("name") or "") for k in
-                            ("hami-scheduler", "hami-device-plugin", "hami-vgpu")))
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0] or ""))[0][0] if counts else None
-
-
-def _image_version(image: str | None) -> str:
-    if not image:
-        return ""
-    image = image.split("@", 1)[0]
-    tail = image.rsplit("/", 1)[-1]
-    return tail.split(":", 1)[1] if ":" in tail else "latest"
-
-
-def hami_component_status(result: dict[str, Any],
-                          tables: dict[str, pl.DataFrame]) -> dict[str, Any] | None:
-    """Step 10 "HAMi Component Status": one row per component, OK / FAIL / not found."""
-    pods = [p for p in _rows(tables, "pods") if p.get("origin", "json") == "json"] or \
-        _rows(tables, "pods")
-    namespace = _hami_namespace(result, pods)
-    webhooks = [o for o in _rows(tables, "objects")
-                if o.get("kind") == "MutatingWebhookConfiguration"]
-    # the chart names it <release>-webhook; its webhook entry is always vgpu.hami.io
-    hami_webhooks = sorted({o["name"] for o in webhooks if "hami" in (o.get("name") or "") or any(
-        "hami.io" in (w.get("name") or "")
-        for w in (_json(o.get("body"), {}) or {}).get("webhooks") or [])})
-    webhook_source = any(
-        r.get("source") == "mutatingwebhooks" for r in _rows(tables, "files")) or bool(webhooks)
-    if namespace is None and not hami_webhooks:
-        return None
-    containers = [c for c in _rows(tables, "containers") if c.get("namespace") == namespace]
-    ns_pods = sorted((p for p in pods if p.get("namespace") == namespace),
-                     key=lambda p: p.get("name") or "")
-    rows = []
-    for key, title in HAMI_COMPONENTS:
-        if key == "webhook":
-            if hami_webhooks:
-                rows.append({"component": title, "status": "OK", "version": "Active",
-                             "detail": ", ".join(hami_webhooks), "pods": []})
-            elif webhook_source:
-                rows.append({"component": title, "status": "FAIL", "version": "",
-                             "detail": "no HAMi MutatingWebhookConfiguration registered",
-                             "pods": []})
-            else:
-                rows.append({"component": title, "status": "not checked", "version": "",
-                             "detail": "webhook configurations not in the bundle", "pods": []})
-            continue
-        # the monitor is its own pod in older charts, a container of the device plugin in newer
-        mine = [c for c in containers
-                if key in (c.get("pod") or "") and not c.get("init")
-                and (key != "device-plugin" or c.get("name") != "vgpu-monitor")]
-        if key == "vgpu-monitor":
-            mine += [c for c in containers if c.get("name") == "vgpu-monitor"
-                     and key not in (c.get("pod") or "")]
-        pod_names = sorted({c["pod"] for c in mine} |
-                           {p["name"] for p in ns_pods if key in (p.get("name") or "")})
-        if not pod_names:
-            rows.append({"component": title, "status": "not found", "version": "",
-                         "detail": f"no {key} pod in namespace {namespace}" if namespace
-                         else "HAMi namespace not found", "pods": []})
-            continue
-        problems = []
-        for c in sorted(mine, key=lambda c: (c.get("pod") or "", c.get("name") or "")):
-            if not c.get("ready"):
-                reason = c.get("state_reason") or c.get("state") or "not ready"
-                problems.append(f"{c['pod']}/{c['name']}: {reason}")
-        for p in ns_pods:
-            if p["name"] in pod_names and p.get("phase") not in ("Running", None):
-                problems.append(f"{p['name']}: {p.get('phase')}"
-                                + (f" ({p['reason']})" if p.get("reason") else ""))
-        ready = sum(1 for name in pod_names
-                    if all(c.get("ready") for c in mine if c.get("pod") == name)
-                    and any(c.get("pod") == name for c in mine))
-        hami_images = [c.get("image") for c in mine if "hami" in (c.get("image") or "")]
-        version = _image_version((hami_images or [c.get("image") for c in mine] or [None])[0])
-        rows.append({
-            "component": title,
-            "status": "OK" if not problems else "FAIL",
-            "version": version,
-            "detail": f"{ready}/{len(pod_names)} pods ready"
-                      + (": " + "; ".join(sorted(set(problems))[:4]) if problems else ""),
-            "pods": pod_names,
-        })
-    return {"namespace": namespace, "components": rows}
-
-
-# --------------------------------------------------------------------------- allocation
-
-def _gpu_pods(tables: dict[str, pl.DataFrame]) -> list[dict[str, Any]]:
-    """Pods that request any GPU resource, one row per pod (JSON rows win over describe rows)."""
-    seen: dict[tuple[str, str], dict[str, Any]] = {}
-    rows = _rows(tables, "pods")
-    rows.sort(key=lambda r: 0 if r.get("origin", "json") == "json" else 1)
-    for p in rows:
-        key = (p.get("namespace") or "", p.get("name") or "")
-        if key in seen:
-            continue
-        values = {k: _num(p.get(k)) for k in ("gpu", "gpumem", "gpumem_percentage", "gpucores")}
-        if not any(values.values()):
-            continue
-        seen[key] = {"namespace": key[0], "name": key[1], "phase": p.get("phase") or "Unknown",
-                     "node": p.get("node"), **values}
-    return [seen[k] for k in sorted(seen)]
-
-
-def resource_allocation(tables: dict[str, pl.DataFrame],
-                        gpu_status: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Step 10 "Resource Allocation Summary": GPU requests per namespace vs cluster capacity."""
-    pods = _gpu_pods(tables)
-    if not pods:
-        return None
-    per_ns: dict[str, dict[str, Any]] = {}
-    for p in pods:
-        ns = per_ns.setdefault(p["namespace"], {
-            "namespace": p["namespace"], "pending": 0, "running": 0, "other": 0,
-            "gpu": 0.0, "gpumem": 0.0, "gpumem_percentage": 0.0, "gpucores": 0.0,
-            "pending_gpu": 0.0, "pending_gpumem": 0.0, "pending_gpucores": 0.0})
-        if p["phase"] == "Pending":
-            ns["pending"] += 1
-            for key in ("gpu", "gpumem", "gpucores"):
-                ns["pending_" + key] += p[key] or 0
-        elif p["phase"] == "Running":
-            ns["running"] += 1
-            for key in ("gpu", "gpumem", "gpumem_percentage", "gpucores"):
-                ns[key] += p[key] or 0
-        else:
-            ns["other"] += 1
-    rows = [per_ns[k] for k in sorted(per_ns)]
-    # a cluster without HAMi has no gpumem/gpucores requests: show "–", not zeros
-    for key in ("gpumem", "gpucores"):
-        if not any(p[key] for p in pods):
-            for r in rows:
-                r[key] = r["pending_" + key] = None
-    capacity = None
-    if gpu_status and gpu_status["nodes"]:
-        nodes = gpu_status["nodes"]
-        slots = [n["slots"] if n["slots"] is not None else n["allocatable"] for n in nodes]
-        with_devices = [n for n in nodes if n["devices"]]
-        capacity = {
-            "gpu": sum(s or 0 for s in slots),
-            "gpumem": sum(n["gpumem_total"] or 0 for n in with_devices) if with_devices else None,
-            "gpucores": sum(n["gpucores_total"] or 0 for n in with_devices) if with_devices else None,
-        }
-        used = {k: sum(r[k] or 0 for r in rows) for k in ("gpu", "gpumem", "gpucores")}
-        capacity["free"] = {k: (capacity[k] - used[k]) if capacity[k] is not None else None
-                            for k in ("gpu", "gpumem", "gpucores")}
-    return {"namespaces": rows, "capacity": capacity}
-
+# --------------------------------------------------------------------------- actions
 
 def recommended_actions(roots: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Step 10 "Recommended Actions": each root cause's remediation, in rank order, deduplicated."""
@@ -544,7 +207,8 @@ def recommended_actions(roots: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- timeline
 
 def _pod_lane(namespace: str | None, name: str | None) -> str:
-    return f"{namespace}/{name}" if namespace else (name or "cluster")
+    """A pod's timeline lane: ``namespace/pod`` as ``PodRef`` writes it; "cluster" without a name."""
+    return str(PodRef(namespace, name)) if namespace or name else "cluster"
 
 
 def timeline_items(result: dict[str, Any], tables: dict[str, pl.DataFrame],
@@ -731,17 +395,16 @@ def _checks(result: dict[str, Any], tables: dict[str, pl.DataFrame]) -> dict[str
     return groups
 
 
-# table columns whose text reaches the report (timeline labels, component details)
+# table columns whose text reaches the report (timeline labels)
 _SHOWN_TEXT = {
     "events": ("message", "reason"),
     "containers": ("state_reason", "state_message", "last_reason", "last_message", "image"),
-    "pods": ("reason", "message"),
-    "nodes": ("annotations",),
 }
 
 
-def _redacted(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
-    """The tables with secrets replaced in every column the report prints."""
+def _redacted(tables: dict[str, pl.DataFrame], gpu: dict[str, Any]) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
+    """The tables with secrets replaced in every column the report prints, and the GPU status
+    with secrets replaced in its text (component details, versions, handshakes)."""
     from analyzer.redact import Redactor
 
     red = Redactor()
@@ -749,31 +412,34 @@ def _redacted(tables: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     for name, columns in _SHOWN_TEXT.items():
         if name in out and out[name].height:
             out[name] = red.frame(out[name], columns=columns)
-    return out
+    return out, red.data(gpu)
 
 
-def build_context(result: dict[str, Any], tables: dict[str, pl.DataFrame]) -> dict[str, Any]:
+def build_context(result: dict[str, Any], tables: dict[str, pl.DataFrame],
+                  gpu: dict[str, Any] | None) -> dict[str, Any]:
     """The shared report context: every section both formats show, in report order.
 
-    Unless the result says ``redacted: false`` (``--no-redact``), table text that reaches the
-    report goes through the secret detectors, like the result itself did.
+    ``gpu``: the diagnosis's GPU and HAMi status (``Diagnosis.gpu``); without it the report has
+    no GPU sections. Unless the result says ``redacted: false`` (``--no-redact``), table and
+    status text that reaches the report goes through the secret detectors, like the result
+    itself did.
     """
     tables = tables or {}
+    gpu = gpu or {}
     if result.get("redacted", True):
-        tables = _redacted(tables)
+        tables, gpu = _redacted(tables, gpu)
     roots, others, by_id = _findings(result)
     bundle = _bundle_facts(result, tables)
     checks = _checks(result, tables)
-    gpu = cluster_gpu_status(tables)
     return {
         "title": "GPU Pod Troubleshooting Report",
         "verdict": _verdict(result, roots, others, bundle, checks),
         "root_causes": roots,
         "other_findings": others,
         "findings_total": len(by_id),
-        "cluster_gpu": gpu,
-        "hami": hami_component_status(result, tables),
-        "allocation": resource_allocation(tables, gpu),
+        "cluster_gpu": gpu.get("cluster_gpu"),
+        "hami": gpu.get("hami"),
+        "allocation": gpu.get("allocation"),
         "actions": recommended_actions(roots),
         "timeline": timeline_items(result, tables, roots, by_id),
         "checked_clear": checks["clear"],

@@ -3,7 +3,8 @@
 Written: ``findings.parquet`` (one row per finding, root causes included, flattened),
 ``root_causes.parquet`` (rank, id, symptom ids), ``evidence.parquet`` (one row per evidence line),
 ``checks.parquet``, ``signals.parquet``, one file per parsed table, and ``log_lines.parquet``
-streamed batch by batch so memory stays bounded whatever the size of the logs.
+streamed batch by batch so memory stays bounded whatever the size of the logs. Files are
+written by ``analyzer.tables`` (the same rules as the ``tables`` command).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import polars as pl
-import pyarrow.parquet as pq
+
+from analyzer.tables import empty, write_table, write_table_batches
 
 _FINDING_SCHEMA = {
     "rank": pl.Int32, "id": pl.Utf8, "root_cause": pl.Boolean, "caused_by": pl.Utf8,
@@ -76,8 +78,7 @@ def write_parquet(result: dict[str, Any], tables: dict[str, pl.DataFrame],
     written: dict[str, int] = {}
 
     def put(name: str, df: pl.DataFrame) -> None:
-        df.write_parquet(out / f"{name}.parquet", compression="zstd", statistics=True)
-        written[name] = df.height
+        written[name] = write_table(df, out / f"{name}.parquet")
 
     findings = findings_frame(result)
     put("findings", findings)
@@ -91,24 +92,6 @@ def write_parquet(result: dict[str, Any], tables: dict[str, pl.DataFrame],
         if name in written or name == "log_lines":
             continue
         put(name, tables[name])
-    # log lines arrive in batches: append each as a row group, never hold them all
-    writer: pq.ParquetWriter | None = None
-    rows = 0
-    try:
-        for batch in log_batches:
-            if batch.height == 0:
-                continue
-            arrow = batch.to_arrow()
-            if writer is None:
-                writer = pq.ParquetWriter(out / "log_lines.parquet", arrow.schema,
-                                          compression="zstd")
-            elif arrow.schema != writer.schema:
-                arrow = arrow.cast(writer.schema)
-            writer.write_table(arrow)
-            rows += batch.height
-    finally:
-        if writer is not None:
-            writer.close()
-    if writer is not None:
-        written["log_lines"] = rows
+    # log lines arrive in batches: each is appended as a row group, never all held at once
+    written["log_lines"] = write_table_batches(log_batches, out / "log_lines.parquet", empty("log_lines"))
     return written

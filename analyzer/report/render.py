@@ -201,10 +201,11 @@ def render_context(context: dict[str, Any], fmt: Literal["md", "html"],
         html_evidence_lines=HTML_EVIDENCE_LINES)
 
 
-def render(result: dict[str, Any], tables: dict[str, pl.DataFrame] | None,
+def render(result: dict[str, Any], tables: dict[str, pl.DataFrame] | None, gpu: dict[str, Any] | None,
            fmt: Literal["md", "html"], max_chars: int | None = None) -> str:
-    """The Markdown or HTML report of a diagnosis (`max_chars` applies to Markdown only)."""
-    return render_context(build_context(result, tables or {}), fmt, max_chars)
+    """The Markdown or HTML report of a diagnosis: its result, the tables and its GPU and HAMi
+    status (``Diagnosis.gpu``; None: no GPU sections). ``max_chars`` applies to Markdown only."""
+    return render_context(build_context(result, tables or {}, gpu), fmt, max_chars)
 
 
 # --------------------------------------------------------------------------- --max-chars

@@ -18,12 +18,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from analyzer.ingest import ReadFailed
+from analyzer.parse.logs import KUBECTL_TS
+from analyzer.parse.quantity import parse_time
 from analyzer.serve.resources import ACCESS_REVIEW, Resource
 from analyzer.serve.matching import matches_fields, matches_labels
 from analyzer.serve.store import Cluster
@@ -31,7 +33,7 @@ from analyzer.serve.tables import table
 
 JSON = "application/json"
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
-_TS_PREFIX = re.compile(rb"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d) ")
+_TS_PREFIX = re.compile(b"^" + KUBECTL_TS.encode() + b" ")
 _UID_FIELD = "involvedObject.uid"
 
 
@@ -238,16 +240,7 @@ def _waiting_reason(pod: dict[str, Any] | None, container: str) -> str:
 
 def _line_time(line: bytes) -> datetime | None:
     m = _TS_PREFIX.match(line)
-    if not m:
-        return None
-    text = m.group(0).decode().strip().replace("Z", "+00:00")
-    frac = re.search(r"\.(\d+)", text)
-    if frac and len(frac.group(1)) > 6:  # RFC3339Nano: Python keeps microseconds
-        text = text.replace(frac.group(0), "." + frac.group(1)[:6])
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
+    return parse_time(m.group(0).decode()) if m else None
 
 
 def _shape_log(data: bytes, query: dict[str, str], now: datetime) -> bytes:
@@ -259,13 +252,8 @@ def _shape_log(data: bytes, query: dict[str, str], now: datetime) -> bytes:
     if query.get("sinceSeconds", "").isdigit():
         since = now - timedelta(seconds=int(query["sinceSeconds"]))
     elif query.get("sinceTime"):
-        try:
-            since = datetime.fromisoformat(query["sinceTime"].replace("Z", "+00:00"))
-        except ValueError:
-            since = None
+        since = parse_time(query["sinceTime"])
     if since is not None:
-        if since.tzinfo is None:
-            since = since.replace(tzinfo=timezone.utc)
         kept = []
         for ln in lines:
             t = _line_time(ln)

@@ -2,51 +2,31 @@
 
 ``load_cluster(path)`` opens any bundle layout with ``analyzer.ingest.open_bundle`` and indexes:
 
-- every Kubernetes object of the ``objects`` members (JSON or YAML, single objects, ``*List``s and
-  multi-document YAML), keyed by (group, plural), deduplicated by namespace/name;
+- every Kubernetes object of the ``objects`` members, read as the parse stage reads them
+  (``analyzer.parse.objects.read_objects``: JSON or YAML, ``*List``s unwrapped, the object size
+  cap and the YAML alias guard, Secret values dropped), keyed by (group, plural), deduplicated
+  by namespace/name;
 - ``log`` members by (namespace, pod, container, previous), and the per-container sections of
   ``kubectl cluster-info dump``'s ``<ns>/<pod>/logs.txt`` (``log_multi`` members);
 - ``metrics`` members by (namespace, pod), for the pod proxy path ``/metrics``;
 - the server version, and the collection time used as "now" for the AGE columns;
 - for our own collector's bundles, the commands that the cluster refused (403) so that the
-  offline API refuses them the same way.
+  offline API refuses them the same way (each source's resource: ``analyzer.sources``).
 """
 
 from __future__ import annotations
 
-import json
-import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-import yaml
-
 from analyzer.ingest import Member, ReadFailed, open_bundle
+from analyzer.parse.logs import split_dump_logs
+from analyzer.parse.objects import ObjectsError, read_objects, server_version
 from analyzer.parse.quantity import parse_time
 from analyzer.serve.resources import BUILTIN, Resource, from_crd, guess_plural
-
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
-
-# manifest "source" -> (group, plural) for replaying refused commands
-_SOURCE_RESOURCE = {
-    "nodes": ("", "nodes"), "nodes_describe": ("", "nodes"), "namespaces": ("", "namespaces"),
-    "persistentvolumes": ("", "persistentvolumes"), "storageclasses": ("storage.k8s.io", "storageclasses"),
-    "crds": ("apiextensions.k8s.io", "customresourcedefinitions"),
-    "mutatingwebhooks": ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
-    "runtimeclasses": ("node.k8s.io", "runtimeclasses"),
-    "pods": ("", "pods"), "pods_describe": ("", "pods"), "events": ("", "events"),
-    "deployments": ("apps", "deployments"), "statefulsets": ("apps", "statefulsets"),
-    "daemonsets": ("apps", "daemonsets"), "replicasets": ("apps", "replicasets"),
-    "jobs": ("batch", "jobs"), "services": ("", "services"), "endpoints": ("", "endpoints"),
-    "pvcs": ("", "persistentvolumeclaims"), "configmaps": ("", "configmaps"), "secrets": ("", "secrets"),
-    "hpas": ("autoscaling", "horizontalpodautoscalers"), "ingresses": ("networking.k8s.io", "ingresses"),
-    "networkpolicies": ("networking.k8s.io", "networkpolicies"),
-}
+from analyzer.sources import BY_NAME
 
 
 @dataclass
@@ -82,12 +62,7 @@ class Cluster:
         if isinstance(member, bytes):
             return member
         with self._lock:
-            # open().read() streams in chunks; read_bytes() would allocate its whole cap up front
-            try:
-                with member.open() as f:
-                    return f.read()
-            except (OSError, EOFError, ValueError) as exc:
-                raise ReadFailed(f"corrupt or truncated: {exc}") from None
+            return member.read_bytes()
 
     def close(self) -> None:
         """Release the bundle (temporary files of compressed archives)."""
@@ -96,39 +71,10 @@ class Cluster:
             self._close = None
 
 
-def parse_documents(data: bytes) -> list[Any]:
-    """JSON or (multi-document) YAML documents of one file."""
-    text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
-    if text.lstrip().startswith(("{", "[")):
-        try:
-            return [json.loads(text)]
-        except ValueError:
-            pass
-    return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
-
-
-def flatten(doc: Any) -> list[dict[str, Any]]:
-    """Kubernetes objects in one document: a list's items get the list's item kind."""
-    if isinstance(doc, list):
-        return [o for d in doc for o in flatten(d)]
-    if not isinstance(doc, dict):
-        return []
-    items = doc.get("items")
-    if isinstance(items, list) and (str(doc.get("kind", "")).endswith("List") or "metadata" not in doc
-                                    or not doc.get("kind")):
-        item_kind = str(doc.get("kind", ""))[:-4] if str(doc.get("kind", "")).endswith("List") else ""
-        out = []
-        for it in items:
-            if not isinstance(it, dict):
-                continue
-            if item_kind and item_kind != "" and not it.get("kind"):
-                it = {"kind": item_kind, "apiVersion": doc.get("apiVersion", "v1"), **it}
-            out.extend(flatten(it))
-        return out
-    meta = doc.get("metadata")
-    if isinstance(doc.get("kind"), str) and isinstance(meta, dict) and isinstance(meta.get("name"), str):
-        return [doc]
-    return []
+def _addressable(obj: dict[str, Any]) -> bool:
+    """An object the API can serve: a kind and a name (what ``read_objects`` found may lack them)."""
+    meta = obj.get("metadata")
+    return isinstance(obj.get("kind"), str) and isinstance(meta, dict) and isinstance(meta.get("name"), str)
 
 
 def _event_v1(obj: dict[str, Any]) -> dict[str, Any]:
@@ -154,17 +100,15 @@ def load_cluster(path: str) -> Cluster:
     objects: list[dict[str, Any]] = []
     for m in bundle.members:
         if m.kind in ("objects", "version"):
+            # the parse stage's reader: the same size cap, YAML alias guard and Secret stripping
             try:
-                docs = parse_documents(cluster.read(m))
-            except (ReadFailed, yaml.YAMLError, ValueError, RecursionError) as exc:
+                data = m.read_bytes(bundle.limits.max_object_bytes)
+                if m.kind == "version":
+                    cluster.version = server_version(data, m.name) or cluster.version
+                else:
+                    objects.extend(o for o in read_objects(data, m.name) if _addressable(o))
+            except (ReadFailed, ObjectsError) as exc:
                 cluster.problems.append(f"{m.path}: {str(exc).splitlines()[0] if str(exc) else exc}")
-                continue
-            if m.kind == "version":
-                for d in docs:
-                    if isinstance(d, dict):
-                        cluster.version = _server_version(d) or cluster.version
-                continue
-            objects.extend(flatten(docs))
         elif m.kind == "log":
             meta = m.meta
             if meta.get("pod"):
@@ -185,33 +129,6 @@ def load_cluster(path: str) -> Cluster:
     _index(cluster, objects)
     _from_manifest(cluster, bundle.manifest)
     return cluster
-
-
-_DUMP_START = re.compile(rb"^==== START logs for container (\S+) of pod \S+ ====$", re.M)
-
-
-def split_dump_logs(data: bytes) -> dict[str, bytes]:
-    """The per-container logs of a ``cluster-info dump`` logs.txt (sections between START/END markers).
-
-    >>> split_dump_logs(b"==== START logs for container main of pod ns/p ====\\nhello\\n"
-    ...                 b"==== END logs for container main of pod ns/p ====\\n")
-    {'main': b'hello\\n'}
-    """
-    out: dict[str, bytes] = {}
-    starts = list(_DUMP_START.finditer(data))
-    for i, m in enumerate(starts):
-        end = starts[i + 1].start() if i + 1 < len(starts) else len(data)
-        body = data[m.end() + 1:end]
-        marker = body.rfind(b"==== END logs for container ")
-        out[m.group(1).decode("utf-8", "replace")] = body[:marker] if marker >= 0 else body
-    return out
-
-
-def _server_version(d: dict[str, Any]) -> dict[str, Any]:
-    for candidate in (d.get("serverVersion"), d.get("info"), d):
-        if isinstance(candidate, dict) and isinstance(candidate.get("gitVersion"), str):
-            return candidate
-    return {}
 
 
 def _index(cluster: Cluster, objects: list[dict[str, Any]]) -> None:
@@ -245,6 +162,22 @@ def _index(cluster: Cluster, objects: list[dict[str, Any]]) -> None:
         cluster.now = latest
 
 
+def _refused_resource(cmd: dict[str, Any]) -> tuple[str, str] | None:
+    """(group, plural) of the resource a collector command read (``analyzer.sources``); for
+    custom resources the name follows ``get`` in the command's argv."""
+    source = BY_NAME.get(str(cmd.get("source")))
+    if source is None:
+        return None
+    values = {}
+    if "{resource}" in source.resource:
+        argv = [a for a in cmd.get("argv") or () if isinstance(a, str)]
+        after = argv[argv.index("get") + 1:argv.index("get") + 2] if "get" in argv else []
+        if not after or "." not in after[0]:
+            return None
+        values["resource"] = after[0]
+    return source.group_resource(values)
+
+
 def _from_manifest(cluster: Cluster, manifest: dict[str, Any]) -> None:
     """Collection time, context, server version and the refusals recorded by our collector."""
     if not manifest:
@@ -262,13 +195,7 @@ def _from_manifest(cluster: Cluster, manifest: dict[str, Any]) -> None:
         stderr = str(cmd.get("stderr") or "")
         if "forbidden" not in stderr.lower():
             continue
-        target = _SOURCE_RESOURCE.get(str(cmd.get("source")))
-        if cmd.get("source") == "custom_resources":
-            argv = [a for a in cmd.get("argv") or () if isinstance(a, str)]
-            names = [a for a in argv[argv.index("get") + 1:argv.index("get") + 2]] if "get" in argv else []
-            if names and "." in names[0]:
-                plural, _, group = names[0].partition(".")
-                target = (group, plural)
+        target = _refused_resource(cmd)
         if target is None:
             continue
         msg = stderr.split("(Forbidden):", 1)[-1].strip().splitlines()[0] if stderr.strip() else "forbidden"

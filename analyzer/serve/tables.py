@@ -13,39 +13,10 @@ import json
 from datetime import datetime
 from typing import Any, Callable
 
-from analyzer.parse.quantity import parse_time
+from analyzer.parse.quantity import human_duration, parse_time
 from analyzer.serve.resources import Resource
 
 Obj = dict[str, Any]
-
-
-def human_duration(seconds: float) -> str:
-    """Kubernetes' short duration format (``duration.HumanDuration``): 45s, 5m3s, 3h, 12d."""
-    s = int(seconds)
-    if s < -1:
-        return "<invalid>"
-    if s < 0:
-        return "0s"
-    if s < 120:
-        return f"{s}s"
-    minutes = s // 60
-    if minutes < 10:
-        return f"{minutes}m" if s % 60 == 0 else f"{minutes}m{s % 60}s"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = s // 3600
-    if hours < 8:
-        return f"{hours}h" if minutes % 60 == 0 else f"{hours}h{minutes % 60}m"
-    if hours < 48:
-        return f"{hours}h"
-    if hours < 24 * 8:
-        return f"{hours // 24}d" if hours % 24 == 0 else f"{hours // 24}d{hours % 24}h"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24}d"
-    if hours < 24 * 365 * 8:
-        dy = (hours // 24) % 365
-        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
-    return f"{hours // 24 // 365}y"
 
 
 class _Ctx:

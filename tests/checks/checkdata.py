@@ -7,6 +7,7 @@ Objects are shaped like ``kubectl get ... -o json`` items; ``context()`` runs th
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from analyzer.checks import CheckContext
@@ -145,33 +146,53 @@ def context(objects: list[dict], *, metrics: dict[str, str] | None = None, facts
     return CheckContext(tables, {"collected_at": "2026-11-20T10:15:00Z", **(facts or {})}, empty_signals())
 
 
+T_COLLECT = "2026-11-20T10:15:00Z"
+CLUSTER_PATHS = {"Node": "cluster/nodes.json", "Namespace": "cluster/namespaces.json",
+                 "CustomResourceDefinition": "cluster/customresourcedefinitions.json",
+                 "MutatingWebhookConfiguration": "cluster/mutatingwebhookconfigurations.json",
+                 "RuntimeClass": "cluster/runtimeclasses.json"}
+NS_FILES = {"Pod": "pods", "Event": "events", "ConfigMap": "configmaps", "Service": "services",
+            "Endpoints": "endpoints", "Job": "jobs", "Deployment": "deployments", "ReplicaSet": "replicasets",
+            "DynamoGraphDeployment": "custom/dynamographdeployments.nvidia.com"}
 
-def bundle_context(root, objects: list[dict], files: dict[str, str], collected_at: str = "2026-11-20T10:15:00Z"):
-    """Write a collector-layout bundle (objects by kind and namespace, plus ``files`` by path) under
-    ``root``, open and parse it like the analyzer does; the CheckContext (with its parsed bundle)
-    and the open bundle (close it)."""
-    from pathlib import Path
 
-    from analyzer.ingest import open_bundle
-    from analyzer.parse import parse_bundle
-
-    root = Path(root)
-    groups: dict[str, list[dict]] = {}
+def write_bundle(root: Path, objects: list[dict], *, empty: tuple[str, ...] = (), files: dict[str, str] | None = None,
+                 manifest: dict | None = None) -> Path:
+    """A collector-layout bundle: objects grouped into their kubectl list files, ``empty`` list
+    files (sources collected with no item), extra ``files`` (logs, metrics) and the manifest."""
+    groups: dict[str, list[dict]] = {p: [] for p in empty}
     for o in objects:
         ns = (o.get("metadata") or {}).get("namespace")
-        kind = o["kind"]
-        path = "cluster/nodes.json" if kind == "Node" else \
-            f"namespaces/{ns}/{ {'Pod': 'pods', 'Event': 'events', 'ConfigMap': 'configmaps'}[kind]}.json"
+        path = CLUSTER_PATHS.get(o["kind"]) or f"namespaces/{ns}/{NS_FILES[o['kind']]}.json"
         groups.setdefault(path, []).append(o)
     for path, items in groups.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=2))
-    for path, text in files.items():
+        (root / path).write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=4))
+    for path, text in (files or {}).items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(text)
-    (root / "manifest.json").write_text(json.dumps({"collector": "collect-bundle.sh", "collected_at": collected_at,
-                                                    "namespaces": sorted({p.split("/")[1] for p in groups
-                                                                          if p.startswith("namespaces/")})}))
-    b = open_bundle(str(root))
+    namespaces = sorted({p.split("/")[1] for p in groups if p.startswith("namespaces/")})
+    (root / "manifest.json").write_text(json.dumps({
+        "collector": "collect-bundle.sh", "collector_version": "0.1.0", "collected_at": T_COLLECT,
+        "context": "gpu-prod", "server_version": "v1.30.6", "namespaces": namespaces,
+        "hami_namespace": None, **(manifest or {})}, indent=2))
+    return root
+
+
+def dgd(name: str = "qwen-agg", services: dict | None = None) -> dict:
+    return {"apiVersion": "nvidia.com/v1alpha1", "kind": "DynamoGraphDeployment",
+            "metadata": {"name": name, "namespace": "dynamo"},
+            "spec": {"services": services or {"Frontend": {"componentType": "frontend", "replicas": 1},
+                                              "VllmDecodeWorker": {"componentType": "worker", "replicas": 1}}},
+            "status": {"state": "pending"}}
+
+
+def bundle_context(root, objects: list[dict], files: dict[str, str], collected_at: str = "2026-11-20T10:15:00Z"):
+    """Write a collector-layout bundle (``write_bundle``) under ``root``, open and parse it like
+    the analyzer does; the CheckContext (with its parsed bundle) and the open bundle (close it)."""
+    from analyzer.ingest import open_bundle
+    from analyzer.parse import parse_bundle
+
+    b = open_bundle(str(write_bundle(Path(root), objects, files=files, manifest={"collected_at": collected_at})))
     parsed = parse_bundle(b)
     return CheckContext(parsed.tables, parsed.facts, empty_signals(), parsed), b

@@ -1,14 +1,16 @@
-"""HAMi and GPU capacity checks (analyzer/checks/hami.py): fire with the right numbers, stay
-clear on healthy input, skip when the bundle lacks the source."""
+"""HAMi scheduling and component checks and the GPU node checks (analyzer/checks/hami_scheduling.py,
+hami_components.py, cluster.py): fire with the right numbers, stay clear on healthy input, skip
+when the bundle lacks the source."""
 
 from __future__ import annotations
 
 import pytest
 from checkdata import DEVICE_CONFIG, configmap, container, context, event, node, pod, register
 
-from analyzer.checks.hami import (decode_allocated, decode_register, device_plugin_allocatable, gpu_capacity,
-                                  hami_components, hami_filtering_reasons, hami_handshake, no_gpu_nodes,
-                                  parse_filtering)
+from analyzer.checks.cluster import device_plugin_allocatable, no_gpu_nodes
+from analyzer.checks.hami_components import hami_components, hami_handshake
+from analyzer.checks.hami_scheduling import gpu_capacity, hami_filtering_reasons
+from analyzer.gpu.hami import decode_allocated, decode_register, parse_filtering
 
 NODE1 = [("GPU-0adaaba2-1f0c-4e2b-9a51-6f1e2d3c4b5a", 40960, 0), ("GPU-11dcec1d-7e3a-4f5b-8c6d-0a1b2c3d4e5f", 40960, 1)]
 NODE2 = [("GPU-5b3c9e7f-2a4d-4c1e-b6f8-9d0e1f2a3b4c", 40960, 0), ("GPU-7c8d9e0f-1a2b-4c3d-9e4f-5a6b7c8d9e0f", 40960, 1)]
@@ -258,6 +260,29 @@ def test_hami_components_unhealthy_device_plugin():
     assert ("HAMi device plugin pod hami-device-plugin-x7k2p is not healthy: container device-plugin "
             "CrashLoopBackOff, 7 restarts, last exit 1; node gpu-node-2 stops registering") in f.summary
     assert f.node == "gpu-node-2"
+
+
+def test_hami_components_monitor_container_is_the_monitor():
+    """The chart runs the vGPU monitor as a container of the device-plugin pod: its failure is the
+    monitor's (a warning), the device plugin itself still registers the node's GPUs."""
+    monitor = container("vgpu-monitor", ready=False, restarts=4, state={"waiting": {"reason": "CrashLoopBackOff"}},
+                        last={"terminated": {"reason": "Error", "exitCode": 2}})
+    ctx = context([hami_pod("hami-scheduler-6d9f7-abcde", "hami-scheduler"),
+                   hami_pod("hami-device-plugin-x7k2p", "hami-device-plugin", node_name="gpu-node-2",
+                            containers=[container("device-plugin"), monitor])])
+    [f] = hami_components(ctx).findings
+    assert f.severity == "warning" and f.details["component"] == "vGPU monitor"
+    assert f.summary.startswith("HAMi vGPU monitor pod hami-device-plugin-x7k2p is not healthy: container vgpu-monitor")
+    assert f.affected[0].container == "vgpu-monitor"
+
+
+def test_hami_components_found_by_release_prefixed_names():
+    """``helm install gpu hami`` names the pods ``gpu-hami-scheduler-...``; older charts label ``app=``."""
+    crash = container("device-plugin", ready=False, restarts=5, state={"waiting": {"reason": "CrashLoopBackOff"}})
+    ctx = context([pod("gpu-hami-scheduler-6d9f7-abcde", "hami-system", node_name="cpu-node-1", labels={}),
+                   pod("gpu-hami-device-plugin-x7k2p", "hami-system", labels={"app": "other"}, containers=[crash])])
+    [f] = hami_components(ctx).findings
+    assert f.details["component"] == "device plugin" and "2 HAMi pod(s) checked" == hami_components(ctx).note
 
 
 def test_hami_components_healthy_and_absent():

@@ -1,8 +1,11 @@
-"""Platform checks (analyzer/checks/platform.py): each fires on a small realistic bundle, stays clear
-on a sound one, and says "skipped" when the bundle lacks its source.
+"""HAMi webhook, configuration, container limits and allocation checks, the RuntimeClass, the
+collector's own errors and the Dynamo operator and CRDs (analyzer/checks/hami_components.py,
+hami_config.py, hami_scheduling.py, cluster.py, collection.py, dynamo.py): each fires on a small
+realistic bundle, stays clear on a sound one, and says "skipped" when the bundle lacks its source.
 
-The bundles are written in our collector's layout and read by the real ingest and parse stages,
-so the checks see exactly the tables, files and manifest a customer bundle gives them.
+The bundles are written in our collector's layout and read by the real ingest and parse stages
+(the ``bundle`` fixture of conftest.py), so the checks see exactly the tables, files and manifest
+a customer bundle gives them.
 """
 
 from __future__ import annotations
@@ -10,69 +13,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-from checkdata import DEVICE_CONFIG, configmap, container, event, node, pod, register
+from checkdata import DEVICE_CONFIG, configmap, container, dgd, event, node, pod, register
 
-from analyzer.checks import CheckContext
-from analyzer.checks.platform import (collection_errors, dynamo_crds, dynamo_operator, hami_config, hami_core_env,
-                                      hami_gpu_allocation, hami_pod_allocation, hami_vgpu_memory, hami_webhook,
-                                      namespace_missing, runtimeclass)
-from analyzer.checks.readers import labels_match
-from analyzer.ingest import open_bundle
-from analyzer.match import empty_signals
-from analyzer.parse import parse_bundle
-
-T_COLLECT = "2026-11-20T10:15:00Z"
-CLUSTER_PATHS = {"Node": "cluster/nodes.json", "Namespace": "cluster/namespaces.json",
-                 "CustomResourceDefinition": "cluster/customresourcedefinitions.json",
-                 "MutatingWebhookConfiguration": "cluster/mutatingwebhookconfigurations.json",
-                 "RuntimeClass": "cluster/runtimeclasses.json"}
-NS_FILES = {"Pod": "pods", "Event": "events", "ConfigMap": "configmaps", "Service": "services",
-            "Endpoints": "endpoints", "Job": "jobs", "Deployment": "deployments", "ReplicaSet": "replicasets",
-            "DynamoGraphDeployment": "custom/dynamographdeployments.nvidia.com"}
-
-
-def write_bundle(root: Path, objects: list[dict], *, empty: tuple[str, ...] = (), files: dict[str, str] | None = None,
-                 manifest: dict | None = None) -> Path:
-    """A collector-layout bundle: objects grouped into their kubectl list files, ``empty`` list
-    files (sources collected with no item), extra ``files`` (logs, metrics) and the manifest."""
-    groups: dict[str, list[dict]] = {p: [] for p in empty}
-    for o in objects:
-        ns = (o.get("metadata") or {}).get("namespace")
-        path = CLUSTER_PATHS.get(o["kind"]) or f"namespaces/{ns}/{NS_FILES[o['kind']]}.json"
-        groups.setdefault(path, []).append(o)
-    for path, items in groups.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=4))
-    for path, text in (files or {}).items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    namespaces = sorted({p.split("/")[1] for p in groups if p.startswith("namespaces/")})
-    (root / "manifest.json").write_text(json.dumps({
-        "collector": "collect-bundle.sh", "collector_version": "0.1.0", "collected_at": T_COLLECT,
-        "context": "gpu-prod", "server_version": "v1.30.6", "namespaces": namespaces,
-        "hami_namespace": None, **(manifest or {})}, indent=2))
-    return root
-
-
-@pytest.fixture
-def bundle(tmp_path):
-    """``bundle(objects, ...)`` -> CheckContext over a written and parsed bundle."""
-    opened = []
-
-    def make(objects: list[dict], **kw) -> CheckContext:
-        root = tmp_path / f"bundle{len(opened)}"
-        root.mkdir()
-        b = open_bundle(str(write_bundle(root, objects, **kw)))
-        opened.append(b)
-        parsed = parse_bundle(b)
-        facts = {**parsed.facts, "manifest": b.manifest}
-        return CheckContext(parsed.tables, facts, empty_signals(), parsed)
-
-    yield make
-    for b in opened:
-        b.close()
-
+from analyzer.checks.cluster import runtimeclass
+from analyzer.checks.collection import collection_errors, namespace_missing
+from analyzer.checks.dynamo import dynamo_crds, dynamo_operator
+from analyzer.checks.hami_components import hami_pod_allocation, hami_webhook
+from analyzer.checks.hami_config import hami_config, hami_core_env, hami_vgpu_memory
+from analyzer.checks.hami_scheduling import hami_gpu_allocation
+from analyzer.checks.helpers import labels_match
 
 def namespace(name: str, labels: dict | None = None, phase: str = "Active") -> dict:
     return {"apiVersion": "v1", "kind": "Namespace",
@@ -285,14 +234,30 @@ def test_hami_vgpu_memory_clear_and_skip(bundle):
 def test_hami_pod_allocation_stuck_and_wrong_card(bundle):
     stuck = pod("qwen-0", phase="Pending", node_name=None, annotations={
         "hami.io/bind-phase": "allocating", "hami.io/bind-time": "1795168800", "hami.io/vgpu-node": "gpu-node-1"})
+    # the allocation names the vendor (NVIDIA); the card's model is in its node's register
     wrong = pod("embed-0", annotations={
         "hami.io/bind-phase": "success", "nvidia.com/use-gputype": "H100",
-        "hami.io/vgpu-devices-allocated": "GPU-0adaaba2,NVIDIA-NVIDIA A100-SXM4-40GB,10240,30:;"})
-    out = hami_pod_allocation(bundle([stuck, wrong]))
+        "hami.io/vgpu-devices-allocated": "GPU-0adaaba2,NVIDIA,10240,30:;"})
+    right = pod("embed-1", annotations={
+        "hami.io/bind-phase": "success", "nvidia.com/use-gputype": "A100", "nvidia.com/nouse-gpuuuid": " ",
+        "hami.io/vgpu-devices-allocated": "GPU-0adaaba2,NVIDIA,10240,30:;"})
+    gpu_node = node("gpu-node-1", gpus=10, reg=register(("GPU-0adaaba2", 40960, 0)))
+    out = hami_pod_allocation(bundle([gpu_node, stuck, wrong, right]))
     s = next(f for f in out.findings if f.affected[0].name == "qwen-0")
     assert s.category == "hami.component_unhealthy" and "hami.io/bind-phase=allocating for 900 s" in s.summary
     w = next(f for f in out.findings if f.affected[0].name == "embed-0")
-    assert w.category == "scheduling.node_affinity" and "not in nvidia.com/use-gputype" in w.summary
+    assert w.category == "scheduling.node_affinity"
+    assert "GPU-0adaaba2 type NVIDIA-NVIDIA A100-SXM4-40GB not in nvidia.com/use-gputype" in w.summary
+    # an A100 asked for and given, a blank nouse list: nothing wrong
+    assert [f for f in out.findings if f.affected[0].name == "embed-1"] == []
+
+
+def test_hami_pod_allocation_judges_no_type_without_the_register(bundle):
+    wrong_uuid = pod("embed-0", annotations={
+        "hami.io/bind-phase": "success", "nvidia.com/use-gputype": "H100", "nvidia.com/use-gpuuuid": "GPU-ffff",
+        "hami.io/vgpu-devices-allocated": "GPU-0adaaba2,NVIDIA,10240,30:;"})
+    [f] = hami_pod_allocation(bundle([wrong_uuid])).findings
+    assert f.details["mismatches"] == ["GPU-0adaaba2 not in nvidia.com/use-gpuuuid"]
 
 
 def test_hami_pod_allocation_clear_and_skip(bundle):
@@ -453,14 +418,6 @@ def operator_pod(ready: bool = True) -> dict:
                node_name="cpu-node-1", scheduler="default-scheduler", containers=[(spec, status)])
 
 
-def dgd(name: str = "qwen-agg", services: dict | None = None) -> dict:
-    return {"apiVersion": "nvidia.com/v1alpha1", "kind": "DynamoGraphDeployment",
-            "metadata": {"name": name, "namespace": "dynamo"},
-            "spec": {"services": services or {"Frontend": {"componentType": "frontend", "replicas": 1},
-                                              "VllmDecodeWorker": {"componentType": "worker", "replicas": 1}}},
-            "status": {"state": "pending"}}
-
-
 def test_dynamo_crds_missing_while_dynamo_runs(bundle):
     [f] = dynamo_crds(bundle([crd("clusterpolicies.nvidia.com"), dynamo_worker(), operator_pod()])).findings
     assert f.category == "operator.crd_missing" and f.severity == "critical"
@@ -507,8 +464,7 @@ NEW = tuple(f"CHK0{n}" for n in range(20, 37))
 def sample(name: str) -> dict:
     from analyzer.pipeline import analyze_path
 
-    if not (SAMPLES / name / "manifest.json").exists():
-        pytest.skip(f"sample bundle {name} not generated")
+    assert (SAMPLES / name / "manifest.json").exists(), f"sample bundle {name} is missing"
     with analyze_path(str(SAMPLES / name)) as a:
         return a.result
 

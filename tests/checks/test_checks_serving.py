@@ -1,43 +1,17 @@
-"""Serving checks (analyzer/checks/serving.py) on small collector-layout bundles read by the real
-ingest, parse and match stages: each fires, stays clear on a sound spec, and skips without its
-source."""
+"""Inference engine and Dynamo graph checks (analyzer/checks/engines.py, dynamo.py) on small
+collector-layout bundles read by the real ingest, parse and match stages (the ``bundle`` fixture
+of conftest.py): each fires, stays clear on a sound spec, and skips without its source."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
-from checkdata import container, pod
-from test_checks_platform import dgd, write_bundle
+from checkdata import container, dgd, pod
 
-from analyzer.checks import CheckContext
-from analyzer.checks.serving import (benchmark_job, dgd_no_pods, dynamo_image_skew, engine_of, gpu_request,
-                                     kv_events_config, model_load_probe)
-from analyzer.ingest import open_bundle
-from analyzer.library import load_library
-from analyzer.match import match_parsed
-from analyzer.parse import parse_bundle
+from analyzer.checks.dynamo import dgd_no_pods, dynamo_image_skew, kv_events_config
+from analyzer.checks.engines import benchmark_job, engine_of, gpu_request, model_load_probe
 
-LIBRARY = load_library()
 RUNTIME = "nvcr.io/nvidia/ai-dynamo/vllm-runtime:0.7.1"
-
-
-@pytest.fixture
-def bundle(tmp_path):
-    """``bundle(objects, ...)`` -> CheckContext with the pattern signals, like the pipeline builds it."""
-    opened = []
-
-    def make(objects: list[dict], **kw) -> CheckContext:
-        root = tmp_path / f"bundle{len(opened)}"
-        root.mkdir()
-        b = open_bundle(str(write_bundle(root, objects, **kw)))
-        opened.append(b)
-        parsed = parse_bundle(b)
-        return CheckContext(parsed.tables, {**parsed.facts, "manifest": b.manifest}, match_parsed(parsed, LIBRARY), parsed)
-
-    yield make
-    for b in opened:
-        b.close()
 
 
 def spec_pod(name: str, command: list[str], args: list[str], *, limits: dict | None = None, image: str = RUNTIME,

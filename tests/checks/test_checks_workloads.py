@@ -1,12 +1,15 @@
-"""Workload checks (analyzer/checks/workloads.py): DGD status, taints, serving metrics."""
+"""DGD status, taints, memory growth and serving metrics checks (analyzer/checks/dynamo.py,
+cluster.py, containers.py, metrics.py)."""
 
 from __future__ import annotations
 
 import pytest
 from checkdata import bundle_context, container, context, node, pod
 
-from analyzer.checks.workloads import (dgd_conditions, histogram_quantile, metrics_latency, node_taints,
-                                       parse_taint, tolerates)
+from analyzer.checks.cluster import node_taints, parse_taint, tolerates
+from analyzer.checks.containers import memory_growth
+from analyzer.checks.dynamo import dgd_conditions
+from analyzer.checks.metrics import histogram_quantile, metrics_latency
 
 
 # --- CHK014 dgd-conditions ------------------------------------------------------------------
@@ -186,8 +189,6 @@ def process_metrics(rss_gib: float) -> str:
 
 
 def test_memory_growth_fires_when_this_run_follows_the_killed_one():
-    from analyzer.checks.workloads import memory_growth
-
     out = memory_growth(context([oom_pod()], metrics={"serving/embedder-7f9c-x2x": process_metrics(12)}))
     f = out.findings[0]
     assert (f.category, f.severity) == ("performance.memory_leak", "warning")
@@ -199,8 +200,6 @@ def test_memory_growth_fires_when_this_run_follows_the_killed_one():
 
 
 def test_memory_growth_clear_or_unmeasured():
-    from analyzer.checks.workloads import memory_growth
-
     # 2 GiB after 34 min: 4.5 h to the limit, far longer than the 40 min run that was killed
     out = memory_growth(context([oom_pod()], metrics={"serving/embedder-7f9c-x2x": process_metrics(2)}))
     assert out.findings == [] and out.note == "1 restarted container(s) checked"
@@ -238,8 +237,6 @@ def gateway_pod(reason: str = "OOMKilled") -> dict:
 
 
 def test_memory_growth_from_the_apps_own_memory_lines(tmp_path):
-    from analyzer.checks.workloads import memory_growth
-
     logs = "namespaces/apps/logs/rag-gateway-55xmxvslg7-fxttd"
     ctx, b = bundle_context(tmp_path, [gateway_pod()], {
         f"{logs}/gateway.previous.log": memwatch(0, 40, 1.18, 0.17),   # 1.18 -> 7.81 GiB, then killed
@@ -258,8 +255,6 @@ def test_memory_growth_from_the_apps_own_memory_lines(tmp_path):
 
 
 def test_memory_growth_logs_flat_memory_is_clear(tmp_path):
-    from analyzer.checks.workloads import memory_growth
-
     logs = "namespaces/apps/logs/rag-gateway-55xmxvslg7-fxttd"
     ctx, b = bundle_context(tmp_path, [gateway_pod(reason="Error")], {
         f"{logs}/gateway.previous.log": memwatch(0, 40, 1.18, 0.0),

@@ -3,8 +3,14 @@
 # small but real-shaped output, and misbehaves on request:
 #   FAKE_FORBIDDEN_NS=ns   every namespaced request in ns answers 403 as the API server does
 #   FAKE_HANG=describe     'kubectl describe nodes' never returns
+#   FAKE_HANG=wait         'kubectl wait' (for a debug pod) never returns
 #   FAKE_LOG_LINES=n       container logs have n lines
 #   FAKE_CAN_EXEC=yes      RBAC allows pods/exec
+#   FAKE_EXEC_FAIL=node    'kubectl exec' into the driver pod on that node cannot reach its kubelet
+#   FAKE_DEBUG=fail        'kubectl debug node/...' is refused (RBAC)
+# GPU nodes: gpu-1 and gpu-2 run a GPU Operator driver pod and a DCGM exporter; gpu-3 (GPUs, no
+# driver pod: driver on the host) and gpu-4 (driver pod not running) are reached by kubectl debug
+# only; cpu-1 has no GPU.
 # Every call is appended to $FAKE_CALLS (one line of arguments).
 set -u
 args=()
@@ -30,6 +36,9 @@ if [ -n "$ns" ] && [ "$ns" = "${FAKE_FORBIDDEN_NS:-}" ] && [ "$1" != "auth" ]; t
   case $cmd in *"-o json"*) printf '{\n    "apiVersion": "v1",\n    "items": [],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n' ;; esac
   exit 1
 fi
+
+# a debug pod's name, as kubectl debug makes it: node-debugger-NODE-<5 random characters>
+debug_pod() { printf 'node-debugger-%s-%s' "$1" "$(printf '%s' "$1" | cksum | cut -c1-5)"; }
 
 list() { printf '{\n    "apiVersion": "v1",\n    "items": [%s],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n' "${1:-}"; }
 
@@ -84,12 +93,61 @@ case $cmd in
     list "$(printf '\n        {\n            "apiVersion": "apiextensions.k8s.io/v1",\n            "kind": "CustomResourceDefinition",\n            "metadata": {\n                "name": "dynamographdeployments.nvidia.com"\n            },\n            "spec": {\n                "group": "nvidia.com",\n                "scope": "Namespaced"\n            }\n        }\n    ')" ;;
   "get customresourcedefinitions -o jsonpath"*) printf 'Namespaced dynamographdeployments.nvidia.com DynamoGraphDeployment\n' ;;
   "get pods -A -l app=hami-scheduler"*) printf 'hami-system\n' ;;
+  "get pods -A -l app.kubernetes.io/component=nvidia-driver -o jsonpath"*|"get pods -A -l app=nvidia-driver-daemonset -o jsonpath"*)
+    printf 'gpu-operator|nvidia-driver-daemonset-8xk2p|gpu-1|Running|nvidia-driver-ctr |\n'
+    printf 'gpu-operator|nvidia-driver-daemonset-q7wzt|gpu-2|Running|nvidia-driver-ctr |\n'
+    printf 'gpu-operator|nvidia-driver-daemonset-m4v9c|gpu-4|Pending|nvidia-driver-ctr |\n' ;;
+  "get pods -A -l app=nvidia-dcgm-exporter -o jsonpath"*)
+    printf 'gpu-operator|nvidia-dcgm-exporter-2kqhd|gpu-1|Running|nvidia-dcgm-exporter |metrics:9400 \n'
+    printf 'gpu-operator|nvidia-dcgm-exporter-v8xrn|gpu-2|Running|nvidia-dcgm-exporter |metrics:9400 \n' ;;
+  "get pods -A -l "*" -o jsonpath"*) ;;
+  "get nodes -o jsonpath"*) printf 'gpu-1|8|true\ngpu-2|8|true\ngpu-3|4|\ngpu-4||true\ncpu-1||\n' ;;
+  "exec -n gpu-operator "*" -- sh -c "*|"exec -n gpu-operator "*" -- nvidia-smi -q")
+    node=""
+    case $cmd in *8xk2p*) node=gpu-1 ;; *q7wzt*) node=gpu-2 ;; esac
+    if [ "$node" = "${FAKE_EXEC_FAIL:-}" ]; then
+      echo "Error from server: error dialing backend: dial tcp 10.0.3.12:10250: i/o timeout" >&2
+      exit 1
+    fi
+    case $cmd in
+      *"nvidia-smi -q")
+        printf '\n==============NVSMI LOG==============\n\nTimestamp                                 : Fri Nov 20 10:14:03 2026\n'
+        printf 'Driver Version                            : 550.127.05\nCUDA Version                              : 12.4\n\n'
+        printf 'Attached GPUs                             : 8\nGPU 00000000:3B:00.0\n    Remapped Rows\n'
+        printf '        Correctable Error                 : 0\n        Uncorrectable Error               : 1\n'
+        printf '        Pending                           : Yes\n        Remapping Failure Occurred        : No\n' ;;
+      *)
+        printf '[Fri Nov 20 08:01:12 2026] NVRM: loading NVIDIA UNIX x86_64 Kernel Module  550.127.05  Tue Oct  8 03:22:07 UTC 2024\n'
+        printf "[Fri Nov 20 10:02:41 2026] NVRM: Xid (PCI:0000:3b:00): 79, pid='<unknown>', name=<unknown>, GPU has fallen off the bus.\n"
+        printf '[Fri Nov 20 10:02:41 2026] NVRM: GPU 0000:3b:00.0: GPU has fallen off the bus.\n' ;;
+    esac ;;
+  "debug node/"*)
+    node=${cmd#debug node/}
+    node=${node%% *}
+    if [ "${FAKE_DEBUG:-}" = "fail" ]; then
+      printf 'Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:support:collector" cannot create resource "pods" in API group "" in the namespace "%s"\n' "$ns" >&2
+      exit 1
+    fi
+    printf 'Creating debugging pod %s with container debugger on node %s.\n' "$(debug_pod "$node")" "$node" ;;
+  "wait -n "*" --for=condition=Ready pod/"*)
+    if [ "${FAKE_HANG:-}" = "wait" ]; then exec sleep 300; fi
+    printf '%s condition met\n' "$5" ;;
+  "exec -n "*" -c debugger -- chroot /host sh -c "*)
+    host=${4#node-debugger-}
+    host=${host%-*}
+    printf '2026-11-20T09:40:02+0000 %s kernel: NVRM: loading NVIDIA UNIX x86_64 Kernel Module  550.127.05  Tue Oct  8 03:22:07 UTC 2024\n' "$host"
+    printf "2026-11-20T10:05:17+0000 %s kernel: NVRM: Xid (PCI:0000:c1:00): 48, pid=2211, name=python3, An uncorrectable double bit error (DBE) has been detected on GPU in the framebuffer at partition 6, subpartition 0.\n" "$host" ;;
+  "exec -n "*" -c debugger -- chroot /host nvidia-smi -q")
+    printf '\n==============NVSMI LOG==============\n\nDriver Version                            : 550.127.05\n' ;;
+  "delete pod -n "*" --wait=false") printf 'pod "%s" deleted\n' "$5" ;;
   "get pods -A -o jsonpath"*)
     printf 'ml\tvllm-0\t{"limits":{"nvidia.com/gpu":"1"}}\n'
     printf 'other\tweb-0\t{"limits":{"cpu":"1"}}\n'
     printf 'hami-system\thami-scheduler-abc\t{}\n' ;;
   "get dynamographdeployments.nvidia.com -A"*) printf 'dynamo-ns\ndynamo-ns\n' ;;
   "get pods,"*" -n "*" -o json"|"get pods -n "*" -o json") list "$(printf '\n%s\n    ' "$(pod_json "vllm-0" "$ns")")" ;;
+  "get pods -n gpu-operator -o jsonpath"*)
+    printf 'nvidia-dcgm-exporter-2kqhd|Running||nvidia-dcgm-exporter |nvidia-dcgm-exporter=0 |metrics:9400 ||nvidia-dcgm-exporter= \n' ;;
   "get pods -n "*" -o jsonpath"*)
     printf 'vllm-0|Running||main |main=2 |http:8000 |9090 |main=1 \n' ;;
   "describe pods -n "*)
@@ -109,6 +167,9 @@ case $cmd in
         $((i / 60 % 60)) $((i % 60)) "$i" "$i"
       i=$((i + 1))
     done ;;
+  "get --raw /api/v1/namespaces/gpu-operator/pods/nvidia-dcgm-exporter-"*)
+    printf '# HELP DCGM_FI_DEV_XID_ERRORS Value of the last XID error encountered.\n# TYPE DCGM_FI_DEV_XID_ERRORS gauge\n'
+    printf 'DCGM_FI_DEV_XID_ERRORS{gpu="0",UUID="GPU-5e3e8a9c-1d2f-4b3a-9c8d-7e6f5a4b3c2d",device="nvidia0",modelName="NVIDIA H100 80GB HBM3",Hostname="gpu-1"} 0\n' ;;
   "get --raw "*) printf '# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running{model_name="m"} 1\n' ;;
   "get "*" -o json") list ;;
   *) echo "error: the fake kubectl does not know: $cmd" >&2; exit 1 ;;

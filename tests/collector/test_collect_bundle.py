@@ -236,3 +236,134 @@ def test_helm_releases_when_helm_is_present(tmp_path: Path) -> None:
     assert json.loads(files["cluster/helm-releases.json"])[0]["chart"] == "hami-2.6.1"
     m = json.loads(files["manifest.json"])
     assert next(c for c in m["commands"] if c["source"] == "helm_releases")["argv"][:4] == ["helm", "list", "-A", "-o"]
+
+
+# ---------------------------------------------------------------------------------------------
+# GPU nodes: kernel log, nvidia-smi -q and DCGM exporter per node (fake_kubectl.sh: gpu-1 and
+# gpu-2 run a driver pod and a DCGM exporter; gpu-3 and gpu-4 have GPUs but no running driver pod)
+
+
+def _commands(files: dict[str, bytes], source: str) -> list[dict]:
+    return [c for c in json.loads(files["manifest.json"])["commands"] if c["source"] == source]
+
+
+def test_gpu_node_evidence_through_the_driver_pods(tmp_path: Path) -> None:
+    proc, out = run(tmp_path, "-n", "ml", env={"FAKE_CAN_EXEC": "yes", "FAKE_EXEC_FAIL": "gpu-2"})
+    assert proc.returncode == 0, proc.stderr
+    files = members(out)
+    kernel = files["nodes/gpu-1/kernel.log"].decode()
+    assert "NVRM: Xid (PCI:0000:3b:00): 79" in kernel
+    assert "Driver Version                            : 550.127.05" in files["nodes/gpu-1/nvidia-smi-q.txt"].decode()
+    # the driver pod is found by both GPU Operator labels but read once, from its driver container
+    runs = [c for c in _commands(files, "node_kernel_log") if "nvidia-driver-daemonset-8xk2p" in c["argv"]]
+    assert len(runs) == 1
+    argv = runs[0]["argv"]
+    assert argv[argv.index("exec"):argv.index("--")] == ["exec", "-n", "gpu-operator", "nvidia-driver-daemonset-8xk2p",
+                                                         "-c", "nvidia-driver-ctr"]
+    assert argv[argv.index("--") + 1:] == ["sh", "-c", "dmesg -T 2>/dev/null || dmesg"]
+    assert runs[0]["path"] == "nodes/gpu-1/kernel.log" and runs[0]["namespace"] == "gpu-operator"
+    # the node whose kubelet cannot be reached: both commands recorded as failed, no file, run goes on
+    failed = [c for c in _commands(files, "node_kernel_log") + _commands(files, "node_nvidia_smi")
+              if "nvidia-driver-daemonset-q7wzt" in c["argv"]]
+    assert len(failed) == 2
+    assert all(c["exit_code"] == 1 and c["path"] is None and "error dialing backend" in c["stderr"] for c in failed)
+    assert "node_kernel_log (gpu-operator): exit 1: Error from server: error dialing backend" in proc.stdout
+    assert not [p for p in files if p.startswith("nodes/gpu-2/") and not p.endswith("dcgm-exporter.prom")]
+    # the driver pod that is not running is not exec'd into; without --node-debug nothing else is tried
+    calls = (tmp_path / "calls.txt").read_text()
+    assert "nvidia-driver-daemonset-m4v9c" not in calls and "debug node/" not in calls
+    assert "namespaces/ml/pods.json" in files and "namespaces/ml/logs/vllm-0/main.log" in files
+
+
+def test_dcgm_exporters_are_scraped_per_node_once(tmp_path: Path) -> None:
+    proc, out = run(tmp_path, "-n", "ml", "-n", "gpu-operator")
+    assert proc.returncode == 0, proc.stderr
+    files = members(out)
+    for node, pod in (("gpu-1", "nvidia-dcgm-exporter-2kqhd"), ("gpu-2", "nvidia-dcgm-exporter-v8xrn")):
+        assert b"DCGM_FI_DEV_XID_ERRORS" in files[f"nodes/{node}/dcgm-exporter.prom"]
+        scrape = next(c for c in _commands(files, "node_dcgm_metrics") if c["path"] == f"nodes/{node}/dcgm-exporter.prom")
+        assert scrape["argv"][-1] == f"/api/v1/namespaces/gpu-operator/pods/{pod}:9400/proxy/metrics"
+    # the exporter is also a pod of a collected namespace: its /metrics are not fetched a second time
+    calls = (tmp_path / "calls.txt").read_text()
+    assert calls.count("pods/nvidia-dcgm-exporter-2kqhd:9400/proxy/metrics") == 1
+    assert "namespaces/gpu-operator/logs/nvidia-dcgm-exporter-2kqhd/nvidia-dcgm-exporter.log" in files
+    assert not [p for p in files if p.startswith("namespaces/gpu-operator/metrics/")]
+
+
+def test_no_exec_into_driver_pods_without_rbac_or_with_no_exec(tmp_path: Path) -> None:
+    proc, out = run(tmp_path, "-n", "ml")
+    assert proc.returncode == 0, proc.stderr
+    files = members(out)
+    assert not [p for p in files if p.endswith(("kernel.log", "nvidia-smi-q.txt"))]
+    asked = [c for c in _commands(files, "exec") if c["namespace"] == "gpu-operator"]
+    assert len(asked) == 1 and "can-i" in asked[0]["argv"] and asked[0]["exit_code"] == 1
+    assert "exec (gpu-operator)" not in proc.stdout  # "no" is an answer, not a failure
+    assert "nodes/gpu-1/dcgm-exporter.prom" in files  # /metrics need no exec
+    never = tmp_path / "never"
+    never.mkdir()
+    proc, out = run(never, "-n", "ml", "--no-exec", env={"FAKE_CAN_EXEC": "yes"})
+    assert proc.returncode == 0, proc.stderr
+    calls = (never / "calls.txt").read_text()
+    assert "auth can-i" not in calls and "exec -n" not in calls
+
+
+def test_node_debug_reads_gpu_nodes_without_a_driver_pod_and_deletes_its_pods(tmp_path: Path) -> None:
+    proc, out = run(tmp_path, "-n", "ml", "--node-debug", "--node-debug-image", "registry.local/busybox:1.36",
+                    "--node-debug-namespace", "support", env={"FAKE_CAN_EXEC": "yes"})
+    assert proc.returncode == 0, proc.stderr
+    files = members(out)
+    calls = (tmp_path / "calls.txt").read_text().splitlines()
+    created = [c for c in calls if c.startswith("debug node/")]
+    # gpu-3 (no driver pod) and gpu-4 (driver pod not running); not the driver-pod nodes, not cpu-1
+    assert sorted(c.split()[1] for c in created) == ["node/gpu-3", "node/gpu-4"]
+    assert all(" -n support --image=registry.local/busybox:1.36 --profile=sysadmin -- sleep " in c for c in created)
+    for node in ("gpu-3", "gpu-4"):
+        pod = next(c.split()[4] for c in calls if c.startswith("wait -n support") and f"node-debugger-{node}-" in c)
+        pod = pod.removeprefix("pod/")
+        assert f"delete pod -n support {pod} --wait=false" in calls
+        kernel = files[f"nodes/{node}/kernel.log"].decode()
+        assert f"{node} kernel: NVRM: Xid (PCI:0000:c1:00): 48" in kernel
+        run_ = next(c for c in _commands(files, "node_kernel_log") if c["path"] == f"nodes/{node}/kernel.log")
+        assert run_["argv"][run_["argv"].index("--") + 1:][:4] == ["chroot", "/host", "sh", "-c"]
+        assert run_["argv"][-1].startswith("journalctl -k -o short-iso --no-pager -n ")
+        assert f"nodes/{node}/nvidia-smi-q.txt" in files
+    m = json.loads(files["manifest.json"])
+    assert (m["options"]["node_debug"], m["options"]["node_debug_image"], m["options"]["node_debug_namespace"]) == (
+        True, "registry.local/busybox:1.36", "support")
+    assert all(c["exit_code"] == 0 for c in _commands(files, "node_debug"))
+
+
+def test_a_refused_kubectl_debug_is_recorded_once_and_the_run_goes_on(tmp_path: Path) -> None:
+    proc, out = run(tmp_path, "-n", "ml", "--node-debug", env={"FAKE_CAN_EXEC": "yes", "FAKE_DEBUG": "fail"})
+    assert proc.returncode == 0, proc.stderr
+    files = members(out)
+    debug = _commands(files, "node_debug")
+    assert len(debug) == 1 and debug[0]["exit_code"] == 1 and "Forbidden" in debug[0]["stderr"]
+    assert "node_debug (default): exit 1: Error from server (Forbidden): pods is forbidden" in proc.stdout
+    assert "the other 1 node(s) are skipped" in proc.stderr
+    assert not [p for p in files if p.startswith(("nodes/gpu-3/", "nodes/gpu-4/"))]
+    assert "nodes/gpu-1/kernel.log" in files and "namespaces/ml/pods.json" in files
+
+
+def test_node_debug_needs_exec(tmp_path: Path) -> None:
+    proc = subprocess.run(["bash", str(SCRIPT), "--node-debug", "--no-exec"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "--node-debug" in proc.stderr and "--no-exec" in proc.stderr
+
+
+def test_an_interrupted_run_deletes_its_debug_pod(tmp_path: Path) -> None:
+    bindir = _bin(tmp_path)
+    calls = tmp_path / "calls.txt"
+    env = {"PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path), "FAKE_CALLS": str(calls),
+           "FAKE_CAN_EXEC": "yes", "FAKE_HANG": "wait"}
+    proc = subprocess.Popen(["bash", str(SCRIPT), "-o", str(tmp_path / "b.tar.gz"), "-n", "ml", "--node-debug",
+                             "--timeout", "3"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (calls.exists() and "wait -n default" in calls.read_text()):
+        time.sleep(0.1)
+    proc.terminate()
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    text = calls.read_text()
+    pod = next(line.split()[4].removeprefix("pod/") for line in text.splitlines() if line.startswith("wait -n default"))
+    assert f"delete pod -n default {pod} --wait=false" in text
+    assert not (tmp_path / "b.tar.gz").exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from analyzer.diagnose import correlate
-from analyzer.diagnose.findings import Affected, Finding
+from analyzer.findings import Affected, Finding
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import tarfile
+import zipfile
 
+import pytest
 from click.testing import CliRunner
 
 from analyzer.cli import main
@@ -56,7 +59,37 @@ def test_html_is_self_contained_with_timeline_marks(tmp_path):
 def test_missing_input_exits_2_with_one_line(tmp_path):
     res = _run(str(tmp_path / "nope"))
     assert res.exit_code == 2
-    assert res.output.strip().count("\n") == 0 and "no such file or folder" in res.output
+    assert res.output.strip().count("\n") == 0 and "no such file or directory" in res.output
+
+
+@pytest.mark.parametrize("fmt", ["grid", "md", "json", "html"])
+@pytest.mark.parametrize("archive", ["ft.tgz", "ft.zip", "ft.tar"])
+def test_an_archive_of_the_results_gives_the_folders_table(tmp_path, archive, fmt):
+    """The results as the CI job uploads them: one archive, read through ingest like `analyze`."""
+    path = tmp_path / archive
+    if archive.endswith(".zip"):
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+            for p in sorted(SAMPLE.rglob("*")):
+                if p.is_file():
+                    zf.write(p, f"ft-results/{p.relative_to(SAMPLE).as_posix()}")
+    else:
+        with tarfile.open(path, "w:gz" if archive.endswith(".tgz") else "w") as tf:
+            tf.add(SAMPLE, arcname="ft-results")
+    folder, packed = _run(str(SAMPLE), "--format", fmt), _run(str(path), "--format", fmt)
+    assert folder.exit_code == 0 and packed.exit_code == 0, packed.output
+    assert packed.output == folder.output
+    assert "Test Group: agg-tp-1-dp-1" in packed.output or fmt == "json"
+
+
+def test_a_single_scenario_folder_archive_keeps_its_name(tmp_path):
+    scenario = next(p for p in sorted(SAMPLE.iterdir()) if p.name.endswith("-frontend]"))
+    path = tmp_path / "one.tgz"
+    with tarfile.open(path, "w:gz") as tf:
+        tf.add(scenario, arcname=scenario.name)
+    rows = json.loads(_run(str(path), "--format", "json").output)
+    assert [(r["group"], r["failure"], r["scenario"]) for r in rows] == [
+        ("agg-tp-1-dp-1", "frontend", scenario.name)]
+    assert rows == json.loads(_run(str(scenario), "--format", "json").output)
 
 
 def test_folder_without_results_exits_2(tmp_path):

@@ -8,7 +8,7 @@ import re
 import tarfile
 from pathlib import Path
 
-from analyzer.ft import ft_tables, summarize, summary_for_report
+from analyzer.ft import read_scenarios, scenario_tables, summarize, summary_for_report
 from tests.ft.ftexpect import SAMPLE
 from tools.ftgen import generate
 
@@ -85,8 +85,9 @@ def test_tables_and_report_summary_from_an_archive(tmp_path):
         tf.add(SAMPLE, arcname="ft-results")
     with open_bundle(str(archive)) as bundle:
         assert bundle.layout == "ft-results"
-        tables = ft_tables(bundle)
-        report = summary_for_report(bundle)
+        scenarios = read_scenarios(bundle)
+    tables = scenario_tables(scenarios)
+    report = summary_for_report(scenarios)
     req = tables["ft_requests"]
     assert req.height == sum(1 for p in SAMPLE.rglob("client_*.log.txt") for l in p.read_text().splitlines()
                              for _ in json.loads(l)["results"])
@@ -96,4 +97,4 @@ def test_tables_and_report_summary_from_an_archive(tmp_path):
     assert set(ev["kind"].unique()) >= {"deployment_start", "deployment_ready", "fault_injected", "ready"}
     assert report is not None and [g["group"] for g in report["groups"]][0] == "agg-tp-1-dp-1"
     assert report["layout"] == "k8s-jsonl" and "| Failure | Startup |" in report["markdown"]
-    assert summary_for_report(tmp_path / "nothing-here") is None
+    assert summary_for_report([]) is None

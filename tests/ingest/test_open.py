@@ -16,7 +16,8 @@ import pytest
 import zstandard
 
 from analyzer.ingest import BundleError, open_bundle
-from analyzer.parse import parse_bundle, write_tables
+from analyzer.parse import parse_bundle
+from analyzer.pipeline import write_tables
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted(p for p in (ROOT / "sample_bundles").iterdir() if p.is_dir()) \
@@ -196,7 +197,7 @@ def test_a_cut_compressed_tar_keeps_the_members_before_the_cut(tmp_path, fmt):
 
 
 def test_read_ahead_hands_over_the_stream_error_and_stops(tmp_path):
-    from analyzer.ingest.bundle import _ReadAhead
+    from analyzer.ingest.streams import ReadAheadStream
 
     class Failing(io.RawIOBase):
         def __init__(self):
@@ -212,21 +213,80 @@ def test_read_ahead_hands_over_the_stream_error_and_stops(tmp_path):
             return b"x" * n
 
     src = Failing()
-    ahead = _ReadAhead(src, depth=2)
+    ahead = ReadAheadStream(src, depth=2)
     got = b""
     with pytest.raises(EOFError, match="end-of-stream"):
         while True:
             chunk = ahead.read(1 << 16)
             assert chunk
             got += chunk
-    assert len(got) == 3 * _ReadAhead._CHUNK
+    assert len(got) == 3 * ReadAheadStream.CHUNK
+    assert ahead.read(1 << 16) == b""      # after the error: the end, not a second error
     ahead.close()
-    assert not ahead._thread.is_alive()
+    assert not ahead._ahead._thread.is_alive()
 
-    endless = _ReadAhead(io.BytesIO(b"y" * (64 << 20)), depth=2)
+    endless = ReadAheadStream(io.BytesIO(b"y" * (64 << 20)), depth=2)
     assert endless.read(10) == b"y" * 10
     endless.close()                  # the reader stops early: the thread must not hang on the queue
-    assert not endless._thread.is_alive()
+    assert not endless._ahead._thread.is_alive()
+
+
+def test_read_ahead_of_a_stalled_pipe_does_not_hold_up_shutdown():
+    """Standard input that stops sending (a stalled upload): closing returns after the grace
+    period, and the blocked reader thread is a daemon that ends with the process."""
+    import os
+    import time
+
+    from analyzer.ingest.streams import ReadAheadStream
+
+    r, w = os.pipe()
+    os.write(w, b"first bytes")
+    pipe = os.fdopen(r, "rb", buffering=0)
+    ahead = ReadAheadStream(pipe, grace=0.2)
+    assert ahead.read(11) == b"first bytes"
+    started = time.monotonic()
+    ahead.close()
+    assert time.monotonic() - started < 2
+    thread = ahead._ahead._thread
+    assert thread.is_alive() and thread.daemon      # still blocked in read(), never joined
+    os.close(w)                                      # end of input: the reader ends
+    thread.join(5)
+    assert not thread.is_alive()
+    pipe.close()
+
+
+def test_prefetch_reraises_the_producers_error_after_its_items():
+    from analyzer.readahead import prefetch
+
+    def items():
+        yield 1
+        yield 2
+        raise ValueError("batch 3 unreadable")
+
+    got = []
+    with pytest.raises(ValueError, match="batch 3"):
+        for item in prefetch(items(), depth=1):
+            got.append(item)
+    assert got == [1, 2]
+
+
+def test_prefetch_stopped_early_stops_its_reader():
+    import threading
+
+    from analyzer.readahead import prefetch
+
+    produced = []
+
+    def items():
+        for i in range(1000):
+            produced.append(i)
+            yield i
+
+    gen = prefetch(items(), depth=2, name="test-reader")
+    assert next(gen) == 0
+    gen.close()
+    assert not [t for t in threading.enumerate() if t.name == "test-reader"]
+    assert len(produced) < 10      # bounded: at most depth items (+ the one in hand) ahead
 
 
 # ---- big logs left inside a compressed archive (streamed, not unpacked)
@@ -302,10 +362,10 @@ def test_an_archive_changed_after_opening_fails_only_its_left_in_logs(tmp_path):
 def test_archive_order_does_not_change_the_analysis(tmp_path, monkeypatch):
     # every log left in the archive, stored in reverse path order: streamed in archive order,
     # the analysis must still equal the directory's
-    import analyzer.ingest.bundle as ib
+    import analyzer.ingest.archive as archive
     from analyzer.pipeline import analyze_path
 
-    monkeypatch.setattr(ib, "_DEFER_MIN", 0)
+    monkeypatch.setattr(archive, "_DEFER_MIN", 0)
     sample = ROOT / "sample_bundles" / "vllm-cuda-oom-crashloop"
     files = sorted((p for p in sample.rglob("*") if p.is_file()), reverse=True)
     raw = io.BytesIO()

@@ -92,7 +92,7 @@ def test_redacted_bundle_gives_the_same_root_causes(reports, tmp_path):
 
 
 def test_tables_command_output_is_redacted(tmp_path):
-    from analyzer.parse import write_tables
+    from analyzer.pipeline import write_tables
 
     write_tables(str(BUNDLE), tmp_path / "t", "parquet")
     assert _leaks(_text_of(tmp_path / "t")) == []

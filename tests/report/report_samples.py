@@ -12,6 +12,9 @@ from datetime import datetime, timezone
 
 import polars as pl
 
+from analyzer.gpu.cluster import GpuCluster
+from analyzer.gpu.status import cluster_status
+
 UTC = timezone.utc
 XSS = ("<script>document.title='pwned'</script><img src=x "
        "onerror=\"document.title='pwned'\">")
@@ -216,7 +219,7 @@ def multi_fault_tables() -> dict[str, pl.DataFrame]:
     nodes = pl.DataFrame([
         {"path": "cluster/nodes.json", "origin": "json", "name": "gpu-a100-1", "ready": True,
          "annotations": _cj({"hami.io/node-nvidia-register": JSON_REGISTER,
-                             "hami.io/node-handshake-nvidia": "Reported 2026-11-20 10:21:55.10 +0000 UTC"}),
+                             "hami.io/node-handshake": "Reported 2026-11-20 10:21:55.10 +0000 UTC"}),
          "gpu_capacity": 20.0, "gpu_allocatable": 20.0, "gpu_allocated": None,
          "gpu_product": "NVIDIA-A100-SXM4-80GB"},
         {"path": "cluster/nodes.describe.txt", "origin": "describe", "name": "gpu-a100-1",
@@ -240,11 +243,18 @@ def multi_fault_tables() -> dict[str, pl.DataFrame]:
         ("llm", "frontend-5d4c9b7f8-h7m2n", "Running", "cp-1", None, None, None),
         ("rag", "embedder-6b8f9c7d5-vq4zt", "Running", "gpu-v100-2", 1.0, 8000.0, 20.0),
     ]
+    # the share HAMi recorded for each bound GPU pod: <uuid>,<type>,<usedmem>,<usedcores>:
+    allocated = {
+        "vllm-decode-7c9f5d8b6-x2kqp": "GPU-6f1c0a52-8d3e-4b8e-9a0f-3c2d1e4b5a69,NVIDIA,40000,50:;",
+        "vllm-decode-7c9f5d8b6-p8wd4": "GPU-0b9e2f31-7c4a-4d1b-8e6f-5a3c2b1d0e98,NVIDIA,40000,50:;",
+        "embedder-6b8f9c7d5-vq4zt": "GPU-00552014-5c87-89ac-b1a6-7b53aa24b0ec,NVIDIA,8000,20:;",
+    }
     pods = pl.DataFrame([
         {"path": f"namespaces/{ns}/pods.json", "origin": "json", "namespace": ns, "name": name,
          "phase": phase, "reason": None, "node": node, "gpu": gpu, "gpumem": mem,
          "gpumem_percentage": None, "gpucores": cores,
-         "scheduler_name": "hami-scheduler" if gpu else "default-scheduler"}
+         "scheduler_name": "hami-scheduler" if gpu else "default-scheduler",
+         "annotations": _cj({"hami.io/vgpu-devices-allocated": allocated[name]} if name in allocated else {})}
         for ns, name, phase, node, gpu, mem, cores in pod_rows
     ], schema_overrides={"gpu": pl.Float64, "gpumem": pl.Float64, "gpumem_percentage": pl.Float64,
                          "gpucores": pl.Float64, "reason": pl.Utf8, "node": pl.Utf8})
@@ -304,12 +314,17 @@ def multi_fault_tables() -> dict[str, pl.DataFrame]:
     ], schema_overrides={"first_time": pl.Datetime("us", "UTC"),
                          "last_time": pl.Datetime("us", "UTC")})
     objects = pl.DataFrame([
-        {"path": "cluster/mutatingwebhookconfigurations.json", "api_version": "admissionregistration.k8s.io/v1",
+        {"path": "cluster/mutatingwebhookconfigurations.json", "line": 7,
+         "api_version": "admissionregistration.k8s.io/v1",
          "kind": "MutatingWebhookConfiguration", "namespace": None, "name": "hami-webhook",
-         "body": _cj({"metadata": {"name": "hami-webhook"}})},
-        {"path": "namespaces/hami-system/configmaps.json", "api_version": "v1", "kind": "ConfigMap",
+         "body": _cj({"metadata": {"name": "hami-webhook"},
+                      "webhooks": [{"name": "vgpu.hami.io", "failurePolicy": "Ignore",
+                                    "clientConfig": {"service": {"name": "hami-scheduler", "namespace": "hami-system",
+                                                                 "path": "/webhook", "port": 443}}}]})},
+        {"path": "namespaces/hami-system/configmaps.json", "line": 12, "api_version": "v1", "kind": "ConfigMap",
          "namespace": "hami-system", "name": "hami-scheduler-device",
-         "body": _cj({"data": {"device-config.yaml":
+         "body": _cj({"metadata": {"name": "hami-scheduler-device", "namespace": "hami-system"},
+                      "data": {"device-config.yaml":
                                "nvidia:\n  resourceCountName: nvidia.com/gpu\n"
                                "  resourceMemoryName: nvidia.com/gpumem\n"
                                "  deviceSplitCount: 10\n  deviceMemoryScaling: 1\n"
@@ -340,3 +355,16 @@ def healthy_tables() -> dict[str, pl.DataFrame]:
     ], schema_overrides={"first_time": pl.Datetime("us", "UTC"),
                          "last_time": pl.Datetime("us", "UTC")})
     return {"nodes": nodes, "events": events}
+
+
+def gpu_status(result: dict, tables: dict[str, pl.DataFrame]) -> dict:
+    """What the diagnosis of these tables hands the report about GPUs and HAMi."""
+    return cluster_status(GpuCluster(tables, dict(result.get("bundle") or {})))
+
+
+def multi_fault_gpu() -> dict:
+    return gpu_status(multi_fault_result(), multi_fault_tables())
+
+
+def healthy_gpu() -> dict:
+    return gpu_status(healthy_result(), healthy_tables())

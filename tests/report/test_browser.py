@@ -20,8 +20,8 @@ import pytest
 
 from analyzer.report import render
 
-from report_samples import (XSS, healthy_result, healthy_tables, multi_fault_result,
-                            multi_fault_tables)
+from report_samples import (XSS, healthy_gpu, healthy_result, healthy_tables, multi_fault_gpu,
+                            multi_fault_result, multi_fault_tables)
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -124,8 +124,8 @@ def _check_filter(page) -> None:
 def dict_reports(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("html")
     reports = {
-        "healthy": render(healthy_result(), healthy_tables(), "html"),
-        "multi-fault": render(multi_fault_result(), multi_fault_tables(), "html"),
+        "healthy": render(healthy_result(), healthy_tables(), healthy_gpu(), "html"),
+        "multi-fault": render(multi_fault_result(), multi_fault_tables(), multi_fault_gpu(), "html"),
     }
     paths = {}
     for name, html in reports.items():

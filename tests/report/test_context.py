@@ -1,35 +1,11 @@
-"""The shared context: HAMi Step 10 sections computed from tables, findings grouped, timeline."""
+"""The shared context: the diagnosis's HAMi Step 10 sections presented, findings grouped,
+timeline. (How the GPU and HAMi status is worked out is tested in ``tests/gpu``.)"""
 
 from __future__ import annotations
 
-from analyzer.report.context import build_context, decode_node_devices
+from analyzer.report.context import build_context
 
-from report_samples import JSON_REGISTER, OLD_REGISTER
-
-
-def test_decode_node_register_json_form():
-    devices = decode_node_devices(JSON_REGISTER)
-    assert [d["devmem"] for d in devices] == [81920, 81920]
-    assert devices[0]["index"] == 0 and devices[1]["index"] == 1   # omitempty drops index 0
-    assert devices[0]["numa"] == 0 and devices[1]["numa"] == 1
-    assert all(d["health"] for d in devices)
-    assert devices[0]["type"] == "NVIDIA-NVIDIA A100-SXM4-80GB"
-
-
-def test_decode_node_register_old_colon_form():
-    devices = decode_node_devices(OLD_REGISTER)
-    assert [d["id"][:12] for d in devices] == ["GPU-00552014", "GPU-0fc3eda5"]
-    assert [d["count"] for d in devices] == [10, 10]
-    assert [d["health"] for d in devices] == [True, False]
-
-
-def test_decode_node_register_nine_field_form_and_garbage():
-    nine = "GPU-a,10,24576,100,NVIDIA-NVIDIA L4,0,true,3,mig:"
-    [d] = decode_node_devices(nine)
-    assert (d["index"], d["mode"], d["devmem"]) == (3, "mig", 24576)
-    assert decode_node_devices("not,an,annotation") == []
-    assert decode_node_devices("[{broken json") == []
-    assert decode_node_devices(None) == []
+from report_samples import gpu_status
 
 
 def test_cluster_gpu_status_per_node(multi_fault):
@@ -39,7 +15,8 @@ def test_cluster_gpu_status_per_node(multi_fault):
     a100 = nodes["gpu-a100-1"]
     assert a100["devices"] == 2 and a100["gpumem_total"] == 163840
     assert a100["allocated"] == 3.0                         # from kubectl describe
-    assert a100["gpumem_used"] == 80000                     # two running decode pods
+    assert a100["gpumem_used"] == 80000                     # two running decode pods' allocations
+    assert a100["handshake"].startswith("Reported 2026-11-20")
     assert nodes["gpu-v100-2"]["unhealthy"] == 1
     totals = ctx["cluster_gpu"]["totals"]
     assert totals["gpu_nodes"] == 2 and totals["devices"] == 4
@@ -108,7 +85,7 @@ def test_hami_webhook_found_by_its_webhook_name(multi_fault):
 
     import polars as pl
 
-    result, tables = multi_fault
+    result, tables, _ = multi_fault
     body = {"metadata": {"name": "gpu-share-webhook"},
             "webhooks": [{"name": "vgpu.hami.io", "failurePolicy": "Ignore"}]}
     objects = tables["objects"].with_columns(
@@ -116,9 +93,27 @@ def test_hami_webhook_found_by_its_webhook_name(multi_fault):
         .otherwise(pl.col("name")).alias("name"),
         pl.when(pl.col("kind") == "MutatingWebhookConfiguration").then(pl.lit(json.dumps(body)))
         .otherwise(pl.col("body")).alias("body"))
-    rows = {r["component"]: r for r in build_context(result, {**tables, "objects": objects})["hami"]["components"]}
+    renamed = {**tables, "objects": objects}
+    rows = {r["component"]: r for r in build_context(result, renamed, gpu_status(result, renamed))["hami"]["components"]}
     assert rows["Webhook"]["status"] == "OK" and rows["Webhook"]["detail"] == "gpu-share-webhook"
-    no_webhook = tables["objects"].filter(pl.col("kind") != "MutatingWebhookConfiguration")
-    rows = {r["component"]: r for r in build_context(result, {**tables, "objects": no_webhook})["hami"]["components"]}
+    no_webhook = {**tables, "objects": tables["objects"].filter(pl.col("kind") != "MutatingWebhookConfiguration")}
+    rows = {r["component"]: r for r in build_context(result, no_webhook, gpu_status(result, no_webhook))["hami"]["components"]}
     # the collector listed the webhook configurations and none is HAMi's
     assert rows["Webhook"]["status"] == "FAIL"
+
+
+def test_gpu_sections_come_from_the_diagnosis(multi_fault):
+    result, tables, _ = multi_fault
+    ctx = build_context(result, tables, None)
+    # the report works nothing out itself: without the diagnosis's status, no GPU sections
+    assert ctx["cluster_gpu"] is None and ctx["hami"] is None and ctx["allocation"] is None
+    assert ctx["root_causes"] and ctx["timeline"]
+
+
+def test_gpu_status_text_is_redacted(multi_fault):
+    result, tables, gpu = multi_fault
+    token = "hf_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z"
+    gpu = {**gpu, "hami": {**gpu["hami"], "components": [
+        dict(gpu["hami"]["components"][0], detail=f"1/1 pods ready: HF_TOKEN={token}")]}}
+    assert token not in str(build_context(result, tables, gpu)["hami"])
+    assert token in str(build_context({**result, "redacted": False}, tables, gpu)["hami"])

@@ -24,10 +24,10 @@ BUNDLES = sorted(p for p in SAMPLES.iterdir() if p.is_dir()) if SAMPLES.is_dir()
 _RENDER_SAMPLES = """
 import hashlib, sys
 sys.path.insert(0, {here!r})
-from report_samples import multi_fault_result, multi_fault_tables
+from report_samples import multi_fault_gpu, multi_fault_result, multi_fault_tables
 from analyzer.report import render
 for fmt in ("md", "html"):
-    text = render(multi_fault_result(), multi_fault_tables(), fmt)
+    text = render(multi_fault_result(), multi_fault_tables(), multi_fault_gpu(), fmt)
     print(fmt, hashlib.sha256(text.encode()).hexdigest())
 """
 

@@ -59,7 +59,7 @@ def test_planted_html_stays_text(multi_fault):
     # inside a code block a line is verbatim, which every renderer shows as text
     one = {**multi_fault[0], "root_causes": [dict(multi_fault[0]["root_causes"][0], evidence=[
         {"path": "x.log", "line": 1, "text": XSS, "time": None, "match": [0, 8]}])]}
-    md = render(one, multi_fault[1], "md")
+    md = render(one, multi_fault[1], multi_fault[2], "md")
     assert "```\nx.log:1\n" + XSS + "\n^^^^^^^^\n```" in md
 
 
@@ -117,7 +117,7 @@ def test_same_input_same_bytes(multi_fault):
 def test_secrets_in_tables_are_redacted(multi_fault):
     import polars as pl
 
-    result, tables = multi_fault
+    result, tables, gpu = multi_fault
     token = "hf_" + "aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3z"
     events = tables["events"].with_columns(
         pl.when(pl.col("reason") == "FailedScheduling")
@@ -125,20 +125,20 @@ def test_secrets_in_tables_are_redacted(multi_fault):
         .otherwise(pl.col("message")).alias("message"))
     tables = {**tables, "events": events}
     for fmt in ("md", "html"):
-        assert token not in render(result, tables, fmt)
-    assert token in render({**result, "redacted": False}, tables, "html")
+        assert token not in render(result, tables, gpu, fmt)
+    assert token in render({**result, "redacted": False}, tables, gpu, "html")
 
 
 def test_tables_keep_their_columns_whatever_the_text(multi_fault):
     import polars as pl
 
-    result, tables = multi_fault
+    result, tables, gpu = multi_fault
     # an event message and a finding title with the characters that break Markdown tables
     events = tables["events"].with_columns(
         pl.lit("probe failed | status=`503` | body=<html>*x*</html>").alias("message"))
     result = {**result, "root_causes": [dict(result["root_causes"][0],
                                              title="pipe | and `tick` in a title")]}
-    md = render(result, {**tables, "events": events}, "md")
+    md = render(result, {**tables, "events": events}, gpu, "md")
     for block in regex.findall(r"(?:^\|.*\n)+", md, flags=regex.M):
         widths = {len(regex.findall(r"(?<!\\)\|", row)) for row in block.splitlines()}
         assert len(widths) == 1, block

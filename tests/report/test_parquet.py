@@ -21,7 +21,7 @@ def _log_batches(n: int):
 
 
 def test_everything_is_written(multi_fault, tmp_path):
-    result, tables = multi_fault
+    result, tables, _ = multi_fault
     signals = pl.DataFrame({"pattern_id": ["CUDA001"], "path": ["x.log"], "line": [412]})
     written = write_parquet(result, tables, signals, _log_batches(4), tmp_path / "out")
     files = sorted(p.stem for p in (tmp_path / "out").glob("*.parquet"))
@@ -43,14 +43,51 @@ def test_everything_is_written(multi_fault, tmp_path):
 
 
 def test_log_lines_written_batch_by_batch(multi_fault, tmp_path):
-    result, tables = multi_fault
+    result, tables, _ = multi_fault
     written = write_parquet(result, tables, None, _log_batches(5), tmp_path)
     meta = pq.ParquetFile(tmp_path / "log_lines.parquet").metadata
     assert meta.num_row_groups == 5 and meta.num_rows == 15 == written["log_lines"]
     assert "signals" not in written
 
 
-def test_no_log_lines_no_file(healthy, tmp_path):
-    written = write_parquet(*healthy, None, iter(()), tmp_path)
-    assert "log_lines" not in written and not (tmp_path / "log_lines.parquet").exists()
+def test_no_log_lines_an_empty_table_with_its_schema(healthy, tmp_path):
+    """Like every other table, log_lines is always written: a glob over a run's files finds it."""
+    from analyzer.tables import SCHEMAS
+
+    written = write_parquet(*healthy[:2], None, iter(()), tmp_path)
+    assert written["log_lines"] == 0
+    lines = pl.read_parquet(tmp_path / "log_lines.parquet")
+    assert lines.height == 0 and dict(lines.schema) == SCHEMAS["log_lines"]
     assert pl.read_parquet(tmp_path / "findings.parquet").height == 0
+
+
+def test_later_batches_take_the_first_batchs_schema(multi_fault, tmp_path):
+    result, tables, _ = multi_fault
+    batches = list(_log_batches(2))
+    batches[1] = batches[1].with_columns(pl.col("line").cast(pl.Int32))   # a narrower type in batch 2
+    write_parquet(result, tables, None, iter(batches), tmp_path)
+    meta = pq.ParquetFile(tmp_path / "log_lines.parquet")
+    assert meta.metadata.num_row_groups == 2 and meta.schema_arrow.field("line").type == "int64"
+
+
+def test_analyze_parquet_and_the_tables_command_write_tables_alike(tmp_path):
+    """One writer: the parsed tables of `analyze --format parquet` and of `tables` are the same
+    files (same rows, same schema, same compression)."""
+    from pathlib import Path
+
+    from analyzer.pipeline import analyze_path, write_report, write_tables
+
+    sample = Path(__file__).resolve().parents[2] / "sample_bundles" / "oomkilled-memory-growth"
+    with analyze_path(str(sample)) as analysis:
+        write_report(analysis, "parquet", tmp_path / "analyze")
+    written = write_tables(str(sample), tmp_path / "tables")
+    assert written["log_lines"] > 0
+    for name in written:
+        a, b = tmp_path / "analyze" / f"{name}.parquet", tmp_path / "tables" / f"{name}.parquet"
+        assert pl.read_parquet(a).equals(pl.read_parquet(b)), name
+        fa, fb = pq.ParquetFile(a), pq.ParquetFile(b)
+        assert fa.schema_arrow == fb.schema_arrow, name
+        codecs = {f.metadata.row_group(g).column(0).compression for f in (fa, fb)
+                  for g in range(f.metadata.num_row_groups)}
+        assert codecs <= {"ZSTD"}, (name, codecs)
+    assert pq.ParquetFile(tmp_path / "tables" / "log_lines.parquet").metadata.row_group(0).column(0).compression == "ZSTD"

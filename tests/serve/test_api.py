@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import socket
 
+from analyzer.parse.quantity import human_duration
 from analyzer.serve import Cluster, make_server, respond
-from analyzer.serve.tables import human_duration, pod_status
+from analyzer.serve.tables import pod_status
 from minibundle import HAMI_NS, NS, write_bundle
 
 WORKER = "qwen-vllmdecodeworker-7d9f8-abcde"

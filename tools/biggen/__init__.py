@@ -23,6 +23,7 @@ import time as _time
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer.parse.quantity import byte_size
 from tools.biggen.families import FAMILIES
 
 BASE_SAMPLE = "healthy-dynamo-agg"
@@ -54,15 +55,11 @@ class PodPlan:
 
 
 def parse_size(text: str) -> int:
-    """``1GiB``, ``20MB``, ``512MiB``, ``3000000`` -> bytes."""
-    units = {"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "kb": 10**3, "mb": 10**6, "gb": 10**9,
-             "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "b": 1, "": 1}
-    t = text.strip().lower()
-    num = t.rstrip("kmgib")
-    unit = t[len(num):]
-    if unit not in units or not num:
+    """``1GiB``, ``20MB``, ``512MiB``, ``3000000`` -> bytes (the analyzer's size parser)."""
+    size = byte_size(text)
+    if size is None:
         raise ValueError(f"size {text!r}: use a number with B, KB, MB, GB, KiB, MiB or GiB")
-    return int(float(num) * units[unit])
+    return int(size)
 
 
 def incident_families() -> list[tuple[str, float, list[list[str]]]]:

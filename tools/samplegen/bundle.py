@@ -85,6 +85,11 @@ class BundleWriter:
         else:
             self.put("helm_releases", ["helm", "list", "-A", "-o", "json"],
                      (json.dumps(c.helm, separators=(",", ":")) + "\n").encode())
+        # the collector reads the GPU nodes before the namespaces
+        for node in sorted(c.node_files):
+            for source, ns, argv, output, rc, err in c.node_files[node]:
+                self.put(source, argv, None if output is None else output.encode(), namespace=ns, exit_code=rc,
+                         stderr=err, node=node)
         for name in sorted(c.namespaces):
             self._render_namespace(name)
 

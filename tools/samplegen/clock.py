@@ -10,18 +10,24 @@ from __future__ import annotations
 import random
 import uuid
 import zlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+
+from analyzer.parse.quantity import parse_time as analyzer_time
 
 NS = 1_000_000_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 # kube's name suffixes avoid vowels and look-alike digits (k8s.io/apimachinery/pkg/util/rand)
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
 def parse_time(text: str) -> int:
-    """Nanoseconds since the epoch for an RFC3339 UTC time like ``2026-11-20T10:15:00Z``."""
-    dt = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-    return int(dt.timestamp()) * NS
+    """Nanoseconds since the epoch for an RFC3339 time like ``2026-11-20T10:15:00Z`` (read by the
+    analyzer's own time parser; exact to the microsecond)."""
+    dt = analyzer_time(text)
+    if dt is None:
+        raise ValueError(f"not an RFC3339 time: {text!r}")
+    return (dt - _EPOCH) // timedelta(microseconds=1) * 1000
 
 
 def _dt(t_ns: int) -> datetime:

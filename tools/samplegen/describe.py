@@ -8,12 +8,9 @@ repeated events, probes as ``#success=1 #failure=3`` (the wording before v1.37).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from analyzer.parse.quantity import human_duration, quantity
 
-from analyzer.parse.quantity import quantity
-from analyzer.serve.tables import human_duration
-
-from .clock import NS, rfc1123z
+from .clock import NS, parse_time, rfc1123z
 from .kube import Obj, format_bytes, format_cpu
 from .tabwriter import tabwrite
 
@@ -23,16 +20,7 @@ MAX_ANNOTATION_LEN = 140
 
 def _t(text: str | None) -> int:
     """Nanoseconds since the epoch from an RFC3339 time (second or micro precision)."""
-    if not text:
-        return 0
-    text = text.rstrip("Z")
-    if "." in text:
-        base, frac = text.split(".")
-        frac_ns = int(frac.ljust(9, "0")[:9])
-    else:
-        base, frac_ns = text, 0
-    dt = datetime.strptime(base, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
-    return int(dt.timestamp()) * NS + frac_ns
+    return parse_time(text) if text else 0
 
 
 def _since(now: int, text: str | None) -> str:

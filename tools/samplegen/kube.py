@@ -213,6 +213,9 @@ class Cluster:
         self._rv = 1_000_000 + self.rng.randint(0, 8_000_000)
         self._ip_host = 10
         self.missing_crd_resources: list[str] = []
+        # node -> what the collector's GPU node step read there: (source, namespace, argv, output,
+        # exit code, stderr), in collection order
+        self.node_files: dict[str, list[tuple[str, str, list[str], str | None, int, str]]] = {}
 
     # ids ---------------------------------------------------------------------------------
 
@@ -278,6 +281,11 @@ class Cluster:
 
     def log_error(self, ns: str, pod: str, container: str, stderr: str, previous: bool = False) -> None:
         self.ns(ns).log_errors[(pod, container, previous)] = stderr
+
+    def node_file(self, node: str, source: str, namespace: str, argv: list[str], output: str | None,
+                  exit_code: int = 0, stderr: str = "") -> None:
+        """A node_* source of ``node``: ``argv`` ran in a pod of ``namespace`` (driver or debug pod)."""
+        self.node_files.setdefault(node, []).append((source, namespace, argv, output, exit_code, stderr))
 
     def metrics(self, ns: str, pod: str, port: int, text: str) -> None:
         self.ns(ns).metrics[pod] = (port, text)

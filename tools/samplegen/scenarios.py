@@ -11,8 +11,10 @@ from typing import Callable
 
 from . import engines as EN
 from . import logs as L
+from . import nodes as N
 from . import stacks as S
 from .clock import NS, parse_time
+from .bundle import MAX_LOG_BYTES
 from .engines import MS
 from .kube import Cluster, Ctr, http_probe, mount, running, terminated, waiting
 from .stacks import DAY, HOUR, Env, WorkerPlan
@@ -992,25 +994,12 @@ def driver_cuda_mismatch() -> tuple[Cluster, dict]:
 # 12
 
 
-@scenario("xid79-gpu-fell-off-bus")
-def xid79_gpu_fell_off_bus() -> tuple[Cluster, dict]:
-    e = base("xid79-gpu-fell-off-bus", "2026-11-10T04:12:00Z", "arn:aws:eks:us-east-1:902117463318:cluster/genai-serving",
-             names=_eks_names(2), cpu_node="ip-10-0-8-17.ec2.internal")
-    cl = e.cl
-    bad_node = e.gpu_nodes[1]
-    bad_gpu = bad_node.gpus[3]
-    bad_bus = bad_gpu.bus[:-2].lower()  # NVRM prints domain:bus:device
-    xid_t = cl.ago(17 * 60)
-    node_obj = cl.node(bad_node.name).obj
-    node_obj["status"]["allocatable"]["nvidia.com/gpu"] = "7"
-    p = S.dynamo_platform(e, "dynamo")
-    m = EN.QWEN3_8B
-    dgd, ns = "qwen3-agg", "dynamo"
-    created = cl.ago(3.2 * HOUR)
-    runs = crash_runs(cl, xid_t + 14 * NS, (19, 24))
+def lost_gpu_worker_log(cl: Cluster, p: S.Platform, m: EN.Model, dgd: str, jsonl: bool = True) -> Callable[[int, int], L.Lines]:
+    """One run of a Dynamo vLLM worker whose GPU is gone (fell off the bus): CUDA initialisation
+    fails with 'CUDA unknown error', torch sees no device, the engine core dies at start-up."""
 
     def run_log(t0: int, t_end: int) -> L.Lines:
-        lines, tl = EN.dynamo_worker_startup(cl.rng, t0, m, dyn_ns=dgd, role="decode", etcd=p.etcd, nats=p.nats, upto="load", jsonl=True)
+        lines, tl = EN.dynamo_worker_startup(cl.rng, t0, m, dyn_ns=dgd, role="decode", etcd=p.etcd, nats=p.nats, upto="load", jsonl=jsonl)
         lines = [x for x in lines if "EngineCore" not in x[1] or "Waiting for init" in x[1] or "Initializing a V1" in x[1]]
         warn = (f"{EN.SITE}/torch/cuda/__init__.py:182: UserWarning: CUDA initialization: CUDA unknown error - this may be "
                 "due to an incorrectly set up environment, e.g. changing env variable CUDA_VISIBLE_DEVICES after program "
@@ -1040,6 +1029,28 @@ def xid79_gpu_fell_off_bus() -> tuple[Cluster, dict]:
                             f"Engine core proc {eng.split(' ')[0]} died unexpectedly, shutting down client."))
         lines += EN.front_engine_init_failed(tf + 600 * MS)
         return lines
+
+    return run_log
+
+
+@scenario("xid79-gpu-fell-off-bus")
+def xid79_gpu_fell_off_bus() -> tuple[Cluster, dict]:
+    e = base("xid79-gpu-fell-off-bus", "2026-11-10T04:12:00Z", "arn:aws:eks:us-east-1:902117463318:cluster/genai-serving",
+             names=_eks_names(2), cpu_node="ip-10-0-8-17.ec2.internal")
+    cl = e.cl
+    bad_node = e.gpu_nodes[1]
+    bad_gpu = bad_node.gpus[3]
+    bad_bus = bad_gpu.bus[:-2].lower()  # NVRM prints domain:bus:device
+    xid_t = cl.ago(17 * 60)
+    node_obj = cl.node(bad_node.name).obj
+    node_obj["status"]["allocatable"]["nvidia.com/gpu"] = "7"
+    p = S.dynamo_platform(e, "dynamo")
+    m = EN.QWEN3_8B
+    dgd, ns = "qwen3-agg", "dynamo"
+    created = cl.ago(3.2 * HOUR)
+    runs = crash_runs(cl, xid_t + 14 * NS, (19, 24))
+
+    run_log = lost_gpu_worker_log(cl, p, m, dgd)
 
     workers = [WorkerPlan(node=e.gpu_nodes[0].name), WorkerPlan(node=e.gpu_nodes[0].name), WorkerPlan(node=bad_node.name),
                crashloop_plan(cl, runs, run_log, node=bad_node.name)]
@@ -1114,6 +1125,138 @@ def xid79_gpu_fell_off_bus() -> tuple[Cluster, dict]:
                          "unhealthy', allocatable nvidia.com/gpu 7 of 8, DCGM_FI_DEV_XID_ERRORS 79, nvidia-smi exec 'GPU is "
                          f"lost'. The decode worker on that GPU ({broken['metadata']['name']}) now crash-loops with 'No "
                          "CUDA GPUs are available'."}
+
+
+# ---------------------------------------------------------------------------------------------
+# 12b
+
+
+# what the collector runs for a GPU node (collect-bundle.sh: DMESG_SCRIPT, HOST_KERNEL_SCRIPT with
+# its --max-log-bytes line budget)
+DMESG_SCRIPT = "dmesg -T 2>/dev/null || dmesg"
+HOST_KERNEL_SCRIPT = (f"journalctl -k -o short-iso --no-pager -n {MAX_LOG_BYTES // 64 + 1} 2>/dev/null || "
+                      "dmesg -T 2>/dev/null || dmesg")
+
+
+@scenario("xid79-node-kernel-log")
+def xid79_node_kernel_log() -> tuple[Cluster, dict]:
+    cl = Cluster("xid79-node-kernel-log", parse_time("2026-12-07T10:30:00Z"),
+                 "arn:aws:eks:us-west-2:318204667591:cluster/llm-serving")
+    S.cpu_node(cl, "ip-10-0-8-36.us-west-2.compute.internal", 0)
+    e = Env(cl)
+    # H100 nodes get their driver from the GPU Operator's driver daemonset; the L40S node group
+    # runs the EKS GPU AMI (driver on the host), so the operator deploys no driver pod there
+    h100 = S.gpu_nodes(cl, _eks(cl, 3), "H100", 8, created_days=70)
+    l40s = S.gpu_nodes(cl, _eks(cl, 1, offset=3), "L40S", 4, created_days=70)
+    for n, deploy in [(n, "true") for n in h100] + [(n, "pre-installed") for n in l40s]:
+        cl.node(n.name).obj["metadata"]["labels"]["nvidia.com/gpu.deploy.driver"] = deploy
+    e.gpu_nodes = h100 + l40s
+    S.storage_class(cl)
+    S.runtime_class(cl)
+    S.kube_system(cl)
+    p = S.dynamo_platform(e, "dynamo-system")
+    m = EN.LLAMA_8B
+    dgd, ns = "llama-agg", "llm"
+    bad_node = h100[1]
+    bad_gpu = bad_node.gpus[5]
+    xid_t = cl.ago(38 * 60)
+    runs = crash_runs(cl, xid_t + 11 * NS, (19, 24))
+    run_log = lost_gpu_worker_log(cl, p, m, dgd, jsonl=False)
+    workers = [WorkerPlan(node=h100[0].name), WorkerPlan(node=bad_node.name),
+               crashloop_plan(cl, runs, run_log, node=bad_node.name), WorkerPlan(node=h100[2].name)]
+    created = cl.ago(1.5 * HOUR)
+    graph = S.dynamo_graph(e, p, ns, dgd, m, workers=workers, created_h=1.5, frontend_ok_requests=41_260,
+                           frontend_errors={"internal": 52}, worker_args=["--max-model-len", "32768"])
+    dec = graph["decode"]
+    broken = dec[2]
+    fix_crashloop_pod(broken, ns, runs[0][0], created=created + 3 * NS)
+    fp = "spec.containers{main}"
+    cl.event(ns, broken, "Pulled", f'Container image "{S.DYNAMO_IMAGE}" already present on machine', first=runs[0][0] - NS,
+             last=runs[-1][0] - NS, count=len(runs), host=bad_node.name, field_path=fp)
+    cl.event(ns, broken, "Created", "Created container main", first=runs[0][0] - 500 * MS, last=runs[-1][0] - 500 * MS,
+             count=len(runs), host=bad_node.name, field_path=fp)
+    cl.event(ns, broken, "Started", "Started container main", first=runs[0][0] - 200 * MS, last=runs[-1][0] - 200 * MS,
+             count=len(runs), host=bad_node.name, field_path=fp)
+    cl.event(ns, broken, "BackOff", f"Back-off restarting failed container main in pod {broken['metadata']['name']}_{ns}"
+             f"({broken['metadata']['uid']})", type="Warning", first=runs[0][1] + NS, last=cl.ago(9),
+             count=len(runs) * 4 + 3, host=bad_node.name, field_path=fp)
+    # plain vLLM servers: one on the L40S node, one next to the Dynamo worker on the third H100
+    cl.ns("inference")
+    S.root_ca(cl, "inference")
+    S.secret(cl, "inference", "hf-token", ["token"], created=cl.ago(60 * DAY))
+    mistral = plain_vllm(e, "inference", "mistral-7b-instruct", EN.MISTRAL_7B, node=l40s[0].name,
+                         gpu_req={"nvidia.com/gpu": "1"}, created_h=70, load=0.25, req_every_s=7.0, window_h=0.75)
+    chat = plain_vllm(e, "inference", "llama31-8b-chat", EN.LLAMA_8B, node=h100[2].name,
+                      gpu_req={"nvidia.com/gpu": "1"}, created_h=52, load=0.35, req_every_s=6.0, window_h=0.75)
+    # device plugin health checks were turned off in the ClusterPolicy (DP_DISABLE_HEALTHCHECKS=all),
+    # and the DCGM exporter is not deployed: the node still advertises 8 GPUs, and only the kernel log
+    # knows that one of them is gone
+    drivers = S.gpu_operator(e, driver_nodes=[n.name for n in h100], dcgm=False, plugin_health_checks=False)
+
+    # what the collector read on each GPU node
+    used = {h100[0].name: {0: dec[0]}, bad_node.name: {0: dec[1], 5: broken}, h100[2].name: {0: dec[3], 1: chat},
+            l40s[0].name: {0: mistral}}
+    smi_at = cl.now - 62 * NS
+    eng_pid = 280 + cl.rng.randint(0, 90)
+    for gn in e.gpu_nodes:
+        noise = N.pod_network_noise(cl.rng, cl.ago(40 * HOUR), cl.now - 70 * NS, 1500 if gn in h100 else 2700)
+        gpus = [N.SmiGpu(g.bus, g.uuid, g.name, g.index, f"16529230{cl.rng.randint(10000, 99999)}", g.mem_mib,
+                         used_mib=int(g.mem_mib * 0.9) if g.index in used[gn.name] else 0,
+                         util=cl.rng.randint(38, 96) if g.index in used[gn.name] else 0,
+                         temp=cl.rng.randint(52, 66) if g.index in used[gn.name] else cl.rng.randint(29, 35),
+                         mem_temp=cl.rng.randint(40, 60) if g.name.startswith("NVIDIA H100") else None,
+                         power_w=round(cl.rng.uniform(310, 640) if g.index in used[gn.name] else cl.rng.uniform(68, 75), 2),
+                         processes=[(cl.rng.randint(3_000_000, 3_900_000), int(g.mem_mib * 0.9) - 600)]
+                         if g.index in used[gn.name] else [])
+                for g in gn.gpus]
+        if gn in l40s:
+            # a correctable error history on one card: nothing to act on
+            gpus[2].dram_correctable_aggregate, gpus[2].remapped_correctable = 3, 1
+            boot = cl.ago(12 * DAY) + 5 * NS  # rebooted for maintenance 12 days ago
+            host = gn.name.split(".")[0]
+            kernel = [(boot, f"Linux version {KERNEL_AWS} (buildd@lcy02-amd64-111) (x86_64-linux-gnu-gcc-11 (Ubuntu "
+                             "11.4.0-1ubuntu1~22.04) 11.4.0, GNU ld (GNU Binutils for Ubuntu) 2.38) #77-Ubuntu SMP Fri Sep 20 "
+                             "14:02:49 UTC 2024 (Ubuntu 5.15.0-1071.77-aws 5.15.163)"),
+                      (boot + 1 * MS, f"Command line: BOOT_IMAGE=/boot/vmlinuz-{KERNEL_AWS} root=PARTUUID="
+                                      f"{cl.rng.uid()} ro console=tty1 console=ttyS0 nvme_core.io_timeout=4294967295 panic=-1")]
+            kernel += N.driver_load(boot + 14 * NS, gn.driver, len(gn.gpus), cl.rng)
+            kernel += N.pod_network_noise(cl.rng, boot + 60 * NS, cl.ago(40 * HOUR), 9000) + noise
+            dbg = f"node-debugger-{gn.name}-{cl.rng.suffix(5)}"
+            into = ["kubectl", "exec", "-n", "default", dbg, "-c", "debugger", "--", "chroot", "/host"]
+            cl.node_file(gn.name, "node_kernel_log", "default", into + ["sh", "-c", HOST_KERNEL_SCRIPT],
+                         N.render_journal(kernel, host))
+            cl.node_file(gn.name, "node_nvidia_smi", "default", into + ["nvidia-smi", "-q"],
+                         N.nvidia_smi_q(smi_at, gn.driver, "12.4", gpus))
+            continue
+        dpod = drivers[gn.name]["metadata"]["name"]
+        into = ["kubectl", "exec", "-n", "gpu-operator", dpod, "-c", "nvidia-driver-ctr", "--"]
+        kernel = list(noise)
+        if gn is bad_node:
+            kernel += N.fell_off_bus(xid_t - 400 * MS, bad_gpu.bus, "0000:a8:02.0", bad_gpu.uuid,
+                                     f"16529230{cl.rng.randint(10000, 99999)}", eng_pid, "VLLM::EngineCor")
+        cl.node_file(gn.name, "node_kernel_log", "gpu-operator", into + ["sh", "-c", DMESG_SCRIPT], N.render_dmesg(kernel))
+        if gn is bad_node:
+            cl.node_file(gn.name, "node_nvidia_smi", "gpu-operator", into + ["nvidia-smi", "-q"],
+                         f"Unable to determine the device handle for GPU{bad_gpu.bus.upper()}: GPU is lost.  "
+                         "Reboot the system to recover this GPU\n", 15, "command terminated with exit code 15")
+        else:
+            cl.node_file(gn.name, "node_nvidia_smi", "gpu-operator", into + ["nvidia-smi", "-q"],
+                         N.nvidia_smi_q(smi_at, gn.driver, "12.4", gpus))
+    return cl, {"root_causes": ["gpu.hardware"],
+                "notes": f"GPU 5 ({bad_gpu.uuid}, PCI {bad_gpu.bus}) of {bad_node.name} fell off the bus 38 minutes "
+                         f"before collection. The only trace is the node's kernel log, read by the collector through the "
+                         f"GPU Operator driver pod (nodes/{bad_node.name}/kernel.log, dmesg -T): the root port's AER "
+                         f"fatal error, then 'NVRM: Xid (PCI:{bad_gpu.bus[:-2].lower()}): 79, pid={eng_pid}, "
+                         "name=VLLM::EngineCor, GPU has fallen off the bus.'; nvidia-smi -q there answers 'GPU is lost'. "
+                         "The device plugin's health checks are off (DP_DISABLE_HEALTHCHECKS=all) and no DCGM exporter "
+                         "runs, so allocatable still says 8 and no pod log or event names the Xid. The Dynamo decode "
+                         f"worker on that GPU ({broken['metadata']['name']}) crash-loops with 'No CUDA GPUs are available'; "
+                         f"the worker on GPU 0 of the same node ({dec[1]['metadata']['name']}) keeps serving. The L40S node ({l40s[0].name}, driver on the "
+                         "host) was read through kubectl debug (journalctl -k, short-iso) and is healthy: one correctable "
+                         "DRAM error and one remapped row in its history."}
+
+
+KERNEL_AWS = "5.15.0-1071-aws"
 
 
 def _eks_names(n: int) -> list[str]:

@@ -14,7 +14,7 @@ from . import metrics as M
 from .clock import NS, go_datetime, rfc3339
 from .engines import dynamo_frontend_startup, dynamo_worker_log, frontend_added_model
 from .kube import (Cluster, Ctr, Obj, Vol, configmap_vol, empty_dir, env, env_field, env_secret, host_path,
-                   http_probe, mount, pvc_vol, secret_vol)
+                   http_probe, mount, pvc_vol, secret_vol, terminated)
 
 HOUR = 3600
 MS = 1_000_000
@@ -145,7 +145,7 @@ def deployment_pods(cl: Cluster, ns: str, name: str, *, replicas: int, ready: in
 
 
 def daemonset_pods(cl: Cluster, ns: str, name: str, *, labels: dict[str, str], created: int, nodes: list[str],
-                   containers_fn, **pod_kw) -> list[Obj]:
+                   containers_fn, init_fn=None, **pod_kw) -> list[Obj]:  # type: ignore[no-untyped-def]
     rev = cl.rng.suffix(10)
     pods_ctrs = [containers_fn(i, n) for i, n in enumerate(nodes)]
     ready = sum(all(c.ready for c in cs) for cs in pods_ctrs)
@@ -155,6 +155,8 @@ def daemonset_pods(cl: Cluster, ns: str, name: str, *, labels: dict[str, str], c
     for i, n in enumerate(nodes):
         lab = dict(labels)
         lab.update({"controller-revision-hash": rev, "pod-template-generation": "1"})
+        if init_fn is not None:
+            pod_kw["init_containers"] = init_fn(i, n)
         out.append(cl.pod(ns, f"{name}-{cl.rng.suffix(5)}", node=n, containers=pods_ctrs[i],
                           owner=Cluster.owner_ref(ds), labels=lab, created=created + (i + 1) * 3 * NS,
                           generate_name=f"{name}-", **pod_kw))
@@ -593,8 +595,13 @@ def hami_annotations(cl: Cluster, node: GpuNode, gidx: int, mem: int, cores: int
 
 
 def gpu_operator(e: Env, *, plugin_extra: dict[str, L.Lines] | None = None, xid: dict[str, dict[int, int]] | None = None,
-                 gpu_pods: dict[str, dict[int, tuple[str, str, str]]] | None = None) -> None:
-    """gpu-operator namespace: operator, nvidia-device-plugin and dcgm-exporter daemonsets."""
+                 gpu_pods: dict[str, dict[int, tuple[str, str, str]]] | None = None,
+                 driver_nodes: list[str] | None = None, dcgm: bool = True,
+                 plugin_health_checks: bool = True) -> dict[str, Obj]:
+    """gpu-operator namespace: operator, nvidia-device-plugin and dcgm-exporter daemonsets; with
+    ``driver_nodes`` the driver daemonset on those nodes (the others have a pre-installed driver).
+    ``plugin_health_checks=False`` is ``DP_DISABLE_HEALTHCHECKS=all`` in the ClusterPolicy's device
+    plugin env: Xids no longer mark devices unhealthy. Returns the driver pods by node."""
     cl = e.cl
     ns = "gpu-operator"
     cl.ns(ns, 80 * DAY)
@@ -631,7 +638,8 @@ def gpu_operator(e: Env, *, plugin_extra: dict[str, L.Lines] | None = None, xid:
                          env("DEVICE_LIST_STRATEGY", "envvar"), env("DEVICE_ID_STRATEGY", "uuid"),
                          env("NVIDIA_VISIBLE_DEVICES", "all"), env("NVIDIA_DRIVER_CAPABILITIES", "all"),
                          env("MPS_ROOT", "/run/nvidia/mps"), env("MIG_STRATEGY", "single"),
-                         env("NVIDIA_MIG_MONITOR_DEVICES", "all")],
+                         env("NVIDIA_MIG_MONITOR_DEVICES", "all")]
+                        + ([] if plugin_health_checks else [env("DP_DISABLE_HEALTHCHECKS", "all")]),
                     mounts=[mount("/var/lib/kubelet/device-plugins", "device-plugin"), mount("/run/nvidia", "run-nvidia", True)],
                     security_context={"privileged": True})]
     ppods = daemonset_pods(cl, ns, "nvidia-device-plugin-daemonset", labels={"app": "nvidia-device-plugin-daemonset"},
@@ -652,10 +660,16 @@ def gpu_operator(e: Env, *, plugin_extra: dict[str, L.Lines] | None = None, xid:
                  L.klog(t0 + 90 * MS, "I", "main.go:353", "Retrieving plugins."),
                  L.klog(t0 + 420 * MS, "I", "server.go:195", "Starting GRPC server for 'nvidia.com/gpu'"),
                  L.klog(t0 + 424 * MS, "I", "server.go:139", "Starting to serve 'nvidia.com/gpu' on /var/lib/kubelet/device-plugins/nvidia-gpu.sock"),
-                 L.klog(t0 + 431 * MS, "I", "server.go:146", "Registered device plugin for 'nvidia.com/gpu' with Kubelet"),
-                 L.klog(t0 + 433 * MS, "I", "health.go:64", "Ignoring the following XIDs for health checks: map[13:true 31:true 43:true 45:true 68:true 109:true]")]
+                 L.klog(t0 + 431 * MS, "I", "server.go:146", "Registered device plugin for 'nvidia.com/gpu' with Kubelet")]
+        if plugin_health_checks:  # with DP_DISABLE_HEALTHCHECKS=all the health loop returns before logging
+            lines.append(L.klog(t0 + 433 * MS, "I", "health.go:64", "Ignoring the following XIDs for health checks: "
+                                "map[13:true 31:true 43:true 45:true 68:true 109:true]"))
         lines += (plugin_extra or {}).get(gn.name, [])
         cl.log(ns, p["metadata"]["name"], "nvidia-device-plugin", lines)
+
+    drivers = driver_daemonset(e, ns, driver_nodes, created) if driver_nodes else {}
+    if not dcgm:
+        return drivers
 
     def exporter(i: int, node: str) -> list[Ctr]:
         return [Ctr("nvidia-dcgm-exporter", "nvcr.io/nvidia/k8s/dcgm-exporter:3.3.9-3.6.1-ubuntu22.04",
@@ -687,6 +701,108 @@ def gpu_operator(e: Env, *, plugin_extra: dict[str, L.Lines] | None = None, xid:
                    M.dcgm(gn.name, [(g.uuid, g.index, g.name, g.bus) for g in gn.gpus], xid=(xid or {}).get(gn.name),
                           util=util, fb_used=used, fb_total=gn.gpus[0].mem_mib,
                           temp=[cl.rng.randint(31, 38) + u // 3 for u in util], pods=pods_on))
+    return drivers
+
+
+DRIVER_MANAGER_IMAGE = "nvcr.io/nvidia/cloud-native/k8s-driver-manager:v0.7.0"
+
+
+def driver_daemonset(e: Env, ns: str, nodes: list[str], created: int) -> dict[str, Obj]:
+    """The GPU Operator's nvidia-driver-daemonset (ClusterPolicy driver): a k8s-driver-manager init
+    container, then nvidia-driver-ctr building and loading the kernel modules for the node's kernel
+    and waiting (labels and names as in the operator's assets/state-driver)."""
+    cl = e.cl
+    by_node = {n.name: n for n in e.gpu_nodes}
+
+    def ctrs(i: int, node: str) -> list[Ctr]:
+        driver = by_node[node].driver
+        return [Ctr("nvidia-driver-ctr", f"nvcr.io/nvidia/driver:{driver}-ubuntu22.04", command=["nvidia-driver"],
+                    args=["init"], env=[env_field("NODE_NAME", "spec.nodeName"), env_field("NODE_IP", "status.hostIP")],
+                    security_context={"privileged": True, "seLinuxOptions": {"level": "s0"}},
+                    mounts=[mount("/run/nvidia", "run-nvidia"), mount("/var/log", "var-log"),
+                            mount("/host-etc/os-release", "host-os-release", True)],
+                    startup={"exec": {"command": ["sh", "/usr/local/bin/startup-probe.sh"]}, "failureThreshold": 120,
+                             "initialDelaySeconds": 60, "periodSeconds": 10, "successThreshold": 1,
+                             "timeoutSeconds": 60})]
+
+    pods = daemonset_pods(cl, ns, "nvidia-driver-daemonset",
+                          labels={"app": "nvidia-driver-daemonset", "app.kubernetes.io/component": "nvidia-driver",
+                                  "nvidia.com/precompiled": "false"},
+                          created=created, nodes=nodes, containers_fn=ctrs,
+                          annotations={"kubectl.kubernetes.io/default-container": "nvidia-driver-ctr"},
+                          init_fn=lambda i, node: [Ctr(
+                              "k8s-driver-manager", DRIVER_MANAGER_IMAGE, command=["driver-manager"], args=["uninstall_driver"],
+                              env=[env_field("NODE_NAME", "spec.nodeName"), env("ENABLE_GPU_POD_EVICTION", "true"),
+                                   env("ENABLE_AUTO_DRAIN", "false")],
+                              security_context={"privileged": True}, ready=False,
+                              state=terminated("Completed", 0, created + (i + 1) * 3 * NS + 2 * NS,
+                                               created + (i + 1) * 3 * NS + 3 * NS))],
+                          node_selector={"nvidia.com/gpu.deploy.driver": "true"}, service_account="nvidia-driver",
+                          priority_class="system-node-critical",
+                          tolerations=[{"effect": "NoSchedule", "key": "nvidia.com/gpu", "operator": "Exists"}],
+                          volumes=[host_path("run-nvidia", "/run/nvidia", "DirectoryOrCreate"),
+                                   host_path("var-log", "/var/log", ""),
+                                   host_path("host-os-release", "/etc/os-release", "")])
+    out = {}
+    for pod in pods:
+        node = pod["spec"]["nodeName"]
+        out[node] = pod
+        t0 = _t(pod["status"]["startTime"])
+        cl.log(ns, pod["metadata"]["name"], "k8s-driver-manager", driver_manager_log(t0 + 1 * NS, node))
+        cl.log(ns, pod["metadata"]["name"], "nvidia-driver-ctr", driver_ctr_log(t0 + 4 * NS, by_node[node].driver, "5.15.0-1071-aws"))
+    return out
+
+
+# the node labels the driver manager reads before it evicts the GPU clients (value on these nodes)
+_DEPLOY_LABELS = (("nvidia.com/gpu.deploy.operator-validator", "true"), ("nvidia.com/gpu.deploy.container-toolkit", "true"),
+                  ("nvidia.com/gpu.deploy.device-plugin", "true"), ("nvidia.com/gpu.deploy.gpu-feature-discovery", "true"),
+                  ("nvidia.com/gpu.deploy.dcgm-exporter", "false"), ("nvidia.com/gpu.deploy.dcgm", "true"),
+                  ("nvidia.com/gpu.deploy.mig-manager", "true"), ("nvidia.com/gpu.deploy.nvsm", ""),
+                  ("nvidia.com/gpu.deploy.sandbox-validator", ""), ("nvidia.com/gpu.deploy.sandbox-device-plugin", ""),
+                  ("nvidia.com/gpu.deploy.vgpu-device-manager", ""))
+
+
+def driver_manager_log(t0: int, node: str) -> L.Lines:
+    """`driver-manager uninstall_driver` on a node with no driver loaded yet (auto drain off): read
+    the component labels, pause the GPU clients, put them back."""
+    lines: list[str] = []
+    for label, value in _DEPLOY_LABELS:
+        lines += [f"Getting current value of the '{label}' node label", f"Current value of '{label}={value}'"]
+    lines += ["Getting current value of the 'nodeType' node label(used by NVIDIA Fleet Command)", "Current value of 'nodeType='",
+              "Shutting down all GPU clients on the current node by disabling their component-specific nodeSelector labels",
+              f"node/{node} labeled", f"node/{node} labeled", "Waiting for the operator-validator to shutdown",
+              "Waiting for the container-toolkit to shutdown", "Waiting for the device-plugin to shutdown",
+              "Waiting for gpu-feature-discovery to shutdown", "Waiting for dcgm-exporter to shutdown",
+              "Waiting for dcgm to shutdown", "Waiting for mig-manager to shutdown",
+              f"Auto drain of the node {node} is disabled",
+              "Rescheduling all GPU clients on the current node by enabling their component-specific nodeSelector labels",
+              f"node/{node} labeled", f"node/{node} labeled"]
+    return [(t0 + i * 60 * MS, text) for i, text in enumerate(lines)]
+
+
+def driver_ctr_log(t0: int, driver: str, kernel: str) -> L.Lines:
+    """What `nvidia-driver init` prints while it builds and loads the modules (its own echo lines,
+    the makeself extraction and the modprobe xtrace)."""
+    steps = [(0, "DRIVER_ARCH is x86_64"), (900, f"Creating directory NVIDIA-Linux-x86_64-{driver}"),
+             (950, "Verifying archive integrity... OK"),
+             (2400, f"Uncompressing NVIDIA Accelerated Graphics Driver for Linux-x86_64 {driver}" + "." * 60),
+             (9100, ""), (9100, "========== NVIDIA Software Installer =========="), (9100, ""),
+             (9101, f"Starting installation of NVIDIA driver version {driver} for Linux kernel version {kernel}"),
+             (9101, ""), (9102, "Stopping NVIDIA persistence daemon..."), (9104, "Unloading NVIDIA driver kernel modules..."),
+             (9110, "Unmounting NVIDIA driver rootfs..."), (9120, "Checking NVIDIA driver packages..."),
+             (9400, "Updating the package cache..."), (15800, "Resolving Linux kernel version..."),
+             (16300, f"Proceeding with Linux kernel version {kernel}"), (16301, "Installing Linux kernel headers..."),
+             (31800, "Installing Linux kernel module files..."), (52200, "Generating Linux kernel version string..."),
+             (52300, "Compiling NVIDIA driver kernel modules..."), (141900, "Relinking NVIDIA driver kernel modules..."),
+             (143100, f"Building NVIDIA driver package nvidia-modules-{kernel.rsplit('-', 1)[0]}..."),
+             (151800, "Installing NVIDIA driver kernel modules..."), (163400, "Parsing kernel module parameters..."),
+             (163401, "Configuring the following firmware search path in '/sys/module/firmware_class/parameters/path': "
+                      "/run/nvidia/driver/lib/firmware"),
+             (163402, "Loading ipmi and i2c_core kernel modules..."), (163500, "Loading NVIDIA driver kernel modules..."),
+             (163501, "+ modprobe nvidia"), (166800, "+ modprobe nvidia-uvm"), (166950, "+ modprobe nvidia-modeset"),
+             (167100, "+ set +o xtrace -o nounset"), (167101, "Starting NVIDIA persistence daemon..."),
+             (167900, "Mounting NVIDIA driver rootfs..."), (168000, "Done, now waiting for signal")]
+    return [(t0 + ms * MS, text) for ms, text in steps]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,77 @@
+"""Finding hits: the (pattern index, row index) pairs of a frame of rows (columns source, text).
+
+A row is a hit of a pattern when it is of one of the pattern's sources, contains one of its
+hints and its regex matches: the same rule whichever backend finds the hits. ``polars_hits``
+runs one literal pass (a Rust regex alternation of the rare patterns' hints: Teddy/Aho-Corasick)
+over the batch, one Aho-Corasick ``extract_many`` over the few candidate rows to say which
+patterns' hints each row holds, and one vectorised ``str.contains`` (a regex per row) to confirm
+those pairs; each broad pattern gets its own hint pass, then its regex on the rows it keeps. No
+Python loop runs over lines x patterns.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import polars as pl
+
+from analyzer.match.plan import HITS_SCHEMA, Plan, hint_mask, hint_pairs, literal_regex
+
+HitFinder = Callable[[pl.DataFrame, Plan], pl.DataFrame]
+
+
+def polars_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """Every (pattern index, row index) hit of ``df`` (columns source, text), Polars only."""
+    text = df.get_column("text")
+    rows = pl.DataFrame([pl.int_range(0, df.height, dtype=pl.UInt32, eager=True).alias("_row"), text,
+                         df.get_column("source")])
+    out: list[pl.DataFrame] = []
+    if plan.rare_cs or plan.rare_ci:
+        cand = rows.filter(text.str.contains(literal_regex(plan.rare_cs, plan.rare_ci)))
+        if cand.height:
+            out.append(_apply_rule(hint_pairs(cand, plan, only_rare=True), cand, plan))
+    for i, p in enumerate(plan.patterns):
+        if p.id not in plan.broad:
+            continue
+        sub = rows.filter(hint_mask(text, p))
+        if sub.height:
+            pairs = sub.select(pl.lit(i, dtype=pl.UInt32).alias("_p"), "_row")
+            out.append(_apply_rule(pairs, sub, plan))
+    out = [o for o in out if not o.is_empty()]
+    return pl.concat(out) if out else pl.DataFrame(schema=HITS_SCHEMA)
+
+
+def _apply_rule(pairs: pl.DataFrame, rows: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """The (pattern, row) pairs whose row is of one of the pattern's sources and matches its
+    regex (one vectorised ``str.contains`` with a regex per row: Polars caches each regex)."""
+    if pairs.is_empty():
+        return pairs
+    got = pairs.join(rows, on="_row").join(plan.rules, on=["_p", "source"])
+    return got.filter(pl.col("text").str.contains(pl.col("_rx"))).select("_p", "_row")
+
+
+def confirm_hits(df: pl.DataFrame, plan: Plan, hits: pl.DataFrame) -> pl.DataFrame:
+    """Keep the (pattern, row) pairs that satisfy the hit rule (for backends that over-report)."""
+    if hits.is_empty():
+        return hits
+    rows = df.select(pl.int_range(0, df.height, dtype=pl.UInt32).alias("_row"), "text", "source")
+    cand = rows.join(hits.select("_row").unique(), on="_row", how="semi")
+    pairs = hits.join(hint_pairs(cand, plan, only_rare=False), on=["_p", "_row"], how="semi")
+    return _apply_rule(pairs, cand, plan)
+
+
+def confirm_each(cand: pl.DataFrame, plan: Plan, which: list[int], present: set) -> list[pl.DataFrame]:
+    """The hit rule for each pattern of ``which`` over all rows of ``cand`` (_row, text, source);
+    ``present`` is the set of sources the rows hold."""
+    out = []
+    for i in which:
+        p = plan.patterns[i]
+        srcs = [s for s in plan.sources_of(p) if s in present]
+        if not srcs:
+            continue
+        sub = cand.filter(pl.col("source").is_in(srcs) & hint_mask(cand.get_column("text"), p))
+        if sub.height:
+            sub = sub.filter(pl.col("text").str.contains(p.regex))
+        if sub.height:
+            out.append(sub.select(pl.lit(i, dtype=pl.UInt32).alias("_p"), "_row"))
+    return out
