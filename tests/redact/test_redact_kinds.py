@@ -26,8 +26,7 @@ import polars as pl
 import pytest
 import zstandard
 
-from analyzer.parse import write_tables
-from analyzer.pipeline import analyze_path, write_report
+from analyzer.pipeline import analyze_path, write_report, write_tables
 from analyzer.redact import load_detectors, redact_bundle
 from tests.redact.archives import unpacked
 
