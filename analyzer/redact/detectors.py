@@ -92,7 +92,8 @@ class Detector:
         """Every secret this detector finds in ``text``, in order of its first piece."""
         if self.block == "secret_data":
             for start, end in secret_data_spans(text):
-                yield Hit(((start, end),), text[start:end])
+                if not is_placeholder(text[start:end]):
+                    yield Hit(((start, end),), text[start:end])
             return
         assert self._rx is not None
         found: list[Hit] = []

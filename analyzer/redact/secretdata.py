@@ -38,9 +38,8 @@ _BLOCK_INDICATORS = ("|", ">", "|-", ">-", "|+", ">+")
 
 
 def secret_data_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of every Secret value in ``text``, sorted; empty when it holds no Secret."""
-    from analyzer.redact.detectors import is_placeholder
-
+    """(start, end) of every Secret value in ``text``, sorted; empty when it holds no Secret.
+    Placeholders among them (``<redacted>``, ``""``) are the caller's to drop."""
     if not SECRET_KIND.search(text):
         return []
     docs, parsed = _documents(text)
@@ -53,7 +52,7 @@ def secret_data_spans(text: str) -> list[tuple[int, int]]:
     if not parsed or missing:
         # not (all) parsed or not all located: the patterns take what looks like Secret data
         spans |= set(_pattern_spans(text))
-    return sorted(s for s in _disjoint(spans) if not is_placeholder(text[s[0]:s[1]]))
+    return sorted(_disjoint(spans))
 
 
 def _documents(text: str) -> tuple[list[Any], bool]:
