@@ -374,8 +374,10 @@ def bench(case: Case, args: argparse.Namespace, results: list[str], peaks: dict[
         rss = max(r.rss, *r.spread[2:])  # the highest of the repeats
         if case.generated:
             peaks.setdefault(f"{case.world} {r.label}", {})[case.label] = rss
-        results.append(f"{'PASS' if ok_rc and rss < RSS_TARGET else 'FAIL'} {case.name} {r.label}: peak RSS "
-                       f"{mb(rss)} < 1024 MiB" + ("" if case.generated else f" (cpu {r.cpu:.2f} s)"))
+        ok = ok_rc and rss < RSS_TARGET
+        results.append(f"{'PASS' if ok else 'FAIL'} {case.name} {r.label}: peak RSS "
+                       f"{mb(rss)} {'<' if rss < RSS_TARGET else '>='} 1024 MiB"
+                       + ("" if case.generated else f" (cpu {r.cpu:.2f} s)"))
         if r.label in ("analyze", "analyze [fast]"):
             target = RATIO_TARGET_FAST if "fast" in r.label else RATIO_TARGET
             ratio = r.wall / max(rg.wall, 1e-6)

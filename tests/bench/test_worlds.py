@@ -110,3 +110,14 @@ def test_rg_counts_per_bundle(tmp_path: Path) -> None:
     b.write_text("error three\n")
     got = run.rg_counts([[a], [b]], [("E", "error"), ("F", "fine"), ("N", "nothing")])
     assert got == [{"E": 2, "F": 1, "N": 0}, {"E": 1, "F": 0, "N": 0}]
+
+
+def test_every_failure_kind_is_written(tmp_path: Path) -> None:
+    root = generate(tmp_path / "w", 6 << 20, seed=1)
+    text = "\n".join(f.read_text(encoding="utf-8") for f in root.rglob("*.log"))
+    # one of each component's failures, in the streams the plan picked
+    for either in (("Watchdog caught collective operation timeout", "torch.OutOfMemoryError: CUDA out of memory"),
+                   ("PullImage from image service failed", 'probeType="Readiness"'),
+                   ("NVRM: Xid", "Memory cgroup out of memory: Killed process"),
+                   ("huggingface_hub.errors.GatedRepoError",), ("upstream timed out (110",)):
+        assert any(s in text for s in either), either

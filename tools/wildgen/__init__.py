@@ -196,8 +196,9 @@ def _place_incidents(streams: list[Stream], rng: random.Random) -> None:
         if COMPONENTS[s.component].incident_kind:
             by_comp.setdefault(s.component, []).append(s)
     for comp in sorted(by_comp):
-        for s in rng.sample(by_comp[comp], min(2, len(by_comp[comp]))):
+        for k, s in enumerate(rng.sample(by_comp[comp], min(2, len(by_comp[comp])))):
             s.incidents = True
+            s.extra["incident_offset"] = k   # the second stream starts with the next kind
 
 
 class _Prefix:

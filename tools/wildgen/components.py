@@ -135,6 +135,14 @@ class Component:
     def __init__(self, rng: random.Random, env: Env) -> None:
         self.rng = rng
         self.env = env
+        # the streams of one component that carry a failure take its kinds in turn
+        self._incidents = env.extra.get("incident_offset", 0)
+
+    def next_kind(self, kinds: int) -> int:
+        """Which of ``kinds`` failure kinds the next incident record is (in turn)."""
+        k = self._incidents % kinds
+        self._incidents += 1
+        return k
 
     def startup(self, t: int) -> list[str]:
         return []
@@ -361,7 +369,7 @@ class Vllm(Component):
 
     def incident(self, t: int) -> list[str]:
         rng, h, c = self.rng, self._h, self.core
-        if rng.random() < 0.5:
+        if self.next_kind(2):
             rank = rng.randrange(max(self.tp, 2))
             stamp = ts("%m%d %H:%M:%S", t) + f".{t % NS:09d}"
             return [f"[rank{rank}]:[E{stamp} ProcessGroupNCCL.cpp:632] [Rank {rank}] Watchdog caught collective "
@@ -701,6 +709,7 @@ class IngressNginx(Component):
     """ingress-nginx controller: ``upstreaminfo`` access lines, nginx error log, controller klog."""
 
     step = (200_000, 30_000_000)
+    incident_kind = "nginx upstream timeout"
 
     def _k(self, t: int, where: str, level: str = "I") -> str:
         return f"{level}{ts('%m%d %H:%M:%S', t)}.{us(t)}       7 {where}] "
@@ -1141,7 +1150,7 @@ class Kubelet(Component):
     def incident(self, t: int) -> str:
         rng, k = self.rng, self._k
         pod, uid = self._pod()
-        if rng.random() < 0.5:
+        if not self.next_kind(2):
             image = "nvcr.io/nvidia/ai-dynamo/vllm-runtime:0.7.1"
             return (k(t, "log.go:32", "E") + f'"PullImage from image service failed" err="rpc error: code = Unknown desc = '
                     f'failed to pull and unpack image \\"{image}\\": failed to resolve reference \\"{image}\\": pulling from '
@@ -1212,7 +1221,7 @@ class Kernel(Component):
 
     def incident(self, t: int) -> str:
         rng = self.rng
-        if rng.random() < 0.5:
+        if not self.next_kind(2):
             bus = rng.choice(("0000:18:00", "0000:3b:00", "0000:86:00", "0000:af:00"))
             return rng.choice((
                 f"NVRM: Xid (PCI:{bus}): 79, pid='<unknown>', name=<unknown>, GPU has fallen off the bus.",
