@@ -22,7 +22,9 @@ prints:
   its hint literals against its share of lines its regex matches: a hint far more frequent than
   its regex is what makes a pattern "broad" (its own pass over every batch).
 
-Names are looked up by module and function; a stage renamed in the code prints ``-``.
+The profiled analysis is the second in the process: one-time costs (compiling the library's
+Python regexes, building the matching plan) show in the stage timings only. Names are looked up
+by module and function; a stage renamed in the code prints ``-``.
 """
 
 from __future__ import annotations
