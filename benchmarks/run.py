@@ -1,17 +1,23 @@
-"""Benchmark: the whole ``analyze`` of a generated bundle, side by side with ripgrep.
+"""Benchmark: the whole ``analyze`` on several worlds of logs, side by side with ripgrep.
 
-    python3 benchmarks/run.py                      # 1 GiB and a 20 MB bundle
+    python3 benchmarks/run.py                      # biggen at 1 GiB and 20 MB
+    python3 benchmarks/run.py --world wildgen --world realbundles --size 1GiB
     python3 benchmarks/run.py --size 4GiB --no-verify
     python3 benchmarks/run.py --fast-python /path/to/venv/bin/python   # also with `pip install .[fast]`
-    python3 benchmarks/run.py --smoke              # 20 MB only, correctness, < 60 s
+    python3 benchmarks/run.py --smoke              # biggen 20 MB and wildgen 5 MB, correctness, < 60 s
+
+Worlds (``--world``, repeatable): ``biggen`` (our generator, collector layout), ``wildgen``
+(logs in the upstream formats with a mix nobody tuned the matcher for, as a plain folder of
+node logs), ``wildgen-collector`` (the same streams in our collector layout) and
+``realbundles`` (the published bundles of ``--realbundles``, unpacked once, each as it is).
 
 For each bundle it prints wall time, CPU time and peak RSS (``/usr/bin/time -v``) of
 ``python3 -m analyzer analyze BUNDLE --format json -o /dev/null`` and of ``rg -c -f`` with the
-library exported for ripgrep (``patterns export --format rg --source log``) over the same log
-files, the throughput and the analyze/rg ratio; then checks every log pattern's line count
-against its own ``rg -c -e PATTERN`` run; with ``--archives``, the same bundle as .tar.gz and
-.tar.zst. Targets end in PASS or FAIL lines. Bundles are generated once into ``--out``
-(default ``benchmarks/out``, gitignored) and reused.
+library exported for ripgrep (``patterns export --format rg --source log``) over the same files
+(those the analyzer reads as logs or text), the throughput and the analyze/rg ratio; then checks
+every log pattern's line count against its own ``rg -c -e PATTERN`` run; with ``--archives``, the
+same bundle as .tar.gz and .tar.zst. Targets end in PASS or FAIL lines. Bundles are generated
+(or unpacked) once into ``--out`` (default ``benchmarks/out``, gitignored) and reused.
 
 This is a benchmark, not a test: nothing here is timed by the test suite.
 """
@@ -22,6 +28,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -36,7 +43,24 @@ RATIO_AT = 1 << 30       # the ratio targets are set for the 1 GiB bundle
 RATIO_TARGET = 3.0
 RATIO_TARGET_FAST = 2.0
 RSS_TARGET = 1 << 30
-SMOKE_SIZE = "20MB"
+SMOKE = (("biggen", "20MB"), ("wildgen", "5MB"))
+WORLDS = ("biggen", "wildgen", "wildgen-collector", "realbundles")
+LOG_KINDS = ("log", "log_multi", "text")   # members whose lines the log patterns read
+ARCHIVE_EXT = (".tar.gz", ".tgz", ".tar.xz", ".tar.zst", ".tar")
+
+
+@dataclass
+class Case:
+    """One bundle to measure: what ``analyze`` reads and the files ``rg`` searches."""
+
+    world: str
+    label: str                 # the size of a generated bundle, or the name of a real one
+    bundle: Path
+    generated: bool            # ratio targets and the bounded-memory check apply
+
+    @property
+    def name(self) -> str:
+        return f"{self.world} {self.label}"
 
 
 @dataclass
@@ -101,25 +125,116 @@ def rounds(jobs: list[tuple[str, list[str], dict, list[Path]]], repeat: int) -> 
     return out
 
 
-def bundle_for(size: str, seed: int, out: Path) -> Path:
-    """The generated bundle of ``size`` (generated once; a stamp marks it complete)."""
-    from tools.biggen import generate, parse_size
+def bundle_for(world: str, size: str, seed: int, out: Path) -> Path:
+    """The generated bundle of ``world`` at ``size`` (generated once; a stamp beside it marks it
+    complete, outside the bundle so that the analyzer does not read it)."""
+    from tools.biggen import parse_size
 
-    path = out / f"bundle-{size}-s{seed}"
-    stamp = path / ".complete"
+    path = out / (f"bundle-{size}-s{seed}" if world == "biggen" else f"{world}-{size}-s{seed}")
+    stamp = path.with_name(path.name + ".complete")
     if stamp.exists():
         return path
     if path.exists():
-        import shutil
         shutil.rmtree(path)
     print(f"generating {path} ...", flush=True)
-    generate(path, parse_size(size), seed)
+    if world == "biggen":
+        from tools.biggen import generate
+        generate(path, parse_size(size), seed)
+    else:
+        from tools.wildgen import generate as wild
+        wild(path, parse_size(size), seed, "collector" if world == "wildgen-collector" else "plain")
     stamp.write_text("ok\n")
     return path
 
 
+def default_realbundles() -> Path:
+    """``../shared/realbundles`` next to the repository; from a git worktree, next to its main
+    checkout."""
+    here = REPO.parent / "shared" / "realbundles"
+    if here.exists():
+        return here
+    try:
+        common = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=REPO,
+                                capture_output=True, text=True, check=True).stdout.strip()
+        main = Path(common).parent
+        if (main.parent / "shared" / "realbundles").exists():
+            return main.parent / "shared" / "realbundles"
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return here
+
+
+def real_bundles(src: Path, out: Path) -> list[Path]:
+    """Every bundle of ``src``: archives unpacked once under ``out/realbundles`` (a stamp marks
+    a complete copy), directories as they are."""
+    import tarfile
+
+    if not src.is_dir():
+        sys.exit(f"--realbundles {src}: not a directory")
+    found = []
+    for entry in sorted(src.iterdir()):
+        if entry.is_dir():
+            found.append(entry)
+            continue
+        ext = next((e for e in ARCHIVE_EXT if entry.name.endswith(e)), None)
+        if ext is None:
+            continue
+        dest = out / "realbundles" / entry.name[:-len(ext)]
+        stamp = dest.with_name(dest.name + ".complete")
+        if not stamp.exists():
+            if dest.exists():
+                shutil.rmtree(dest)
+            print(f"unpacking {entry.name} ...", flush=True)
+            dest.mkdir(parents=True)
+            try:
+                with tarfile.open(entry) as tar:
+                    tar.extractall(dest, filter="data")
+            except (tarfile.TarError, OSError, EOFError) as exc:  # one bad archive: the others still run
+                print(f"error: {entry}: cannot unpack: {exc}", file=sys.stderr)
+                shutil.rmtree(dest, ignore_errors=True)
+                continue
+            stamp.write_text("ok\n")
+        found.append(dest)
+    if not found:
+        sys.exit(f"--realbundles {src}: no bundle (directory or {', '.join(ARCHIVE_EXT)} archive) in it")
+    return found
+
+
+def cases(world: str, args: argparse.Namespace) -> list[Case]:
+    """The bundles of ``world`` this run measures."""
+    out = Path(args.out)
+    if world == "realbundles":
+        return [Case(world, p.name, p, False) for p in real_bundles(Path(args.realbundles), out)]
+    sizes = [dict(SMOKE).get(world, SMOKE[0][1])] if args.smoke else (args.size or ["1GiB", "20MB"])
+    return [Case(world, size, bundle_for(world, size, args.seed, out), True) for size in sizes]
+
+
 def log_files(bundle: Path) -> list[Path]:
-    return sorted((bundle / "namespaces").glob("*/logs/*/*.log"))
+    """The files whose lines the analyzer matches log patterns on (members it reads as logs or
+    text), as paths on disk: what ``rg`` searches."""
+    from analyzer.ingest import open_bundle
+
+    with open_bundle(str(bundle)) as b:
+        rel = [m.path for m in b.members if m.kind in LOG_KINDS]
+    root = bundle
+    if rel and not (bundle / rel[0]).exists():  # member paths drop a single top folder
+        tops = list(bundle.iterdir())
+        if len(tops) == 1 and tops[0].is_dir():
+            root = tops[0]
+    files = [root / r for r in rel]
+    missing = [f for f in files if not f.is_file()]
+    if missing:
+        sys.exit(f"{bundle}: {len(missing)} log members not found on disk, e.g. {missing[0]}")
+    return sorted(files)
+
+
+def rg_argv(files: list[Path]) -> list[str]:
+    """``rg`` options and inputs that search exactly ``files`` (compressed ones decompressed, as
+    the analyzer reads them)."""
+    opts = ["--no-messages"]
+    if any(f.name.endswith((".gz", ".zst", ".xz")) for f in files):
+        opts.append("-z")
+    return [*opts, *map(str, files)]
 
 
 def archives(bundle: Path) -> dict[str, Path]:
@@ -130,7 +245,7 @@ def archives(bundle: Path) -> dict[str, Path]:
         if not target.exists():
             print(f"writing {target.name} ...", flush=True)
             tmp = target.with_suffix(".part")
-            subprocess.run(["tar", flag, "-cf", str(tmp), "--exclude=.complete", "-C", str(bundle.parent),
+            subprocess.run(["tar", flag, "-cf", str(tmp), "-C", str(bundle.parent),
                             bundle.name], check=True)
             tmp.rename(target)
         out[ext] = target
@@ -144,15 +259,39 @@ def export(python: str, fmt: str, dest: Path) -> Path:
     return dest
 
 
-def rg_counts(bundle: Path, patterns: list[tuple[str, str]], jobs: int = 2) -> dict[str, int]:
-    """Lines each pattern matches over the log files: one ``rg -c -e`` process per pattern."""
-    def one(item: tuple[str, str]) -> tuple[str, int]:
+# \b or \B not escaped by a backslash before it
+_WORD_BOUNDARY = re.compile(r"(?<!\\)((?:\\\\)*)\\([bB])")
+
+
+def ascii_boundaries(rg_file: Path, dest: Path) -> Path:
+    """The exported patterns with each word boundary ASCII-scoped, ``(?-u:\\b)``: the reference
+    for timing. ripgrep 13's lazy DFA cannot evaluate a Unicode ``\\b`` on non-ASCII bytes and
+    falls back to an NFA over the whole alternation: one line with a ``°`` in a 20 MB bundle
+    costs it seconds and 1.2 GiB, a few prompts in Chinese make 8 MB take minutes. The set of
+    lines differs only where a non-ASCII letter touches a boundary; the per-pattern counts are
+    checked with the patterns as exported."""
+    dest.write_text(_WORD_BOUNDARY.sub(lambda m: f"{m.group(1)}(?-u:\\{m.group(2)})", rg_file.read_text()))
+    return dest
+
+
+def rg_counts(groups: list[list[Path]], patterns: list[tuple[str, str]], jobs: int = 2) -> list[dict[str, int]]:
+    """Lines each pattern matches over each group of files: one ``rg -c -e`` process per pattern
+    over all groups (a run's bundles are checked together), its per-file counts summed per group."""
+    group_of = {str(f): i for i, files in enumerate(groups) for f in files}
+    inputs = rg_argv([f for files in groups for f in files])
+
+    def one(item: tuple[str, str]) -> tuple[str, list[int]]:
         pid, rx = item
-        p = subprocess.run(["rg", "-c", "--no-messages", "--glob", "*.log", "-e", rx, str(bundle / "namespaces")],
-                           capture_output=True, text=True)
-        return pid, sum(int(l.rsplit(":", 1)[1]) for l in p.stdout.splitlines() if ":" in l)
+        p = subprocess.run(["rg", "-c", "--with-filename", "-e", rx, *inputs], capture_output=True, text=True)
+        sums = [0] * len(groups)
+        for line in p.stdout.splitlines():
+            path, _, n = line.rpartition(":")
+            if path in group_of:
+                sums[group_of[path]] += int(n)
+        return pid, sums
     with ThreadPoolExecutor(jobs) as pool:
-        return dict(pool.map(one, patterns))
+        found = dict(pool.map(one, patterns))
+    return [{pid: sums[i] for pid, sums in found.items()} for i in range(len(groups))]
 
 
 def analyzer_report(python: str, bundle: Path) -> dict:
@@ -173,7 +312,7 @@ def report_json(bundle: str) -> None:
 
     with analyze_path(bundle) as a:
         sig = a.signals
-        logs = sig.filter(pl.col("source") == "log")
+        logs = sig.filter(pl.col("source").is_in(["log", "text"]))  # log patterns read both
         counts = dict(logs.group_by("pattern_id").agg(pl.col("weight").sum()).iter_rows())
         digest = hashlib.sha256(sig.sort(["pattern_id", "source", "path", "line"], nulls_last=True)
                                 .select("pattern_id", "source", "path", "line", "weight", "captures", "time")
@@ -188,28 +327,32 @@ def mb(n: int) -> str:
     return f"{n / (1 << 20):,.0f} MiB"
 
 
-def bench(size: str, args: argparse.Namespace, results: list[str], peaks: dict[str, dict[str, int]]) -> None:
+def bench(case: Case, args: argparse.Namespace, results: list[str], peaks: dict[str, dict[str, int]]
+          ) -> tuple[Case, list[Path], Path]:
+    """Time ``case`` and append its PASS/FAIL lines; returns what the count check needs."""
     from tools.biggen import parse_size
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    bundle = bundle_for(size, args.seed, out)
+    bundle = case.bundle
     files = log_files(bundle)
     log_bytes = sum(f.stat().st_size for f in files)
     total_bytes = sum(f.stat().st_size for f in bundle.rglob("*") if f.is_file())
     rg_file = export(args.python, "rg", out / "patterns.rg.txt")
+    rg_ref = ascii_boundaries(rg_file, out / "patterns.rg-ascii-b.txt")
     tsv = export(args.python, "tsv", out / "patterns.tsv")
-    print(f"\n== {size}: {bundle} ({total_bytes:,} bytes, {len(files)} log files, {log_bytes:,} log bytes; "
+    print(f"\n== {case.name}: {bundle} ({total_bytes:,} bytes, {len(files)} log files, {log_bytes:,} log bytes; "
           f"{len(rg_file.read_text().splitlines())} log patterns)", flush=True)
     analyze = ["-m", "analyzer", "analyze", str(bundle), "--format", "json", "-o", "/dev/null"]
-    jobs = [("rg -c -f", ["rg", "-c", "--no-messages", "--glob", "*.log", "-f", str(rg_file),
-                          str(bundle / "namespaces")], {}, [bundle / "namespaces"]),
+    jobs = [("rg -c -f", ["rg", "-c", "-f", str(rg_ref), *rg_argv(files)], {}, files),
             ("analyze", [args.python, *analyze], {"cwd": REPO}, [bundle])]
+    if args.rg_as_exported:
+        jobs.insert(1, ("rg -c -f (as exported)", ["rg", "-c", "-f", str(rg_file), *rg_argv(files)], {}, files))
     if args.fast_python:
         jobs.append(("analyze [fast]", [args.fast_python, *analyze], {"cwd": REPO}, [bundle]))
     rows = rounds(jobs, args.repeat)
     rg = rows[0]
-    if args.archives:
+    if args.archives and case.generated:
         for ext, path in archives(bundle).items():
             floor = ["gzip", "-dc", str(path)] if ext == "tar.gz" else ["zstd", "-dcq", str(path)]
             an = ["-m", "analyzer", "analyze", str(path), "--format", "json", "-o", "/dev/null"]
@@ -229,41 +372,52 @@ def bench(size: str, args: argparse.Namespace, results: list[str], peaks: dict[s
             continue
         ok_rc = r.rc in (0, 1)
         rss = max(r.rss, *r.spread[2:])  # the highest of the repeats
-        peaks.setdefault(r.label, {})[size] = rss
-        results.append(f"{'PASS' if ok_rc and rss < RSS_TARGET else 'FAIL'} {size} {r.label}: peak RSS "
-                       f"{mb(rss)} < 1024 MiB")
+        if case.generated:
+            peaks.setdefault(f"{case.world} {r.label}", {})[case.label] = rss
+        ok = ok_rc and rss < RSS_TARGET
+        results.append(f"{'PASS' if ok else 'FAIL'} {case.name} {r.label}: peak RSS "
+                       f"{mb(rss)} {'<' if rss < RSS_TARGET else '>='} 1024 MiB"
+                       + ("" if case.generated else f" (cpu {r.cpu:.2f} s)"))
         if r.label in ("analyze", "analyze [fast]"):
             target = RATIO_TARGET_FAST if "fast" in r.label else RATIO_TARGET
             ratio = r.wall / max(rg.wall, 1e-6)
             verdict = "PASS" if ok_rc and ratio <= target else "FAIL"
-            if parse_size(size) != RATIO_AT:  # rg's fixed cost (compiling the alternation) makes
-                verdict = "INFO"              # the ratio depend on size: the target is set at 1 GiB
-            results.append(f"{verdict} {size} {r.label}: "
+            # rg's fixed cost (compiling the alternation) makes the ratio depend on size: the
+            # target is set at 1 GiB; a real bundle is what it is (its CPU and RSS are the figures)
+            if not case.generated or parse_size(case.label) != RATIO_AT:
+                verdict = "INFO"
+            results.append(f"{verdict} {case.name} {r.label}: "
                            f"wall {r.wall:.2f} s = {ratio:.2f}x rg -f (target <= {target:g}x; "
                            f"cpu {r.cpu / max(rg.cpu, 1e-6):.2f}x)")
-    if args.no_verify:
+    return case, files, tsv
+
+
+def verify(checked: list[tuple[Case, list[Path], Path]], args: argparse.Namespace, results: list[str]) -> None:
+    """Every log pattern's line count in the analyzer, per bundle, against ``rg -c -e``."""
+    if not checked:
         return
-    verify(bundle, tsv, args, results, size)
-
-
-def verify(bundle: Path, tsv: Path, args: argparse.Namespace, results: list[str], size: str) -> None:
-    patterns = [tuple(l.split("\t", 1)) for l in tsv.read_text().splitlines()[1:]]
+    patterns = [tuple(l.split("\t", 1)) for l in checked[0][2].read_text().splitlines()[1:]]
     t = time.monotonic()
-    ours = analyzer_report(args.python, bundle)
-    theirs = rg_counts(bundle, patterns)
+    reports = [analyzer_report(args.python, case.bundle) for case, _, _ in checked]
+    counts = rg_counts([files for _, files, _ in checked], patterns)
+    print(f"\nper-pattern counts of {len(checked)} bundle(s) checked against rg -c -e in {time.monotonic() - t:.0f} s")
+    for (case, _, _), ours, theirs in zip(checked, reports, counts):
+        verify_one(case, ours, theirs, args, results)
+
+
+def verify_one(case: Case, ours: dict, theirs: dict[str, int], args: argparse.Namespace, results: list[str]) -> None:
     bad = [(pid, ours["counts"].get(pid, 0), n) for pid, n in theirs.items() if ours["counts"].get(pid, 0) != n]
     hit = sum(1 for n in theirs.values() if n)
-    print(f"per-pattern counts: {len(theirs)} patterns ({hit} with hits, {sum(theirs.values()):,} lines) "
-          f"checked against rg -c -e in {time.monotonic() - t:.0f} s")
+    print(f"{case.name}: {len(theirs)} patterns ({hit} with hits, {sum(theirs.values()):,} lines)")
     for pid, a, b in bad[:20]:
         print(f"  {pid}: analyze {a}, rg {b}")
-    results.append(f"{'PASS' if not bad else 'FAIL'} {size}: every pattern's line count equals rg -c -e "
+    results.append(f"{'PASS' if not bad else 'FAIL'} {case.name}: every pattern's line count equals rg -c -e "
                    f"({len(theirs) - len(bad)}/{len(theirs)})")
     if args.fast_python:
-        fast = analyzer_report(args.fast_python, bundle)
+        fast = analyzer_report(args.fast_python, case.bundle)
         same = (fast["root_causes"] == ours["root_causes"] and fast["signals_digest"] == ours["signals_digest"]
                 and fast["counts"] == ours["counts"])
-        results.append(f"{'PASS' if same else 'FAIL'} {size}: results identical with the accelerator "
+        results.append(f"{'PASS' if same else 'FAIL'} {case.name}: results identical with the accelerator "
                        f"({ours['backend']} vs {fast['backend']}: {len(ours['root_causes'])} root causes, "
                        f"signals digest {'equal' if same else 'DIFFERENT'})")
 
@@ -288,25 +442,37 @@ def bounded(peaks: dict[str, dict[str, int]]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--size", action="append", help="bundle size (repeatable); default 1GiB and 20MB")
-    ap.add_argument("--smoke", action="store_true", help=f"{SMOKE_SIZE} only: correctness, quick")
+    ap.add_argument("--world", action="append", choices=WORLDS,
+                    help="world of logs (repeatable); default biggen")
+    ap.add_argument("--size", action="append", help="size of generated worlds (repeatable); default 1GiB and 20MB")
+    ap.add_argument("--smoke", action="store_true",
+                    help=f"{', '.join(f'{w} {s}' for w, s in SMOKE)} only (unless --world): correctness, quick")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", default=str(REPO / "benchmarks" / "out"))
+    ap.add_argument("--realbundles", default=None,
+                    help="folder of real bundles (archives or directories); default ../shared/realbundles")
     ap.add_argument("--python", default=sys.executable, help="interpreter that runs the analyzer")
     ap.add_argument("--fast-python", help="interpreter with the [fast] extra installed (hyperscan, isal)")
     ap.add_argument("--repeat", type=int, default=1, help="best of N timed runs")
-    ap.add_argument("--archives", action="store_true", help="also .tar.gz and .tar.zst")
+    ap.add_argument("--archives", action="store_true", help="also .tar.gz and .tar.zst of generated bundles")
     ap.add_argument("--no-verify", action="store_true", help="skip the per-pattern rg -e check")
+    ap.add_argument("--rg-as-exported", action="store_true",
+                    help="also time rg -f with the patterns as exported (Unicode word boundaries)")
     ap.add_argument("--report-json", metavar="BUNDLE", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.report_json:
         report_json(args.report_json)
         return 0
-    sizes = [SMOKE_SIZE] if args.smoke else (args.size or ["1GiB", SMOKE_SIZE])
+    args.realbundles = args.realbundles or str(default_realbundles())
+    worlds = args.world or ([w for w, _ in SMOKE] if args.smoke else ["biggen"])
     results: list[str] = []
     peaks: dict[str, dict[str, int]] = {}
-    for size in sizes:
-        bench(size, args, results, peaks)
+    checked = []
+    for world in dict.fromkeys(worlds):
+        for case in cases(world, args):
+            checked.append(bench(case, args, results, peaks))
+    if not args.no_verify:
+        verify(checked, args, results)
     results.extend(bounded(peaks))
     print()
     for line in results:

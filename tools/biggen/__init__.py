@@ -46,12 +46,16 @@ PODS_PER_FAMILY = 3
 
 @dataclass(frozen=True)
 class PodPlan:
+    """One pod of a generated bundle: where it runs, its containers and which restarted."""
+
     namespace: str
     name: str
     role: str
     node: str
     containers: tuple[str, ...]
     restarted: frozenset[str]
+    image: str
+    gpu: bool
 
 
 def parse_size(text: str) -> int:
@@ -113,7 +117,8 @@ def plan_pods(size: int, seed: int) -> list[PodPlan]:
         name = f"{role}-{rng.getrandbits(40):010x}"[:len(role) + 11] + f"-{rng.getrandbits(20):05x}"
         containers = ROLES[role][1]
         restarted = frozenset(c for c in containers if rng.random() < PREVIOUS_SHARE)
-        pods.append(PodPlan(ns, name, role, NODES[i % len(NODES)], containers, restarted))
+        pods.append(PodPlan(ns, name, role, NODES[i % len(NODES)], containers, restarted,
+                            ROLES[role][2], role == "vllm-worker"))
     return pods
 
 
@@ -122,20 +127,20 @@ def _pod_object(p: PodPlan) -> dict:
     statuses = []
     for c in p.containers:
         st = {"name": c, "ready": True, "restartCount": 3 if c in p.restarted else 0,
-              "image": ROLES[p.role][2], "imageID": "", "started": True,
+              "image": p.image, "imageID": "", "started": True,
               "state": {"running": {"startedAt": "2025-11-20T09:00:00Z"}}, "lastState": {}}
         if c in p.restarted:
             st["lastState"] = {"terminated": {"reason": "Error", "exitCode": 1,
                                               "startedAt": "2025-11-20T08:56:00Z",
                                               "finishedAt": "2025-11-20T08:59:58Z"}}
         statuses.append(st)
-    gpu = {"nvidia.com/gpu": "1"} if p.role == "vllm-worker" else {}
+    gpu = {"nvidia.com/gpu": "1"} if p.gpu else {}
     return {
         "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": p.name, "namespace": p.namespace, "uid": f"uid-{p.name}",
                      "creationTimestamp": created, "labels": {"app": p.role}},
         "spec": {"nodeName": p.node, "schedulerName": "default-scheduler",
-                 "containers": [{"name": c, "image": ROLES[p.role][2],
+                 "containers": [{"name": c, "image": p.image,
                                  "resources": {"limits": dict(gpu), "requests": dict(gpu)}}
                                 for c in p.containers]},
         "status": {"phase": "Running", "startTime": created, "qosClass": "Burstable",
@@ -155,7 +160,7 @@ def _events(pods: list[PodPlan]) -> list[dict]:
                     "firstTimestamp": "2025-11-20T08:55:01Z", "lastTimestamp": "2025-11-20T08:55:30Z",
                     "source": {"component": "kubelet", "host": p.node}}
         out.append(ev("Scheduled", f"Successfully assigned {p.namespace}/{p.name} to {p.node}"))
-        out.append(ev("Pulled", f'Container image "{ROLES[p.role][2]}" already present on machine'))
+        out.append(ev("Pulled", f'Container image "{p.image}" already present on machine'))
         out.append(ev("Started", f"Started container {p.containers[0]}"))
         if p.restarted:
             out.append(ev("BackOff", "Back-off restarting failed container", "Warning", 3))
@@ -176,7 +181,7 @@ def _metrics(p: PodPlan) -> str:
         f'vllm:request_success_total{{engine="0",finished_reason="stop",model_name="{m}"}} 18210.0\n')
 
 
-class _Stamp:
+class Stamp:
     """``kubectl logs --timestamps`` prefixes (RFC3339Nano), the second part cached."""
 
     def __init__(self) -> None:
@@ -195,7 +200,7 @@ def write_log(path: Path, family: str, target: int, rng: random.Random,
               incidents: list[tuple[float, list[str]]]) -> int:
     """One container log of about ``target`` bytes; returns the bytes written."""
     gen = FAMILIES[family]
-    stamp = _Stamp()
+    stamp = Stamp()
     total_rate = sum(r for r, _ in incidents)
     weights = [r for r, _ in incidents]
     t = T0_NS + rng.randrange(60 * 1_000_000_000)
@@ -217,8 +222,10 @@ def write_log(path: Path, family: str, target: int, rng: random.Random,
     return written
 
 
-def generate(out: Path, size: int, seed: int = 1, progress=None) -> Path:
-    """Write a bundle of about ``size`` bytes under ``out`` (created, must not exist); returns it."""
+def write_skeleton(out: Path, pods: list[PodPlan], metrics: bool = True) -> None:
+    """Everything of our collector layout but the logs, under ``out`` (created, must not exist):
+    the ``BASE_SAMPLE`` sample's cluster files, ``manifest.json``, and per namespace
+    ``pods.json``, ``events.json`` and (with ``metrics``) the GPU pods' ``metrics/*.prom``."""
     from analyzer.resources import data_dir  # noqa: F401  (the analyzer must be importable)
 
     repo = Path(__file__).resolve().parents[2]
@@ -228,7 +235,6 @@ def generate(out: Path, size: int, seed: int = 1, progress=None) -> Path:
         raise FileExistsError(f"{out} exists: remove it or choose another --out")
     out.mkdir(parents=True)
     shutil.copytree(base / "cluster", out / "cluster")
-    pods = plan_pods(size, seed)
     namespaces = sorted({p.namespace for p in pods})
     manifest = json.loads((base / "manifest.json").read_text())
     manifest.update({"collected_at": COLLECTED_AT, "namespaces": namespaces, "commands": [],
@@ -243,8 +249,15 @@ def generate(out: Path, size: int, seed: int = 1, progress=None) -> Path:
         (d / "events.json").write_text(json.dumps(
             {"apiVersion": "v1", "kind": "List", "items": _events(mine)}, indent=1) + "\n")
         for p in mine:
-            if p.role == "vllm-worker":
+            if metrics and p.gpu:
                 (d / "metrics" / f"{p.name}.prom").write_text(_metrics(p))
+
+
+def generate(out: Path, size: int, seed: int = 1, progress=None) -> Path:
+    """Write a bundle of about ``size`` bytes under ``out`` (created, must not exist); returns it."""
+    out = Path(out)
+    pods = plan_pods(size, seed)
+    write_skeleton(out, pods)
     files = []
     for p in pods:
         for c in p.containers:
