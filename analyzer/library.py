@@ -44,7 +44,7 @@ try:  # the C loader is ~10x faster; fall back where libyaml is missing
 except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
-SOURCE_KINDS = frozenset({"log", "events", "describe", "text", "metrics", "objects"})
+SOURCE_KINDS = frozenset({"log", "events", "describe", "text", "metrics"})  # the `source` of signal rows
 REQUIRED = ("id", "name", "title", "category", "severity", "sources", "hint", "regex",
             "summary", "root_cause", "remediation", "examples")
 OPTIONAL = ("checks", "references", "min_count", "explains", "notes")

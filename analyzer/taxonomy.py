@@ -40,11 +40,6 @@ SEVERITIES: tuple[str, ...] = ("critical", "error", "warning", "info")
 SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
 
 
-def layer_of(category: str) -> str:
-    """The triage layer of a category (``KeyError`` for an unknown one)."""
-    return CATEGORY_LAYER[category]
-
-
 def layer_rank(category: str) -> int:
     """Position of the category's layer in the triage order (0 = cluster)."""
     return LAYER_ORDER.index(CATEGORY_LAYER[category])

@@ -1,11 +1,21 @@
 """Session-wide test setup: ``tests/`` is importable (``testkit``), the sample analyses are shared
-and closed at the end."""
+and closed at the end, and the suite runs on the default matcher.
+
+The default matcher is the Polars path that ``pip install .`` gives; with hyperscan installed
+(the ``test`` extra brings it) the analyzer would take the accelerator instead, so the suite
+pins ``BUNDLE_ANALYZER_BACKEND=polars`` (subprocesses inherit it) unless the run sets it;
+``tests/bench/test_accelerator.py`` compares the two finders explicitly.
+"""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from testkit import samples
+os.environ.setdefault("BUNDLE_ANALYZER_BACKEND", "polars")
+
+from testkit import samples  # noqa: E402 - after the backend is chosen
 
 
 @pytest.fixture(scope="session")

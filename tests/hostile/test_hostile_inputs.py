@@ -23,10 +23,6 @@ MAX_RSS_MB = 1024
 ADDRESS_SPACE = 3 << 30
 TIMEOUT_S = 120
 
-# Known failures, reported to the lead; strict, so a fix makes these tests fail until unmarked.
-# cases the analyzer does not handle yet: (reason, timeout); empty when all are handled
-KNOWN: dict[str, tuple[str, int | None]] = {}
-
 # Runs the analyzer with a capped address space and reports its exit code and peak RSS.
 _WRAPPER = r"""
 import json, os, resource, signal, subprocess, sys
@@ -51,15 +47,7 @@ def _snapshot(path: Path) -> dict[str, int]:
             for p in sorted(path.rglob("*"))}
 
 
-def _params():
-    for build in CASES:
-        marks = []
-        if build.__name__ in KNOWN:
-            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN[build.__name__][0]))
-        yield pytest.param(build, id=build.__name__, marks=marks)
-
-
-@pytest.mark.parametrize("build", list(_params()))
+@pytest.mark.parametrize("build", CASES, ids=[b.__name__ for b in CASES])
 def test_hostile_input(build, tmp_path):
     inputs, out, tmp, work = (tmp_path / d for d in ("in", "out", "tmp", "work"))
     for d in (inputs, out, tmp, work):
@@ -67,7 +55,7 @@ def test_hostile_input(build, tmp_path):
     case: Case = build(inputs)
     before = _snapshot(inputs)
     result = tmp_path / "result.json"
-    timeout = (KNOWN.get(build.__name__, (None, None))[1]) or TIMEOUT_S
+    timeout = TIMEOUT_S
     env = dict(os.environ, TMPDIR=str(tmp), PYTHONPATH=str(ROOT))
     import subprocess
 

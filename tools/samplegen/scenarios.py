@@ -672,9 +672,7 @@ def disagg_prefill_engine_dead() -> tuple[Cluster, dict]:
               (f"{EN.SITE}/vllm/v1/engine/core_client.py", 845, "get_output_async", "raise self._format_exception(outputs) from None")]
     lines.append(L.vllm(died + 125 * MS, "ERROR", "async_llm.py:480", "AsyncLLM output_handler failed."))
     lines += [L.vllm(tt, "ERROR", "async_llm.py:480", x) for tt, x in L.traceback_lines(died + 126 * MS, frames, err)]
-    n_fail = 0
     for t in L.spread(cl.rng, died + NS, cl.now, 6.0, jitter=0.8):
-        n_fail += 1
         rid = cl.rng.uid()
         lines.append(L.dyn(t, "ERROR", "handlers.generate", f"Prefill request {rid} failed: EngineCore encountered an "
                            "issue. See stack trace (above) for the root cause."))
