@@ -16,7 +16,7 @@ from . import stacks as S
 from .clock import NS, parse_time
 from .bundle import MAX_LOG_BYTES
 from .engines import MS
-from .kube import Cluster, Ctr, http_probe, mount, running, terminated, waiting
+from .kube import Cluster, Ctr, env_secret, http_probe, mount, running, terminated, waiting
 from .stacks import DAY, HOUR, Env, WorkerPlan
 
 Scenario = Callable[[], tuple[Cluster, dict]]
@@ -48,7 +48,7 @@ def plain_vllm(e: Env, ns: str, name: str, m: EN.Model, *, node: str, gpu_req: d
     def ctr(i: int) -> list[Ctr]:
         return [Ctr("vllm", "vllm/vllm-openai:v0.11.0", args=["--model", m.name, "--port", "8000",
                                                             "--gpu-memory-utilization", "0.90", "--max-model-len", "8192"],
-                    ports=[(8000, "http")], env=[S.env_secret("HF_TOKEN", "hf-token", "token")],
+                    ports=[(8000, "http")], env=[env_secret("HF_TOKEN", "hf-token", "token")],
                     requests={"cpu": "4", "memory": "24Gi"}, limits={"memory": "32Gi", **gpu_req},
                     liveness=http_probe("/health", "http", delay=120, period=10, failure=3),
                     readiness=http_probe("/health", "http", delay=30, period=5, failure=3),
@@ -147,7 +147,7 @@ def hami_gpumem_pending() -> tuple[Cluster, dict]:
         return [Ctr("vllm", "vllm/vllm-openai:v0.11.0",
                     args=["--model", EN.QWEN25_32B_AWQ.name, "--quantization", "awq_marlin", "--port", "8000",
                           "--max-model-len", "16384", "--gpu-memory-utilization", "0.92"],
-                    ports=[(8000, "http")], env=[S.env_secret("HF_TOKEN", "hf-token", "token")],
+                    ports=[(8000, "http")], env=[env_secret("HF_TOKEN", "hf-token", "token")],
                     requests={"cpu": "6", "memory": "48Gi"},
                     limits={"memory": "64Gi", "nvidia.com/gpu": "1", "nvidia.com/gpumem": str(req), "nvidia.com/gpucores": "60"},
                     liveness=http_probe("/health", "http", delay=180, period=10, failure=3),
@@ -619,7 +619,7 @@ def kv_cache_too_small() -> tuple[Cluster, dict]:
 
     def ctr(i: int) -> list[Ctr]:
         return [Ctr("vllm", image, args=["--model", m.name, "--max-model-len", "131072", "--disable-log-requests"],
-                    ports=[(8000, "http")], env=[S.env_secret("HF_TOKEN", "hf-token", "token")],
+                    ports=[(8000, "http")], env=[env_secret("HF_TOKEN", "hf-token", "token")],
                     requests={"cpu": "6", "memory": "40Gi"}, limits={"memory": "48Gi", "nvidia.com/gpu": "1"},
                     liveness=http_probe("/health", "http", delay=240, period=10, failure=3),
                     readiness=http_probe("/health", "http", delay=30, period=5, failure=3),
