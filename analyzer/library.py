@@ -1,6 +1,6 @@
 """The pattern library: load, validate, lint and run the examples of `patterns/*.yaml`.
 
-A pattern is one self-describing YAML entry (SPEC section 6)::
+A pattern is one self-describing YAML entry (docs/ARCHITECTURE.md, "Pattern format")::
 
     - id: K8S012
       name: image-pull-unauthorized

@@ -1,4 +1,4 @@
-"""The root-cause taxonomy of SPEC section 4: every category, its layer, and the triage order.
+"""The root-cause taxonomy: every category, its layer, and the triage order.
 
 When several layers fail, the earliest failing layer is usually the root cause and the later
 ones are its symptoms; `LAYER_ORDER` is that order.

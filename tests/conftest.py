@@ -1,5 +1,6 @@
 """Session-wide test setup: ``tests/`` is importable (``testkit``), the sample analyses are shared
-and closed at the end, and the suite runs on the default matcher.
+and closed at the end, the suite runs on the default matcher, and counts that tests record as
+``count:WHAT`` properties (the hostile inputs run, say) are summed up at the end of the run.
 
 The default matcher is the Polars path that ``pip install .`` gives; with hyperscan installed
 (the ``test`` extra brings it) the analyzer would take the accelerator instead, so the suite
@@ -17,6 +18,8 @@ os.environ.setdefault("BUNDLE_ANALYZER_BACKEND", "polars")
 
 from testkit import samples  # noqa: E402 - after the backend is chosen
 
+_COUNTS: dict[str, int] = {}
+
 
 @pytest.fixture(scope="session")
 def library():
@@ -26,3 +29,18 @@ def library():
 
 def pytest_sessionfinish(session, exitstatus):  # noqa: ARG001 - pytest hook
     samples.close_all()
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Sum the ``count:`` properties (on the controller under pytest-xdist: reports come back to it)."""
+    if report.when == "teardown":
+        for name, value in report.user_properties:
+            if name.startswith("count:"):
+                _COUNTS[name[6:]] = _COUNTS.get(name[6:], 0) + int(value)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001 - pytest hook
+    """One line: how many hostile inputs and property-test examples actually ran."""
+    if _COUNTS:
+        terminalreporter.write_sep("-", "hostile input suite")
+        terminalreporter.write_line(", ".join(f"{n} {what}" for what, n in sorted(_COUNTS.items())) + " run")

@@ -1,7 +1,7 @@
 """The sample scenarios: one function per bundle directory, each returning its cluster and expectation.
 
 Directory names and each ``expected.json`` are contracts: the analyzer's acceptance tests read
-``root_causes`` (ranked categories of SPEC section 4, [] for healthy). ``notes`` says what was
+``root_causes`` (ranked categories of analyzer/taxonomy.py, [] for healthy). ``notes`` says what was
 planted and where, so a reviewer can check a finding against the evidence by hand.
 """
 
