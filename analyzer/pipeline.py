@@ -79,16 +79,19 @@ def analyze_path(source: str, library: Library | None = None, redact: bool = Tru
 
 
 def _output_tables(parsed: Parsed, red: Any = None) -> dict[str, pl.DataFrame]:
-    """Every parsed table as it leaves the tool: read errors included, secrets redacted with ``red``."""
+    """Every parsed table as it leaves the tool: read errors included, secrets redacted with ``red``
+    in every text column (paths and names too: a token in a folder name reaches `path` and `pod`)."""
     tables = dict(parsed.tables)
     tables["read_errors"] = parsed.read_errors()
     return {name: red.frame(df) for name, df in tables.items()} if red is not None else tables
 
 
 def _output_log_batches(parsed: Parsed, red: Any = None) -> Iterator[pl.DataFrame]:
-    """``log_lines`` batch by batch as it leaves the tool: the text redacted with ``red``."""
-    for batch in parsed.iter_log_batches():
-        yield red.frame(batch, columns=["text"]) if red is not None else batch
+    """``log_lines`` batch by batch as it leaves the tool: every text column redacted with ``red``,
+    a multi-line secret kept whole across batches."""
+    if red is None:
+        return parsed.iter_log_batches()
+    return red.frames(parsed.iter_log_batches())
 
 
 def write_tables(source: str, out_dir: Path, fmt: str = "parquet", redact: bool = True) -> dict[str, int]:
@@ -173,7 +176,8 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
 # (titles, explanations, remediation, commands) is not run through them, so that a detector never
 # rewrites the words of a pattern's page, but any secret the bundle put into it through a
 # capture is replaced there by the same pseudonym
-_BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "reason")
+_BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "reason", "evidence", "input",
+                "bundle", "ft_summary")
 _STRUCTURAL = frozenset({"id", "category", "layer", "severity", "pattern", "source", "status",
                          "caused_by", "merged_into", "symptoms", "schema_version", "layout", "time",
                          "first_seen", "last_seen", "root_cause", "match", "line", "count", "node"})

@@ -23,6 +23,17 @@ the bundle carries every secret the redactor must catch, where real bundles carr
 | SEC014 flag | worker `--api-key` argument |
 | SEC015 key/value | vLLM's `non-default args` log line, gateway JSON log |
 | SEC016 LLM provider key | gateway log: the fallback upstream's OpenAI key |
+| SEC017 Slack token | gateway log (alert relay), gateway env (webhook URL), a `.log.bz2` attachment |
+| SEC018 GitLab token | init container log (git clone of the LoRA adapters) |
+| SEC019 Google API key | gateway log (`?key=` of the Gemini fallback), a `.zip` attachment |
+| SEC020 Azure storage key | worker env (connection string of the blob model mirror) |
+| SEC021 signed-URL signature | gateway log (SAS URL of the prompt templates) |
+| SEC022 AWS session token | worker env, lower case in a ConfigMap's credentials file, a `.tar.zst` attachment |
+| SEC023 database password | ConfigMap usage-export script (`mysql -p...`, `PGPASSWORD=`) |
+
+Also: a JSON kubeconfig in a ConfigMap (SEC010), a Secret manifest in flow style with comments
+and a quoted kind (SEC011), an older HF token only in the name of an attachment folder and, wrapped
+over two lines of a table, in the customer's notes (SEC001).
 
 Every value is random-looking but fake, and listed in `PLANTED` (the redaction tests read it).
 The bundle was collected with the collector's redaction off (`options.redact: false`), which is
@@ -35,11 +46,17 @@ Run: ``python3 tools/make_secrets_bundle.py [OUT_DIR]`` (deterministic; default
 from __future__ import annotations
 
 import base64
+import bz2
+import io
 import json
 import random
 import sys
+import tarfile
 import textwrap
+import zipfile
 from pathlib import Path
+
+import zstandard
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -82,6 +99,21 @@ PEM_BODY = "\n".join(textwrap.wrap(base64.b64encode(random.Random("pem").randbyt
 CLIENT_KEY_DATA = base64.b64encode(random.Random("kcfg").randbytes(600)).decode()
 SECRET_DATA_TOKEN = base64.b64encode(HF_TOKEN.encode()).decode()
 SECRET_DATA_USER = base64.b64encode(b"svc-llm-download").decode()
+SLACK_BOT = "xoxb-2836419507-4417320986152-" + _fake("slack-bot", 24, _ALNUM)
+SLACK_USER = ("xoxp-2836419507-2849130586-4417320986152-" + _fake("slack-user", 32, "0123456789abcdef"))
+SLACK_HOOK = "T024BE7LD/B08K3V2QF1M/" + _fake("slack-hook", 24, _ALNUM)
+GITLAB_TOKEN = "glpat-" + _fake("gitlab", 20, _ALNUM + "_-")
+GOOGLE_KEY = "AIza" + _fake("google", 35, _ALNUM + "_-")
+AZURE_KEY = base64.b64encode(random.Random("azure").randbytes(64)).decode()
+SAS_SIG = _fake("sas", 43, _ALNUM) + "%3D"
+AWS_SESSION = "IQoJb3JpZ2luX2VjE" + _fake("aws-session", 180, _B64)
+AWS_SESSION_OLD = "FwoGZXIvYXdzE" + _fake("aws-session-old", 160, _B64)
+MYSQL_PASSWORD = "My-" + _fake("mysql", 14, _ALNUM)
+PG_PASSWORD = "pg-" + _fake("pg", 16, _ALNUM)
+JSON_KUBECONFIG_KEY = base64.b64encode(random.Random("kcfg-json").randbytes(240)).decode()
+GATEWAY_DB_SECRET = base64.b64encode(DB_PASSWORD.encode()).decode()
+HF_TOKEN_OLD = "hf_" + _fake("hf-old", 34, _ALNUM)
+HF_TOKEN_NOTES = "hf_" + _fake("hf-notes", 34, _ALNUM)
 
 # (detector id, value, where): every value must be gone from every output and counted
 PLANTED: tuple[tuple[str, str, str], ...] = (
@@ -102,7 +134,28 @@ PLANTED: tuple[tuple[str, str, str], ...] = (
     ("SEC014", API_KEY, "worker --api-key argument"),
     ("SEC015", API_KEY, "vLLM non-default args log line"),
     ("SEC016", OPENAI_KEY, "gateway log (fallback upstream configured)"),
+    ("SEC017", SLACK_BOT, "gateway log (alert relay)"),
+    ("SEC017", SLACK_HOOK, "gateway env (Slack webhook URL)"),
+    ("SEC017", SLACK_USER, "attachment alert-relay.log.bz2"),
+    ("SEC018", GITLAB_TOKEN, "init container log (git clone of the LoRA adapters)"),
+    ("SEC019", GOOGLE_KEY, "gateway log (?key= of the Gemini fallback) and attachment gemini-fallback.zip"),
+    ("SEC020", AZURE_KEY, "worker env (blob model mirror connection string)"),
+    ("SEC021", SAS_SIG, "gateway log (SAS URL of the prompt templates)"),
+    ("SEC022", AWS_SESSION, "worker env and ConfigMap s3-sync (aws_session_token in lower case)"),
+    ("SEC022", AWS_SESSION_OLD, "attachment s3-sync-logs.tar.zst"),
+    ("SEC023", MYSQL_PASSWORD, "ConfigMap usage-export (mysql -p)"),
+    ("SEC023", PG_PASSWORD, "ConfigMap usage-export (PGPASSWORD=)"),
+    ("SEC010", JSON_KUBECONFIG_KEY, "ConfigMap planner-kubeconfig (JSON kubeconfig)"),
+    ("SEC011", GATEWAY_DB_SECRET, "attached gateway-secrets.yaml (flow style, comments, quoted kind)"),
+    ("SEC001", HF_TOKEN_OLD, "attachment folder named after an older token"),
+    ("SEC001", HF_TOKEN_NOTES, "customer notes table (token wrapped over two lines)"),
 )
+
+NOTES_CUT = 21
+# values that stand in the sample only in pieces (wrapped over lines) or only inside a compressed
+# attachment: a search of the raw files looks for the pieces, or opens the archives first
+WRAPPED: dict[str, tuple[str, ...]] = {HF_TOKEN_NOTES: (HF_TOKEN_NOTES[:NOTES_CUT], HF_TOKEN_NOTES[NOTES_CUT:])}
+INSIDE_ARCHIVES: frozenset[str] = frozenset({SLACK_USER, AWS_SESSION_OLD})
 
 
 def build(out_dir: Path) -> None:
@@ -121,6 +174,8 @@ def build(out_dir: Path) -> None:
     w = BundleWriter(c)
     w.render()
     w.files["attachments/hf-token-secret.yaml"] = _secret_paste().encode()
+    for path, data in _attachments().items():
+        w.files[path] = data
     w.write(out_dir)
     manifest = json.loads((out_dir / "manifest.json").read_text())
     manifest["options"]["redact"] = False
@@ -145,7 +200,11 @@ def _worker(c: Cluster, node: str, now: int) -> None:
               f"--gpu-memory-utilization 0.90 --port 8000 --api-key {API_KEY}")
     worker_env = [env("HF_TOKEN", HF_TOKEN), env("HF_HOME", "/models/hf"), env("NGC_API_KEY", NGC_KEY),
                   env("AWS_ACCESS_KEY_ID", AWS_KEY_ID), env("AWS_SECRET_ACCESS_KEY", AWS_SECRET),
-                  env("AWS_REGION", "us-east-1"), env("VLLM_API_KEY", API_KEY),
+                  env("AWS_SESSION_TOKEN", AWS_SESSION), env("AWS_REGION", "us-east-1"),
+                  env("AZURE_STORAGE_CONNECTION_STRING",
+                      f"DefaultEndpointsProtocol=https;AccountName=acmemodels;AccountKey={AZURE_KEY};"
+                      "EndpointSuffix=core.windows.net"),
+                  env("VLLM_API_KEY", API_KEY),
                   env("VLLM_MAX_NUM_BATCHED_TOKENS", "8192")]
     restarts = 6
     last_start = now - 95 * NS
@@ -192,6 +251,10 @@ def _worker(c: Cluster, node: str, now: int) -> None:
          f"+ git clone --depth 1 https://x-access-token:{GITHUB_TOKEN}@github.com/acme-ai/chat-templates.git "
          "/templates/repo"),
         (created + 4 * NS + 260_000_000, "Cloning into '/templates/repo'..."),
+        (created + 5 * NS + 10_000_000,
+         f"+ git clone --depth 1 https://oauth2:{GITLAB_TOKEN}@gitlab.acme-corp.example/ml/lora-adapters.git "
+         "/templates/lora"),
+        (created + 5 * NS + 60_000_000, "Cloning into '/templates/lora'..."),
     ])
     t = last_start + 150_000_000
     lines: list[tuple[int, str]] = [
@@ -249,7 +312,8 @@ def _gateway(c: Cluster, node: str, now: int) -> None:
     gw = Ctr("gateway", "ghcr.io/acme-ai/chat-gateway:2.3.0", args=["--config", "/etc/gateway/config.yaml"],
              ports=[(8080, "http"), (9090, "metrics")],
              env=[env("REDIS_URL", redis_url), env("DB_PASSWORD", DB_PASSWORD),
-                  env("UPSTREAM_URL", "http://llama-8b.llm.svc:8000/v1"), env("UPSTREAM_API_KEY", API_KEY)],
+                  env("UPSTREAM_URL", "http://llama-8b.llm.svc:8000/v1"), env("UPSTREAM_API_KEY", API_KEY),
+                  env("SLACK_WEBHOOK_URL", f"https://hooks.slack.com/services/{SLACK_HOOK}")],
              requests={"cpu": "500m", "memory": "512Mi"}, limits={"memory": "512Mi"},
              readiness=probe, mounts=[mount("/etc/gateway/tls", "tls", True)], ready=False)
     gw_labels = {"app.kubernetes.io/name": "chat-gateway", "pod-template-hash": "7b9c5d4f8"}
@@ -275,6 +339,14 @@ def _gateway(c: Cluster, node: str, now: int) -> None:
                                         "POST", f"/v1/chat/completions?access_token={GATEWAY_JWT}", 503))
     lines.append(_json_line(now - 1795 * NS, "INFO", "gateway::config", "fallback upstream configured",
                             provider="openai", model="gpt-4o-mini", key=OPENAI_KEY))
+    lines.append(_json_line(now - 1794 * NS, "INFO", "gateway::templates", "prompt templates loaded",
+                            source="https://acmemodels.blob.core.windows.net/templates/chat.jinja?sv=2022-11-02"
+                                   f"&ss=b&srt=o&sp=r&se=2026-12-31T00:00:00Z&spr=https&sig={SAS_SIG}"))
+    lines.append(_json_line(now - 1793 * NS, "WARN", "gateway::fallback", "fallback upstream unavailable",
+                            url="https://generativelanguage.googleapis.com/v1beta/models/gemini-1.5-flash:"
+                                f"generateContent?key={GOOGLE_KEY}", status=429))
+    lines.append(_json_line(now - 1792 * NS, "ERROR", "gateway::alerts", "slack notification failed",
+                            error=f"invalid_auth (token {SLACK_BOT})"))
     lines.append((now - 1790 * NS, json.dumps({"time": rfc3339(now - 1790 * NS), "level": "WARN",
                                                "target": "gateway::db", "message": "retrying login",
                                                "user": "gateway", "password": DB_PASSWORD},
@@ -319,10 +391,23 @@ def _config(c: Cluster) -> None:
                   "current-context: planner@prod-gpu-east\nkind: Config\nusers:\n- name: planner\n  user:\n"
                   "    client-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==\n"
                   f"    client-key-data: {CLIENT_KEY_DATA}\n")
+    json_kubeconfig = json.dumps({
+        "apiVersion": "v1", "kind": "Config", "current-context": "planner@prod-gpu-east",
+        "clusters": [{"name": "prod-gpu-east", "cluster": {"server": "https://10.20.0.10:6443"}}],
+        "contexts": [{"name": "planner@prod-gpu-east", "context": {"cluster": "prod-gpu-east", "user": "planner"}}],
+        "users": [{"name": "planner", "user": {"client-key-data": JSON_KUBECONFIG_KEY}}]}, indent=4)
     for name, data in (("gateway-tls", {"tls.crt": "-----BEGIN CERTIFICATE-----\nMIIDBTCCAe2gAwIBAgIIGQ2k4d7M0pUw"
                                         "DQYJKoZIhvcNAQELBQAwFTETMBEGA1UE\n-----END CERTIFICATE-----\n",
                                         "tls.key": pem}),
-                       ("planner-kubeconfig", {"kubeconfig": kubeconfig}),
+                       ("planner-kubeconfig", {"kubeconfig": kubeconfig, "kubeconfig.json": json_kubeconfig}),
+                       ("s3-sync", {"credentials": "[default]\naws_access_key_id = " + AWS_KEY_ID.replace("AKIA", "ASIA")
+                                    + f"\naws_secret_access_key = {AWS_SECRET}\naws_session_token = {AWS_SESSION}\n"
+                                    "region = us-east-1\n"}),
+                       ("usage-export", {"export.sh": "#!/bin/sh\nset -eu\n"
+                                         f"mysql -h mysql.db.svc -u gateway -p{MYSQL_PASSWORD} usage "
+                                         "< /sql/export.sql > /tmp/usage.csv\n"
+                                         f"PGPASSWORD={PG_PASSWORD} psql -h pg-primary.db.svc -U billing -c "
+                                         "\"\\copy usage from '/tmp/usage.csv' csv\"\n"}),
                        ("kube-root-ca.crt", {"ca.crt": "-----BEGIN CERTIFICATE-----\nMIIC/jCCAeagAwIBAgIBADANBgkqhkiG"
                                              "9w0BAQsFADAVMRMwEQYDVQQDEwprdWJl\n-----END CERTIFICATE-----\n"})):
         c.add(NAMESPACE, "configmaps", {"apiVersion": "v1", "data": data, "kind": "ConfigMap",
@@ -341,6 +426,49 @@ def _secret_paste() -> str:
             "kind: Secret\nmetadata:\n  creationTimestamp: \"2026-10-31T08:02:11Z\"\n  name: hf-token-secret\n"
             f"  namespace: {NAMESPACE}\n  resourceVersion: \"48213307\"\n"
             "  uid: 3c0d9e4b-7a51-4f2e-9b86-1d7e0a2c5f93\ntype: Opaque\n")
+
+
+def _attachments() -> dict[str, bytes]:
+    """What else the customer attached: a GitOps Secret file, notes, compressed logs."""
+    gitops = ("# gateway secrets, applied by hand (do not commit)\n"
+              "data:    {password: '" + GATEWAY_DB_SECRET + "'}   # base64 of the DB password\n"
+              "kind:    \"Secret\"\n"
+              "apiVersion: v1\n"
+              "metadata: {name: gateway-db, namespace: " + NAMESPACE + "}\n"
+              "type: Opaque\n")
+    cut = NOTES_CUT
+    notes = ("# Notes from the customer\n\nWhat we set on the worker before the revocation:\n\n"
+             "| NAME      | VALUE                    |\n"
+             "|-----------|--------------------------|\n"
+             f"| HF_TOKEN  | {HF_TOKEN_NOTES[:cut]}    |\n"
+             f"|           | {HF_TOKEN_NOTES[cut:]:<24} |\n"
+             "| HF_HOME   | /models/hf               |\n")
+    relay = (f"2026-11-20T08:02:11Z INFO alert-relay starting (user token {SLACK_USER})\n"
+             "2026-11-20T08:02:12Z ERROR chat.postMessage failed: not_in_channel\n").encode()
+    fallback = (f"2026-11-20T08:40:00Z WARN POST https://generativelanguage.googleapis.com/v1beta/models/"
+                f"gemini-1.5-flash:generateContent?key={GOOGLE_KEY} 429\n").encode()
+    sync = (f"2026-11-19T22:00:00Z aws s3 sync s3://acme-models/llama /models/hf --no-progress\n"
+            f"2026-11-19T22:00:00Z using aws_session_token={AWS_SESSION_OLD}\n"
+            "2026-11-19T22:04:41Z download: 4 files, 16.1 GiB\n").encode()
+    zbuf = io.BytesIO()
+    with zipfile.ZipFile(zbuf, "w", zipfile.ZIP_DEFLATED) as zf:
+        entry = zipfile.ZipInfo("fallback.log", (2026, 11, 20, 8, 40, 0))
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        zf.writestr(entry, fallback)
+    tbuf = io.BytesIO()
+    with tarfile.open(fileobj=tbuf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        info = tarfile.TarInfo("s3-sync/sync.log")
+        info.size, info.mtime, info.mode = len(sync), 1795132800, 0o644
+        tf.addfile(info, io.BytesIO(sync))
+    return {
+        "attachments/gateway-secrets.yaml": gitops.encode(),
+        "attachments/notes.md": notes.encode(),
+        f"attachments/hf-download-{HF_TOKEN_OLD}/snapshot.log":
+            b"2026-11-18T10:00:00Z Fetching 4 files: 100%|##########| 4/4 [00:41<00:00, 10.3s/it]\n",
+        "attachments/alert-relay.log.bz2": bz2.compress(relay, 9),
+        "attachments/gemini-fallback.zip": zbuf.getvalue(),
+        "attachments/s3-sync-logs.tar.zst": zstandard.ZstdCompressor(level=3).compress(tbuf.getvalue()),
+    }
 
 
 def main(argv: list[str]) -> None:

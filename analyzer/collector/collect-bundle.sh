@@ -337,9 +337,9 @@ function url_creds(s,    out, m, u) {
   return out s
 }
 BEGIN {
-  word = "(" ci("password") "|" ci("passwd") "|" ci("secret") "|" ci("token") "|" ci("api_key") "|" ci("apikey") "|" ci("api-key") "|" ci("access_key") "|" ci("private_key") "|" ci("credentials") "|" ci("key-data") "|" ci("key_data") ")"
+  word = "(" ci("password") "|" ci("passwd") "|" ci("secret") "|" ci("token") "|" ci("api_key") "|" ci("apikey") "|" ci("api-key") "|" ci("access_key") "|" ci("private_key") "|" ci("credentials") "|" ci("key-data") "|" ci("key_data") "|" ci("_pwd") "|" ci("accountkey") "|" ci("sharedaccesskey") ")"
   sens_name = "[A-Za-z0-9_.-]*" word
-  key_re = "(^|[^A-Za-z0-9_.-])" sens_name "[\"" q "]?[ \t]*[:=][ \t]*[\"" q "]?"
+  key_re = "(^|[^A-Za-z0-9_.-])" sens_name "[\\\\]?[\"" q "]?[ \t]*[:=][ \t]*[\\\\]?[\"" q "]?"
   flag_re = "--[A-Za-z0-9-]*(" ci("token") "|" ci("password") "|" ci("api-key") "|" ci("secret") ")[ \t]+[\"" q "]?"
   val_re = "[^] \t\"" q ",;&{}<>()[\\\\]+"
   envpair_re = "\\\\?\"name\\\\?\"[ ]*:[ ]*\\\\?\"" sens_name "\\\\?\"[ ]*,[ ]*\\\\?\"value\\\\?\"[ ]*:[ ]*\\\\?\""
@@ -356,6 +356,12 @@ BEGIN {
   jwt_re = "eyJ" rep("[A-Za-z0-9_-]", 10) "[A-Za-z0-9_-]*[.]eyJ[A-Za-z0-9_-]+[.][A-Za-z0-9_-]+"
   bearer_re = ci("bearer") "[ \t]+[A-Za-z0-9._~+/=-]" rep("[A-Za-z0-9._~+/=-]", 7) "[A-Za-z0-9._~+/=-]*"
   url_re = "://[^/ \t:@\"" q "]*:[^@ \t/\"" q "]+@"
+  slack_re = "(xoxe[.])?(xox[abposrce]|xapp)-[0-9]+-[A-Za-z0-9-]" rep("[A-Za-z0-9-]", 7) "[A-Za-z0-9-]*"
+  slackhook_re = "hooks[.]slack[.]com/(services|workflows|triggers)/[A-Za-z0-9_/+-]+"
+  gl_re = "(glpat|gldt|glrt|glrtr|glptt|gloas|glcbt|glsoat|glffct|glimt|glagent|glft|glwt)-" rep("[A-Za-z0-9_-]", 20) "[A-Za-z0-9_.-]*"
+  google_re = "(AIza" rep("[0-9A-Za-z_-]", 35) "|GOCSPX-" rep("[0-9A-Za-z_-]", 28) "|ya29[.]" rep("[0-9A-Za-z_-]", 20) "[0-9A-Za-z_-]*)"
+  sig_re = "[?&;](" ci("sig") "|" ci("x-amz-signature") "|" ci("x-goog-signature") "|" ci("signature") "|" ci("x-amz-security-token") ")="
+  mysql_re = "(mysql|mysqldump|mysqladmin|mysqlimport|mariadb|mariadb-dump)[ \t][^|;&]*[ \t](-p|--password=)[\"" q "]?"
   pem_one = "-----BEGIN [A-Z ]*PRIVATE KEY-----.*-----END [A-Z ]*PRIVATE KEY-----"
   in_pem = 0; sens_env = 0
 }
@@ -374,6 +380,12 @@ BEGIN {
   line = subst_all(line, skold_re, "sk-REDACTED")
   line = subst_all(line, jwt_re, "REDACTED_JWT")
   line = subst_all(line, bearer_re, "Bearer REDACTED")
+  line = subst_all(line, slack_re, "xox-REDACTED")
+  line = subst_all(line, slackhook_re, "hooks.slack.com/services/REDACTED")
+  line = subst_all(line, gl_re, "glpat-REDACTED")
+  line = subst_all(line, google_re, "AIzaREDACTED")
+  line = kv(line, sig_re, "[^&# \t\"" q "\\\\]+")
+  line = kv(line, mysql_re, "[^ \t\"" q "\\\\]+")
   # a sensitive env var in pretty JSON: "name" on one line, "value" on the next
   if (sens_env && line ~ /^[ \t]*"value":[ ]*"/) { line = kv(line, "\"value\":[ ]*\"", "[^\"]*") }
   sens_env = (line ~ env_name_re)

@@ -9,6 +9,10 @@ outside OUTPUT except two files next to it:
 - ``<OUTPUT>.mapping.private.json`` (mode 0600): pseudonym -> original value, to be kept by
   whoever redacted the bundle and never attached to a ticket;
 - ``<OUTPUT>.redaction-report.json``: counts per detector and every file:line replaced.
+
+File and folder names are redacted too (a file named after a token gets the token's pseudonym,
+the one the mapping file lists), and so are the paths the report names. Compressed attachments
+are redacted inside and packed again, or left out with the reason (see `members`).
 """
 
 from __future__ import annotations
@@ -23,19 +27,12 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable
-
-import polars as pl
+from typing import IO, Any, Iterable
 
 from analyzer.redact.detectors import by_id
+from analyzer.redact.members import Content, Unreadable, Withheld
 from analyzer.redact.redactor import Redactor, parse_pseudonymize
 
-# members up to this size are redacted as one text (every multi-line secret is seen whole);
-# larger ones in batches of lines through the vectorised `Redactor.frame`
-WHOLE_TEXT_BYTES = 8 << 20
-BATCH_LINES = 200_000
-BINARY_SCAN_BYTES = 64 << 20
-CARRY_LINES = 200  # longest multi-line secret kept whole across batches (a PEM key is ~50)
 _TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 
 
@@ -127,31 +124,52 @@ def redact_bundle(input: str | os.PathLike[str], output: str | os.PathLike[str],
             sink = _FileSink(out)  # a pasted file (or stdin) gives a file
         else:
             sink = _DirSink(out)
+        spool_dir = None
         try:
+            # scratch space for attachments being unpacked, next to OUTPUT, removed at the end
+            spool_dir = tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".spool", dir=out.parent)
+            content = Content(bundle.limits, spool_dir)
             for member in bundle.members:
-                path = _safe_relpath(member.path)
+                # the copy, the report and the counts name the file by its redacted path
+                shown = red.path(member.path)
+                path = _safe_relpath(shown)
                 if path is None:
-                    report.not_read.append({"path": member.path, "error": "unsafe path, not copied"})
+                    report.not_read.append({"path": shown, "error": "unsafe path, not copied"})
                     continue
+                content.notes.clear()
                 try:
-                    data, changed, withheld = _redact_member(member, red)
+                    data, changed = _redact_member(member, red, content, path)
                 except ReadFailed as exc:
-                    report.not_read.append({"path": member.path, "error": str(exc)})
+                    report.not_read.append({"path": shown, "error": _quiet(red, str(exc))})
                     continue
-                if withheld:
-                    report.withheld.append({"path": member.path, "reason": withheld})
+                except Withheld as exc:
+                    report.withheld.append({"path": shown, "reason": str(exc)})
                     continue
-                if not sink.add(path, data):
-                    report.not_read.append({"path": member.path,
+                except Unreadable as exc:
+                    report.withheld.append({"path": shown, "reason": "compressed attachment cannot be "
+                                            f"read ({_quiet(red, str(exc))}); left out, not copied"})
+                    continue
+                # files inside an attachment that were left out of its copy
+                report.withheld.extend(content.notes)
+                try:
+                    added = sink.add(path, data)
+                finally:
+                    data.close()
+                if not added:
+                    report.not_read.append({"path": shown,
                                             "error": "conflicts with another member's path, not copied"})
                     continue
                 report.files_written += 1
-                report.files_changed += changed
+                report.files_changed += changed or shown != member.path
             sink.commit()
         except BaseException:
             sink.abort()
             raise
-        report.not_read.extend({"path": e.path, "error": e.error} for e in bundle.read_errors)
+        finally:
+            if spool_dir is not None:
+                shutil.rmtree(spool_dir, ignore_errors=True)
+        report.not_read.extend({"path": red.path(e.path, count=False), "error": _quiet(red, e.error)}
+                               for e in bundle.read_errors)
     per_det: Counter[str] = Counter()
     for (det_id, path, line), n in sorted(red.counts.items(), key=lambda kv: (kv[0][1] or "", kv[0][2] or 0, kv[0][0])):
         per_det[det_id] += n
@@ -195,94 +213,19 @@ def _safe_relpath(path: str) -> str | None:
     return p.as_posix()
 
 
-def _redact_member(member: Any, red: Redactor) -> tuple[bytes, bool, str | None]:
-    """(bytes to write, whether anything was replaced, reason when the member is withheld)."""
-    gz = member.path.endswith(".gz")
+def _redact_member(member: Any, red: Redactor, content: Content, shown: str) -> tuple[IO[bytes], bool]:
+    """(redacted content, whether anything was replaced); raises Withheld or Unreadable."""
     with member.open() as f:
-        if member.kind == "binary":
-            raw = _read_upto(f, BINARY_SCAN_BYTES + 1)
-            # a binary member is copied byte for byte, unless it may hold a secret: rewriting
-            # it could corrupt it, so it is left out and listed
-            if len(raw) > BINARY_SCAN_BYTES:
-                return b"", False, f"binary file larger than {BINARY_SCAN_BYTES >> 20} MiB, not checked for secrets"
-            if red.find(raw.decode("latin-1")):
-                return b"", False, "binary file holds a secret"
-            return (_recompress(raw) if gz else raw), False, None
-        head = _read_upto(f, WHOLE_TEXT_BYTES + 1)
-        if len(head) <= WHOLE_TEXT_BYTES:
-            text = head.decode("utf-8", "surrogateescape")
-            new = red.text(text, member.path, 1)
-            if new == text:
-                return (_recompress(head) if gz else head), False, None
-            data = new.encode("utf-8", "surrogateescape")
-            return (_recompress(data) if gz else data), True, None
-        return _redact_lines(_lines(head, f), member.path, red, gz)
+        data, changed = content.redact(f, shown, red, "binary" if member.kind == "binary" else "text")
+    if member.path.endswith(".gz"):
+        # ingest reads a .gz member decompressed: the copy is compressed again
+        data = content.pack(data, "gz")
+    return data, changed
 
 
-def _read_upto(f: Any, n: int) -> bytes:
-    """Up to ``n`` bytes (a raw stream may return fewer per read)."""
-    chunks: list[bytes] = []
-    got = 0
-    while got < n:
-        chunk = f.read(min(1 << 20, n - got))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
-
-
-def _lines(head: bytes, rest: Any) -> Iterable[bytes]:
-    """The lines of ``head`` + ``rest`` as ``bytes.split(b"\\n")`` gives them, streamed."""
-    carry = b""
-    chunk = head
-    while chunk:
-        parts = (carry + chunk).split(b"\n")
-        carry = parts.pop()
-        yield from parts
-        chunk = _read_upto(rest, 4 << 20)
-    yield carry
-
-
-def _redact_lines(lines: Iterable[bytes], path: str, red: Redactor, gz: bool) -> tuple[bytes, bool, None]:
-    """Large members: batches of lines through the vectorised table redaction.
-
-    A batch never ends inside a multi-line secret: from the last line that can start one
-    (see `Redactor.multiline_start`), the lines are carried over to the next batch.
-    """
-    pieces: list[bytes] = []
-    changed = False
-    batch: list[str] = []
-    first = 1
-
-    def flush(final: bool) -> None:
-        nonlocal changed, first
-        cut = len(batch) if final else red.multiline_start(batch, CARRY_LINES)
-        if cut == 0:
-            return
-        part = batch[:cut]
-        df = pl.DataFrame({"path": [path] * len(part),
-                           "line": pl.int_range(first, first + len(part), eager=True),
-                           "text": part})
-        new = red.frame(df, ["text"])["text"]
-        if not new.equals(df["text"]):
-            changed = True
-        pieces.append("\n".join(new.to_list()).encode("utf-8", "surrogateescape"))
-        first += cut
-        del batch[:cut]
-
-    for raw in lines:
-        batch.append(raw.decode("utf-8", "surrogateescape"))
-        if len(batch) >= BATCH_LINES:
-            flush(final=False)
-    flush(final=True)
-    data = b"\n".join(pieces)
-    return (_recompress(data) if gz else data), changed, None
-
-
-def _recompress(data: bytes) -> bytes:
-    # mtime 0: the same input gives the same bytes
-    return gzip.compress(data, compresslevel=6, mtime=0)
+def _quiet(red: Redactor, message: str) -> str:
+    """A message for the report with any secret in it (a file name) replaced, not counted."""
+    return red.path(message, count=False)
 
 
 def _node_hosts(bundle: Any) -> list[str]:
@@ -333,7 +276,7 @@ class _DirSink:
         self.out = out
         self.stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
 
-    def add(self, rel: str, data: bytes) -> bool:
+    def add(self, rel: str, data: IO[bytes]) -> bool:
         target = self.stage.joinpath(*rel.split("/"))
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -342,7 +285,7 @@ class _DirSink:
         except (FileExistsError, NotADirectoryError, IsADirectoryError):
             return False
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            shutil.copyfileobj(data, f, 1 << 20)
         return True
 
     def commit(self) -> None:
@@ -363,12 +306,12 @@ class _FileSink:
         self.tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
         self.written = False
 
-    def add(self, rel: str, data: bytes) -> bool:
+    def add(self, rel: str, data: IO[bytes]) -> bool:
         if self.written:
             return False
         fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            shutil.copyfileobj(data, f, 1 << 20)
         self.written = True
         return True
 
@@ -402,7 +345,7 @@ class _TarSink:
         self.names: set[str] = set()
         self.dirs: set[str] = set()
 
-    def add(self, rel: str, data: bytes) -> bool:
+    def add(self, rel: str, data: IO[bytes]) -> bool:
         name = f"{self.top}/{rel}"
         parents = {"/".join(name.split("/")[:i]) for i in range(1, name.count("/") + 1)}
         if name in self.names or name in self.dirs or parents & self.names:
@@ -410,8 +353,10 @@ class _TarSink:
         self.names.add(name)
         self.dirs |= parents
         info = tarfile.TarInfo(name)
-        info.size, info.mode, info.mtime = len(data), 0o644, 0
-        self.tar.addfile(info, io.BytesIO(data))
+        data.seek(0, io.SEEK_END)
+        info.size, info.mode, info.mtime = data.tell(), 0o644, 0
+        data.seek(0)
+        self.tar.addfile(info, data)
         return True
 
     def commit(self) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import polars as pl
 import regex
@@ -26,6 +26,7 @@ import regex
 from analyzer.redact.detectors import Detector, load_detectors, prefilter_regex
 
 PSEUDONYM_OPTIONS: frozenset[str] = frozenset({"ips", "hosts"})
+CARRY_ROWS = 200  # longest multi-line secret kept whole across batches (a PEM key is ~50 lines)
 _HOSTNAME = regex.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 Location = tuple[str, "str | None", "int | None"]   # (detector id, path, line)
@@ -93,8 +94,9 @@ class Redactor:
         self._prefilter = "|".join(prefilter_regex(d) for d in self.detectors)
         multiline = [d for d in self.detectors if d.multiline and d.join_trigger]
         self._join_trigger = "|".join(f"(?:{d.join_trigger})" for d in multiline)
-        # every trigger line holds one of these (the kubeconfig `user:` line holds no hint)
-        self._join_hints = sorted({h for d in multiline for h in d.hints} | {"user:"})
+        # every trigger line holds one of these (a kubeconfig's `user:` or `"user": {` line holds
+        # no hint of its detector)
+        self._join_hints = sorted({h for d in multiline for h in d.hints} | {"user:", '"user"'})
 
     # --- texts ----------------------------------------------------------------------------
 
@@ -104,6 +106,19 @@ class Redactor:
             return s
         base = line
         return self._redact(s, path, None if base is None else (lambda k: base + k))
+
+    def path(self, p: str, count: bool = True) -> str:
+        """A file path with secrets in its folder and file names replaced; hits are counted at
+        the new path, line 0 (the name), unless ``count`` is false."""
+        saved, self.counts = self.counts, Counter()
+        try:
+            new = self._redact(p, None, None)
+        finally:
+            found, self.counts = self.counts, saved
+        if count:
+            for (det_id, _path, _line), n in found.items():
+                self.counts[(det_id, new, 0)] += n
+        return new
 
     def data(self, obj: Any) -> Any:
         """A copy of nested dicts/lists/tuples with every string value redacted (keys kept)."""
@@ -124,22 +139,28 @@ class Redactor:
 
     def find(self, s: str) -> list[tuple[int, int, Detector]]:
         """(start, end, detector) of every secret in ``s``, in order, without replacing anything."""
+        return [(start, end, det) for start, end, det, _value, _first in self._find(s)]
+
+    def _find(self, s: str) -> list[tuple[int, int, Detector, str, bool]]:
+        """Like `find`, with each span's whole value and whether it is the hit's first piece."""
         lower = s.lower()
         starts: list[int] = []
-        hits: list[tuple[int, int, Detector]] = []
+        spans: list[tuple[int, int, Detector, str, bool]] = []
         for det in self.detectors:
             if not any(h in lower for h in det.hints):
                 continue
-            for start, end in det.spans(s):
-                # earlier detectors win: never replace a span another detector already took
-                i = bisect.bisect_right(starts, start)
-                if i and hits[i - 1][1] > start:
+            for hit in det.hits(s):
+                # earlier detectors win: never replace a span another detector already took, and
+                # a wrapped token is taken whole or not at all
+                places = [bisect.bisect_right(starts, start) for start, _ in hit.spans]
+                if any((i and spans[i - 1][1] > start) or (i < len(spans) and spans[i][0] < end)
+                       for i, (start, end) in zip(places, hit.spans)):
                     continue
-                if i < len(hits) and hits[i][0] < end:
-                    continue
-                starts.insert(i, start)
-                hits.insert(i, (start, end, det))
-        return hits
+                for k, (start, end) in enumerate(hit.spans):
+                    i = bisect.bisect_right(starts, start)
+                    starts.insert(i, start)
+                    spans.insert(i, (start, end, det, hit.value, k == 0))
+        return spans
 
     def _pseudonym(self, label: str, value: str) -> str:
         known = self._by_value.get(value)
@@ -151,20 +172,21 @@ class Redactor:
         return known
 
     def _redact(self, s: str, path: str | None, line_of: Callable[[int], int] | None) -> str:
-        hits = self.find(s)
+        hits = self._find(s)
         if not hits:
             return s
         out: list[str] = []
         pos = 0
         newlines = 0
-        for start, end, det in hits:
+        for start, end, det, whole, first in hits:
             newlines += s.count("\n", pos, start)
             value = s[start:end]
             out.append(s[pos:start])
-            out.append(_replacement(value, self._pseudonym(det.label, value)))
-            # count where the value itself starts (a PEM body starts on the line after BEGIN)
-            at = newlines + value[: len(value) - len(value.lstrip())].count("\n")
-            self.counts[(det.id, path, None if line_of is None else line_of(at))] += 1
+            out.append(_replacement(value, self._pseudonym(det.label, whole)))
+            if first:
+                # count where the value itself starts (a PEM body starts on the line after BEGIN)
+                at = newlines + value[: len(value) - len(value.lstrip())].count("\n")
+                self.counts[(det.id, path, None if line_of is None else line_of(at))] += 1
             newlines += value.count("\n")
             pos = end
         out.append(s[pos:])
@@ -191,8 +213,14 @@ class Redactor:
         pos = [pl.col("path"), pl.col("line")] if positioned else [pl.lit(None, pl.String).alias("path"),
                                                                    pl.lit(None, pl.Int64).alias("line")]
         tasks: list[tuple[tuple, int, list[int], list[str], list, str | None]] = []
+        out = df
         for i, c in enumerate(cols):
             cells = df.select(rows, *pos, pl.col(c).alias("__v"))
+            if c != "text" and self._by_distinct(df[c]):
+                # paths, pod and container names repeat on every row of a file: each distinct
+                # value is redacted once (a secret in a folder name is one hit, not one per line)
+                out = out.with_columns(self._distinct_redacted(df[c]))
+                continue
             # literal prefilter first (Aho-Corasick), the regexes only on the rows it keeps
             cand = cells.filter(pl.col("__v").str.contains_any(self._hints, ascii_case_insensitive=True))
             cand = cand.filter(pl.col("__v").str.contains(self._prefilter))
@@ -215,12 +243,11 @@ class Redactor:
                 key = (path or "", line or 0) if positioned else (row,)
                 tasks.append((key, i, [row], [value], [line], path))
         if not tasks:
-            return df
+            return out
         tasks.sort(key=lambda t: (t[0], t[1], t[2][0]))
         changes: dict[int, dict[int, str]] = {}
         for _key, i, task_rows, values, lines, path in tasks:
             changes.setdefault(i, {}).update(self._redact_rows(task_rows, values, lines, path))
-        out = df
         for i, changed in changes.items():
             if not changed:
                 continue
@@ -228,6 +255,48 @@ class Redactor:
             series = out[cols[i]].scatter(idx, [changed[r] for r in idx])
             out = out.with_columns(series.alias(cols[i]))
         return out
+
+    def frames(self, batches: Iterable[pl.DataFrame], columns: Iterable[str] | None = None,
+               window: int = CARRY_ROWS) -> Iterator[pl.DataFrame]:
+        """`frame` over a stream of batches of one table (the log lines), in order.
+
+        A batch never ends inside a multi-line secret: from the last row of its final
+        ``window`` rows whose `text` can start one, the rows go to the next batch.
+        """
+        cols = list(columns) if columns is not None else None
+        carry: pl.DataFrame | None = None
+        for batch in batches:
+            df = batch if carry is None else pl.concat([carry, batch], how="vertical_relaxed")
+            carry = None
+            cut = self._carry_from(df, window)
+            if 0 < cut < df.height:
+                df, carry = df.slice(0, cut), df.slice(cut)
+            yield self.frame(df, cols)
+        if carry is not None:
+            yield self.frame(carry, cols)
+
+    def _carry_from(self, df: pl.DataFrame, window: int) -> int:
+        """Row where a batch is cut so its last multi-line secret goes whole to the next one."""
+        if not self._join_trigger or "text" not in df.columns or df.schema["text"] != pl.String:
+            return df.height
+        tail = df["text"].tail(window)
+        hits = tail.str.contains(self._join_trigger).arg_true()
+        if hits.len() == 0:
+            return df.height
+        return df.height - tail.len() + int(hits[-1])
+
+    def _by_distinct(self, col: pl.Series) -> bool:
+        """A long column of few distinct values, none of which starts a multi-line secret."""
+        if col.len() < 64 or col.n_unique() * 8 > col.len():
+            return False
+        return not (self._join_trigger and col.drop_nulls().unique().str.contains(self._join_trigger).any())
+
+    def _distinct_redacted(self, col: pl.Series) -> pl.Series:
+        values = col.drop_nulls().unique(maintain_order=True).to_list()
+        changed = {v: new for v in values if (new := self.text(v, line=None)) != v}
+        if not changed:
+            return col
+        return col.replace(list(changed), list(changed.values()))
 
     def multiline_start(self, lines: list[str], window: int) -> int:
         """Where to cut ``lines`` so no multi-line secret is split: the index of the last line

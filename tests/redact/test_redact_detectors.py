@@ -40,7 +40,8 @@ def test_issue_kinds_are_all_covered():
     assert {"huggingface-token", "ngc-api-key", "authorization-header", "aws-access-key-id",
             "aws-secret-access-key", "github-token", "secret-env-assignment", "secret-env-value",
             "secret-flag", "url-credentials", "pem-private-key", "kubeconfig-credential",
-            "secret-object-data", "llm-provider-api-key"} <= names
+            "secret-object-data", "llm-provider-api-key", "slack-token", "gitlab-token", "google-api-key",
+            "azure-storage-key", "signed-url-signature", "aws-session-token", "database-password-arg"} <= names
 
 
 @pytest.mark.parametrize("det", [d for d in ALL if d.regex_src], ids=lambda d: d.id)
