@@ -1,7 +1,7 @@
 """What a diagnosis is made of: findings, the evidence behind them and the objects they affect.
 
 Patterns (``analyzer.diagnose``) and structured checks (``analyzer.checks``) both produce
-``Finding``s; the report and the JSON contract (SPEC section 7) read them through
+``Finding``s; the report and the JSON contract (docs/result.schema.json) read them through
 ``analyzer.diagnose.finding_dict``. ``PodRef`` is the one way to name a pod (and optionally one
 of its containers): from a table row, from a reference in a log line (``ns/name``, kubelet's
 ``name_ns(uid)``), as an affected object, or as a ``(namespace, name)`` key.

@@ -1,6 +1,6 @@
 """The pattern library: load, validate, lint and run the examples of `patterns/*.yaml`.
 
-A pattern is one self-describing YAML entry (SPEC section 6)::
+A pattern is one self-describing YAML entry (docs/ARCHITECTURE.md, "Pattern format")::
 
     - id: K8S012
       name: image-pull-unauthorized
@@ -44,7 +44,7 @@ try:  # the C loader is ~10x faster; fall back where libyaml is missing
 except AttributeError:  # pragma: no cover
     _Loader = yaml.SafeLoader
 
-SOURCE_KINDS = frozenset({"log", "events", "describe", "text", "metrics", "objects"})
+SOURCE_KINDS = frozenset({"log", "events", "describe", "text", "metrics"})  # the `source` of signal rows
 REQUIRED = ("id", "name", "title", "category", "severity", "sources", "hint", "regex",
             "summary", "root_cause", "remediation", "examples")
 OPTIONAL = ("checks", "references", "min_count", "explains", "notes")

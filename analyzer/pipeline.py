@@ -1,6 +1,6 @@
 """The main job, as one function: ingest -> parse -> match -> diagnose -> the result dict.
 
-The result dict is the JSON contract of SPEC section 7 plus the facts the reports show.
+The result dict is the JSON contract (docs/result.schema.json) plus the facts the reports show.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def write_report(analysis: Analysis, fmt: str, target: Path | None, max_chars: i
 
 
 def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str, Any]:
-    """The JSON contract (SPEC section 7) plus bundle facts."""
+    """The JSON contract (docs/result.schema.json) plus bundle facts."""
     roots = {f.id for f in diagnosis.root_causes}
     errors = parsed.read_errors()
     files = parsed.tables["files"]

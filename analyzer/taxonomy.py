@@ -1,4 +1,4 @@
-"""The root-cause taxonomy of SPEC section 4: every category, its layer, and the triage order.
+"""The root-cause taxonomy: every category, its layer, and the triage order.
 
 When several layers fail, the earliest failing layer is usually the root cause and the later
 ones are its symptoms; `LAYER_ORDER` is that order.
@@ -38,11 +38,6 @@ CATEGORIES: frozenset[str] = frozenset(CATEGORY_LAYER)
 
 SEVERITIES: tuple[str, ...] = ("critical", "error", "warning", "info")
 SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
-
-
-def layer_of(category: str) -> str:
-    """The triage layer of a category (``KeyError`` for an unknown one)."""
-    return CATEGORY_LAYER[category]
 
 
 def layer_rank(category: str) -> int:

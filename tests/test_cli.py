@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer.cli import main
+from testkit.samples import sample_run
 
 ROOT = Path(__file__).resolve().parents[1]
 OOM = ROOT / "sample_bundles" / "vllm-cuda-oom-crashloop"
@@ -98,7 +99,7 @@ def test_every_command_is_documented_in_the_readme():
 
 @pytest.mark.parametrize("fmt", ["md", "html", "json"])
 def test_same_input_same_bytes(tmp_path, fmt):
-    a, b = tmp_path / f"a.{fmt}", tmp_path / f"b.{fmt}"
-    assert run("analyze", str(OOM), "--format", fmt, "-o", str(a)).returncode == 0
-    assert run("analyze", str(OOM), "--format", fmt, "-o", str(b)).returncode == 0
-    assert a.read_bytes() == b.read_bytes()
+    """Two runs, the same bytes: the command in a fresh process and the session's in-process run."""
+    out = tmp_path / f"report.{fmt}"
+    assert run("analyze", str(OOM), "--format", fmt, "-o", str(out)).returncode == 0
+    assert out.read_bytes() == sample_run(OOM).report(fmt).encode("utf-8")

@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
 
 DEFAULT_SETS = (ROOT / "tests" / "fixtures" / "realworld", ROOT / "tests" / "fixtures" / "realworld_dev")
 HEALTHY = "healthy"
-# A healthy system may show warnings; SPEC section 4: no finding above warning.
+# A healthy system may show warnings, never a finding above warning.
 ALARM_SEVERITIES = frozenset({"critical", "error"})
 
 

@@ -233,7 +233,7 @@ def _combined(lead: Finding) -> Finding:
 
 
 def finding_dict(f: Finding, is_root: bool) -> dict[str, Any]:
-    """A finding in the JSON contract's shape (SPEC section 7)."""
+    """A finding in the JSON contract's shape (docs/result.schema.json)."""
     return {
         "id": f.id, "category": f.category, "layer": f.layer, "severity": f.severity,
         "title": f.title, "summary": f.summary, "root_cause": is_root, "caused_by": f.caused_by,

@@ -1,7 +1,6 @@
 """Parsed scenario folders -> summary rows with upstream's definitions, plus our extra columns.
 
-Definitions (Kubernetes harness, upstream `legacy_parse_results.py`; see
-`../shared/reference/upstream-strings.md` section 1.4):
+Definitions (Kubernetes harness, upstream `legacy_parse_results.py`):
 
 - rows are HTTP attempts; an attempt succeeds when its reply text has >= 100 characters;
 - before = client time <= fault time, after = client time > fault time (the single-node

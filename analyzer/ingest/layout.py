@@ -1,6 +1,6 @@
 """Detect the bundle layout from marker files and give every member its kind and identity.
 
-Layouts (SPEC section 5): ``collector`` (ours: ``manifest.json``, paths from
+Layouts: ``collector`` (ours: ``manifest.json``, paths from
 ``analyzer.sources``), ``ft-results`` (Dynamo fault-tolerance test folders), ``troubleshoot``
 (Replicated support bundle), ``must-gather`` (OpenShift, ``oc adm inspect``, GPU Operator flat
 must-gather), ``cluster-info-dump``, ``file`` (one pasted file) and ``loose`` (anything else:

@@ -1,6 +1,6 @@
 """The one context both human reports (Markdown and HTML) are rendered from.
 
-`build_context(result, tables, gpu)` turns the diagnosis (the SPEC section 7 JSON contract plus
+`build_context(result, tables, gpu)` turns the diagnosis (the JSON contract, docs/result.schema.json, plus
 the `bundle` facts, and its GPU and HAMi status) and the parsed tables into plain dicts and lists,
 in report order:
 

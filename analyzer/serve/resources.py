@@ -11,8 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-READ_VERBS = ("get", "list")
-
 
 @dataclass(frozen=True)
 class Resource:

@@ -4,20 +4,18 @@ Correctness only: no timing is asserted."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from testkit.tools import need
 
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(shutil.which("rg") is None or not Path("/usr/bin/time").exists(),
-                                reason="needs ripgrep and GNU time")
-
 
 def test_smoke_counts_equal_ripgrep(tmp_path: Path) -> None:
+    need("rg")
+    need("time")
     p = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run.py"), "--smoke", "--out", str(tmp_path)],
                        cwd=REPO, capture_output=True, text=True, timeout=600)
     out = p.stdout

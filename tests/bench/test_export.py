@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from analyzer.export import export_patterns, scoped, unnamed
 from analyzer.library import load_library
+from testkit.tools import need
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,13 +33,12 @@ def test_cli_export_tsv_has_every_pattern():
     assert len(out) - 1 == len(load_library())
 
 
-@pytest.mark.skipif(shutil.which("rg") is None, reason="needs ripgrep")
 def test_ripgrep_accepts_the_whole_library_and_counts_like_single_patterns(tmp_path):
     lib = load_library()
     (tmp_path / "p.txt").write_text(export_patterns(lib, "rg"))
     lines = [ex["line"] for p in lib for ex in p.examples_match if "\n" not in ex["line"]]
     (tmp_path / "a.log").write_text("\n".join(lines + ["INFO all good", "2026-11-20 nothing here"]) + "\n")
-    p = subprocess.run(["rg", "-c", "-f", str(tmp_path / "p.txt"), str(tmp_path / "a.log")],
+    p = subprocess.run([need("rg"), "-c", "-f", str(tmp_path / "p.txt"), str(tmp_path / "a.log")],
                        capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert int(p.stdout.strip()) == len(lines)

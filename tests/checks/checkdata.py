@@ -1,7 +1,8 @@
 """Small, realistic Kubernetes objects for the check tests, turned into tables by the real parsers.
 
 Objects are shaped like ``kubectl get ... -o json`` items; ``context()`` runs them through
-``analyzer.parse.objects.ObjectRows`` and ``analyzer.tables.frame`` exactly as a bundle would be.
+``analyzer.parse.objects.ObjectRows`` and ``analyzer.tables.frame`` exactly as a bundle would be;
+``bundle_context()`` writes them as a bundle with the shared writer (``testkit.bundle``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from analyzer.match import empty_signals
 from analyzer.parse.metrics import metric_rows
 from analyzer.parse.objects import ObjectRows
 from analyzer.tables import TABLE_NAMES, frame
+from testkit.bundle import write_bundle
 
 T0 = "2026-11-20T10:00:00Z"
 
@@ -146,39 +148,6 @@ def context(objects: list[dict], *, metrics: dict[str, str] | None = None, facts
     return CheckContext(tables, {"collected_at": "2026-11-20T10:15:00Z", **(facts or {})}, empty_signals())
 
 
-T_COLLECT = "2026-11-20T10:15:00Z"
-CLUSTER_PATHS = {"Node": "cluster/nodes.json", "Namespace": "cluster/namespaces.json",
-                 "CustomResourceDefinition": "cluster/customresourcedefinitions.json",
-                 "MutatingWebhookConfiguration": "cluster/mutatingwebhookconfigurations.json",
-                 "RuntimeClass": "cluster/runtimeclasses.json"}
-NS_FILES = {"Pod": "pods", "Event": "events", "ConfigMap": "configmaps", "Service": "services",
-            "Endpoints": "endpoints", "Job": "jobs", "Deployment": "deployments", "ReplicaSet": "replicasets",
-            "DynamoGraphDeployment": "custom/dynamographdeployments.nvidia.com"}
-
-
-def write_bundle(root: Path, objects: list[dict], *, empty: tuple[str, ...] = (), files: dict[str, str] | None = None,
-                 manifest: dict | None = None) -> Path:
-    """A collector-layout bundle: objects grouped into their kubectl list files, ``empty`` list
-    files (sources collected with no item), extra ``files`` (logs, metrics) and the manifest."""
-    groups: dict[str, list[dict]] = {p: [] for p in empty}
-    for o in objects:
-        ns = (o.get("metadata") or {}).get("namespace")
-        path = CLUSTER_PATHS.get(o["kind"]) or f"namespaces/{ns}/{NS_FILES[o['kind']]}.json"
-        groups.setdefault(path, []).append(o)
-    for path, items in groups.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}, indent=4))
-    for path, text in (files or {}).items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    namespaces = sorted({p.split("/")[1] for p in groups if p.startswith("namespaces/")})
-    (root / "manifest.json").write_text(json.dumps({
-        "collector": "collect-bundle.sh", "collector_version": "0.1.0", "collected_at": T_COLLECT,
-        "context": "gpu-prod", "server_version": "v1.30.6", "namespaces": namespaces,
-        "hami_namespace": None, **(manifest or {})}, indent=2))
-    return root
-
-
 def dgd(name: str = "qwen-agg", services: dict | None = None) -> dict:
     return {"apiVersion": "nvidia.com/v1alpha1", "kind": "DynamoGraphDeployment",
             "metadata": {"name": name, "namespace": "dynamo"},
@@ -188,8 +157,9 @@ def dgd(name: str = "qwen-agg", services: dict | None = None) -> dict:
 
 
 def bundle_context(root, objects: list[dict], files: dict[str, str], collected_at: str = "2026-11-20T10:15:00Z"):
-    """Write a collector-layout bundle (``write_bundle``) under ``root``, open and parse it like
-    the analyzer does; the CheckContext (with its parsed bundle) and the open bundle (close it)."""
+    """Write a collector-layout bundle (``testkit.bundle.write_bundle``) under ``root``, open and
+    parse it like the analyzer does; the CheckContext (with its parsed bundle) and the open bundle
+    (close it)."""
     from analyzer.ingest import open_bundle
     from analyzer.parse import parse_bundle
 

@@ -1,25 +1,19 @@
 """The check tests' bundle fixture: small collector-layout bundles read by the real stages.
 
 ``bundle(objects, ...)`` writes the objects (and ``files``, ``empty`` list files, a ``manifest``)
-with ``checkdata.write_bundle``, opens, parses and matches the bundle like the pipeline does, and
+with the shared writer ``testkit.bundle.write_bundle``, opens, parses and matches the bundle like the pipeline does, and
 returns the CheckContext the checks see. Bundles are closed when the test ends.
 """
 
 from __future__ import annotations
 
 import pytest
-from checkdata import write_bundle
 
 from analyzer.checks import CheckContext
 from analyzer.ingest import open_bundle
-from analyzer.library import load_library
 from analyzer.match import match_parsed
 from analyzer.parse import parse_bundle
-
-
-@pytest.fixture(scope="session")
-def library():
-    return load_library()
+from testkit.bundle import write_bundle
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ a customer bundle gives them.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from checkdata import DEVICE_CONFIG, configmap, container, dgd, event, node, pod, register
 
@@ -22,6 +21,8 @@ from analyzer.checks.hami_components import hami_pod_allocation, hami_webhook
 from analyzer.checks.hami_config import hami_config, hami_core_env, hami_vgpu_memory
 from analyzer.checks.hami_scheduling import hami_gpu_allocation
 from analyzer.checks.helpers import labels_match
+from testkit.samples import sample_run
+
 
 def namespace(name: str, labels: dict | None = None, phase: str = "Active") -> dict:
     return {"apiVersion": "v1", "kind": "Namespace",
@@ -457,16 +458,12 @@ def test_real_collector_events_feed_the_checks(bundle):
 
 # --- the sample bundles ------------------------------------------------------------------------
 
-SAMPLES = Path(__file__).resolve().parents[2] / "sample_bundles"
 NEW = tuple(f"CHK0{n}" for n in range(20, 37))
 
 
 def sample(name: str) -> dict:
-    from analyzer.pipeline import analyze_path
-
-    assert (SAMPLES / name / "manifest.json").exists(), f"sample bundle {name} is missing"
-    with analyze_path(str(SAMPLES / name)) as a:
-        return a.result
+    """The session's analysis of sample bundle ``name`` (``testkit.samples``)."""
+    return sample_run(name).result
 
 
 def test_healthy_sample_gets_nothing_above_warning_from_the_new_checks():

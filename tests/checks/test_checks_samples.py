@@ -1,23 +1,14 @@
-"""The checks on the sample bundles of sample_bundles/ (skipped when a bundle is not generated)."""
+"""The checks on the sample bundles of sample_bundles/ (the session's analyses, ``testkit.samples``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from testkit.samples import sample_run
 
-import pytest
-
-from analyzer.pipeline import analyze_path
-
-SAMPLES = Path(__file__).resolve().parents[2] / "sample_bundles"
 MINE = tuple(f"CHK0{n}" for n in range(10, 20))
 
 
 def analyze(name: str) -> dict:
-    path = SAMPLES / name
-    if not (path / "manifest.json").exists():
-        pytest.skip(f"sample bundle {name} not generated")
-    with analyze_path(str(path)) as a:
-        return a.result
+    return sample_run(name).result
 
 
 def status(result: dict, check_id: str) -> dict:

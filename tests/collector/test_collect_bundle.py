@@ -16,10 +16,9 @@ import tarfile
 import time
 from pathlib import Path
 
-import pytest
-
 from analyzer.collector import SCRIPT_NAME, embedded_sources, script_text
 from analyzer.sources import SOURCES, match_source
+from testkit.tools import need
 
 HERE = Path(__file__).resolve().parent
 SCRIPT = HERE.parents[1] / "analyzer" / "collector" / SCRIPT_NAME
@@ -70,9 +69,7 @@ def test_embedded_source_table_equals_analyzer_sources() -> None:
 
 
 def test_shellcheck_reports_nothing_at_warning_or_above() -> None:
-    if shutil.which("shellcheck") is None:
-        pytest.skip("shellcheck is not installed")
-    proc = subprocess.run(["shellcheck", "-S", "warning", str(SCRIPT)], capture_output=True, text=True)
+    proc = subprocess.run([need("shellcheck"), "-S", "warning", str(SCRIPT)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import tarfile
 from collections.abc import Iterator
@@ -20,24 +19,22 @@ import pytest
 
 from analyzer.collector import SCRIPT_NAME
 from analyzer.serve import load_cluster, start, write_kubeconfig
+from testkit.samples import sample
+from testkit.tools import need
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "analyzer" / "collector" / SCRIPT_NAME
-SAMPLES = REPO / "sample_bundles"
-NODE_SAMPLE = SAMPLES / "xid79-node-kernel-log"      # driver pods on the H100 nodes, none on the L40S node
-DCGM_SAMPLE = SAMPLES / "xid79-gpu-fell-off-bus"     # GPU Operator DCGM exporters with a scrape each
+NODE_SAMPLE = sample("xid79-node-kernel-log")      # driver pods on the H100 nodes, none on the L40S node
+DCGM_SAMPLE = sample("xid79-gpu-fell-off-bus")     # GPU Operator DCGM exporters with a scrape each
 
 
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator:
     """A function serving a bundle; returns the environment that points kubectl at it."""
-    if shutil.which("kubectl") is None:
-        pytest.skip("kubectl is not installed")
+    need("kubectl")
     running = []
 
     def run(bundle: Path) -> dict[str, str]:
-        if not bundle.is_dir():
-            pytest.skip(f"sample bundle {bundle.name} not generated")
         cluster = load_cluster(str(bundle))
         server, thread = start(cluster)
         running.append((server, thread, cluster))
@@ -59,7 +56,7 @@ def exec_allowed(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
     bindir.mkdir()
     wrapper = bindir / "kubectl"
     wrapper.write_text('#!/usr/bin/env bash\nfor a in "$@"; do [ "$a" = can-i ] && { echo yes; exit 0; }; done\n'
-                       f'exec {shutil.which("kubectl")} "$@"\n')
+                       f'exec {need("kubectl")} "$@"\n')
     wrapper.chmod(0o755)
     return {**env, "PATH": f"{bindir}{os.pathsep}{env['PATH']}"}
 

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.library import load_library
 from analyzer.pipeline import analyze_path
-from analyzer.sources import source_path
+from testkit.bundle import BundleWriter
+from testkit.samples import library, sample, sample_run
+from tools.samplegen.kube import list_of
 
-LIBRARY = load_library()
 COLLECTED = "2026-12-07T10:30:00Z"
 NS = "serving"
 XID = "NVRM: Xid (PCI:0000:3b:00): 79, pid=4821, name=python3, GPU has fallen off the bus."
@@ -47,32 +47,20 @@ def _pod(name: str, node: str) -> dict:
 def write_bundle(root: Path, node_files: dict[str, dict[str, str]]) -> Path:
     """Our layout: nodes gpu-a and gpu-b, worker-a on gpu-a and worker-b on gpu-b, and ``node_files``
     ({node: {source: text}}) under nodes/."""
-    files: dict[str, str] = {
-        source_path("nodes"): json.dumps({"apiVersion": "v1", "kind": "List", "items": [_node("gpu-a"), _node("gpu-b")]}),
-        source_path("pods", namespace=NS): json.dumps({"apiVersion": "v1", "kind": "List",
-                                                        "items": [_pod("worker-a", "gpu-a"), _pod("worker-b", "gpu-b")]}),
-    }
+    out = BundleWriter(root, collected_at=COLLECTED, context="test", namespaces=[NS])
+    out.put("nodes", list_of([_node("gpu-a"), _node("gpu-b")]))
+    out.put("pods", list_of([_pod("worker-a", "gpu-a"), _pod("worker-b", "gpu-b")]), namespace=NS)
     for pod in ("worker-a", "worker-b"):
-        files[source_path("previous_log", namespace=NS, pod=pod, container="main")] = (
-            "2026-12-07T10:20:18.120000000Z RuntimeError: No CUDA GPUs are available\n")
-    commands = []
+        out.put("previous_log", "2026-12-07T10:20:18.120000000Z RuntimeError: No CUDA GPUs are available\n",
+                namespace=NS, pod=pod, container="main")
     for node, sources in node_files.items():
         for source, text in sources.items():
-            files[source_path(source, node=node)] = text
-    for path in files:
-        commands.append({"source": "x", "namespace": None, "argv": ["kubectl"], "exit_code": 0, "bytes": 0,
-                         "duration_ms": 1, "stderr": "", "path": path})
-    files["manifest.json"] = json.dumps({"collector": "collect-bundle.sh", "collector_version": "0.1.0",
-                                         "collected_at": COLLECTED, "context": "test", "namespaces": [NS],
-                                         "commands": commands})
-    for path, text in files.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
-    return root
+            out.put(source, text, node=node, argv=["kubectl", "exec"])
+    return out.finish()
 
 
 def analyze(bundle: Path) -> dict:
-    with analyze_path(str(bundle), LIBRARY) as analysis:
+    with analyze_path(str(bundle), library()) as analysis:
         return json.loads(json.dumps(analysis.result))
 
 
@@ -140,10 +128,9 @@ def test_nvidia_smi_q_and_dcgm_scrape_are_about_their_node(tmp_path: Path) -> No
     assert _on_node(result, "gpu-b", "GPU040")["evidence"][0]["path"] == "nodes/gpu-b/dcgm-exporter.prom"
 
 
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_bundles" / "xid79-node-kernel-log"
+SAMPLE = sample("xid79-node-kernel-log")
 
 
-@pytest.mark.skipif(not SAMPLE.is_dir(), reason="sample bundle xid79-node-kernel-log not generated")
 def test_sample_bundle_diagnoses_the_xid_on_the_node_whose_kernel_log_has_it(tmp_path: Path) -> None:
     logs = {p.parent.name: p.read_text() for p in SAMPLE.glob("nodes/*/kernel.log")}
     xid_nodes = [node for node, text in logs.items() if "): 79, " in text]
@@ -154,7 +141,7 @@ def test_sample_bundle_diagnoses_the_xid_on_the_node_whose_kernel_log_has_it(tmp
         (cs.get("state") or {}).get("waiting", {}).get("reason") == "CrashLoopBackOff"
         for cs in p["status"].get("containerStatuses", []))}
     assert crashing
-    result = analyze(SAMPLE)
+    result = sample_run(SAMPLE).result
     top = result["root_causes"][0]
     assert top["category"] == "gpu.hardware" and top["node"] == node
     assert top["affected"] == [{"namespace": None, "kind": "Node", "name": node, "container": None}]

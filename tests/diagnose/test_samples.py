@@ -8,21 +8,16 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from analyzer.library import load_library
-from analyzer.pipeline import analyze_path
+from testkit.samples import expected_samples, sample_run
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "docs/result.schema.json").read_text())
-BUNDLES = sorted(p for p in (ROOT / "sample_bundles").iterdir() if (p / "expected.json").is_file())
-LIBRARY = load_library()
-_cache: dict[Path, dict] = {}
+BUNDLES = expected_samples()
 
 
 def result_of(bundle: Path) -> dict:
-    if bundle not in _cache:
-        with analyze_path(str(bundle), LIBRARY) as analysis:
-            _cache[bundle] = json.loads(json.dumps(analysis.result))
-    return _cache[bundle]
+    """The session's analysis of ``bundle`` (``testkit.samples``)."""
+    return sample_run(bundle).result
 
 
 @pytest.mark.parametrize("bundle", BUNDLES, ids=[b.name for b in BUNDLES])

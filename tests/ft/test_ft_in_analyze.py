@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+from testkit.samples import sample, sample_run
 
-from click.testing import CliRunner
-
-from analyzer.cli import main
-
-SAMPLE = Path(__file__).resolve().parents[2] / "sample_bundles" / "ft-results"
+SAMPLE = sample("ft-results")
 
 
 def test_analyze_diagnoses_the_pod_logs_and_embeds_the_table():
-    runner = CliRunner()
-    out = runner.invoke(main, ["analyze", str(SAMPLE), "--format", "json"])
-    assert out.exit_code == 0, out.output
-    result = json.loads(out.output)
+    run = sample_run(SAMPLE)
+    result = run.result
     assert {rc["category"] for rc in result["root_causes"]} >= {"runtime.cuda_oom", "runtime.engine_dead"}
     groups = {g["group"] for g in result["ft_summary"]["groups"]}
     assert groups == {"agg-tp-1-dp-1", "agg-tp-1-dp-2", "disagg-tp-1-dp-1", "disagg-tp-1-dp-2"}
-    md = runner.invoke(main, ["analyze", str(SAMPLE)]).output
+    md = run.report("md")
     assert "## Fault-tolerance test summary" in md
     assert "| decode\\_worker | 171.00 | 8.00 | 0.00 | 22.00 | 351.00 | 1.21 | 1.17 | 178.11 |" in md
 

@@ -1,16 +1,19 @@
-"""Counts for the hostile-input suite, printed at the end of the pytest run.
-
-The counters live in `hostile_cases.RUN_COUNTS`; the test modules bump them as cases and
-hypothesis examples run.
+"""Counts for the hostile-input suite: each test records how many hostile inputs and property-test
+examples it ran (``hostile_cases.RUN_COUNTS``) as ``count:`` properties of its report, so that the
+total printed at the end of the run (``tests/conftest.py``) holds with pytest-xdist's workers too.
 """
 
 from __future__ import annotations
 
+import pytest
+
 from hostile_cases import RUN_COUNTS
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001 - pytest hook
-    """One line: how many hostile inputs and property-test examples actually ran."""
-    if any(RUN_COUNTS.values()):
-        terminalreporter.write_sep("-", "hostile input suite")
-        terminalreporter.write_line(", ".join(f"{n} {what}" for what, n in RUN_COUNTS.items()) + " run")
+@pytest.fixture(autouse=True)
+def _record_run_counts(request: pytest.FixtureRequest):
+    before = dict(RUN_COUNTS)
+    yield
+    for what, n in RUN_COUNTS.items():
+        if n - before.get(what, 0):
+            request.node.user_properties.append((f"count:{what}", n - before.get(what, 0)))

@@ -18,6 +18,7 @@ import zstandard
 from analyzer.ingest import BundleError, open_bundle
 from analyzer.parse import parse_bundle
 from analyzer.pipeline import write_tables
+from testkit.bundle import BundleWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted(p for p in (ROOT / "sample_bundles").iterdir() if p.is_dir()) \
@@ -33,17 +34,12 @@ POD_LIST = {"apiVersion": "v1", "kind": "List", "items": [{
 
 
 def make_collector_bundle(root: Path) -> Path:
-    top = root / "gpu-bundle-test"
-    (top / "namespaces/dynamo/logs/frontend-0").mkdir(parents=True)
-    (top / "cluster").mkdir()
-    (top / "manifest.json").write_text(json.dumps({"collector": "collect-bundle.sh",
-                                                    "collected_at": "2026-11-20T10:00:00Z",
-                                                    "namespaces": ["dynamo"], "commands": []}))
-    (top / "cluster/version.json").write_text(json.dumps({"serverVersion": {"gitVersion": "v1.30.5"}}))
-    (top / "namespaces/dynamo/pods.json").write_text(json.dumps(POD_LIST))
-    (top / "namespaces/dynamo/logs/frontend-0/main.log").write_text(
-        "2026-11-20T09:59:00.000000001Z 2026-11-20T09:59:00.000000Z  INFO dynamo_llm::http::service: request served\n" * 50)
-    return top
+    out = BundleWriter(root / "gpu-bundle-test", collected_at="2026-11-20T10:00:00Z", namespaces=["dynamo"])
+    out.put("version", {"serverVersion": {"gitVersion": "v1.30.5"}})
+    out.put("pods", POD_LIST, namespace="dynamo")
+    out.put("log", "2026-11-20T09:59:00.000000001Z 2026-11-20T09:59:00.000000Z  INFO dynamo_llm::http::service: "
+            "request served\n" * 50, namespace="dynamo", pod="frontend-0", container="main")
+    return out.finish()
 
 
 def _all_tables(source: Path) -> dict[str, pl.DataFrame]:

@@ -1,5 +1,5 @@
 """Bundles of other collectors: troubleshoot, must-gather, cluster-info dump (layouts in
-shared/reference/bundle-layouts.md) give the same kinds of rows as ours."""
+docs/ARCHITECTURE.md) give the same kinds of rows as ours."""
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ says so; the redacted copy of the bundle still gives the same root causes.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import polars as pl
@@ -16,12 +15,10 @@ import pytest
 
 from analyzer.pipeline import analyze_path, write_report
 from analyzer.redact import redact_bundle
+from testkit.samples import sample, sample_run
+from tools.make_secrets_bundle import INSIDE_ARCHIVES, PLANTED, WRAPPED
 
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLE = ROOT / "sample_bundles" / "planted-secrets"
-sys.path.insert(0, str(ROOT))
-from tools.make_secrets_bundle import INSIDE_ARCHIVES, PLANTED, WRAPPED  # noqa: E402
-
+BUNDLE = sample("planted-secrets")
 VALUES = sorted({v for _, v, _ in PLANTED})
 
 
@@ -41,13 +38,13 @@ def _leaks(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
+    """The reports of the session's analysis of the sample (redaction on, as by default)."""
     out = tmp_path_factory.mktemp("reports")
-    with analyze_path(str(BUNDLE)) as analysis:
-        for fmt in ("md", "html", "json"):
-            write_report(analysis, fmt, out / f"report.{fmt}")
-        write_report(analysis, "parquet", out / "parquet")
-        categories = [rc["category"] for rc in analysis.result["root_causes"]]
-    return out, categories
+    run = sample_run(BUNDLE)
+    for fmt in ("md", "html", "json"):
+        (out / f"report.{fmt}").write_text(run.report(fmt), encoding="utf-8")
+    write_report(run.analysis, "parquet", out / "parquet")
+    return out, run.root_causes()
 
 
 @pytest.mark.parametrize("name", ["report.md", "report.html", "report.json", "parquet"])

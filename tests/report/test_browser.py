@@ -1,67 +1,48 @@
 """The HTML reports in real headless Chromium: no network request, no console error, the filter box
 works, a planted script never runs.
 
-Runs over the report of every sample bundle once `analyze` can write HTML, and always over
-reports rendered from the test diagnoses. Screenshots of a healthy and a failing report are kept
-in ``tests/output/``. Needs Debian's ``/usr/bin/chromium`` and Playwright's Python package (never
-``playwright install``); skipped with the reason when either is missing.
+Runs over the HTML report of every sample bundle (the session's analyses, ``testkit.samples``)
+and over reports rendered from the test diagnoses. Screenshots of a healthy and a failing report
+are kept in ``tests/output/``. Needs Debian's ``/usr/bin/chromium`` (`.ci/run` installs it; a
+missing one fails the tests) and Playwright's Python package from the ``test`` extra (never
+``playwright install``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from playwright import sync_api
 
+from analyzer.pipeline import analyze_path, write_report
 from analyzer.report import render
+from testkit.samples import library, sample_dirs, sample_run
+from testkit.tools import need
 
 from report_samples import (XSS, healthy_gpu, healthy_result, healthy_tables, multi_fault_gpu,
                             multi_fault_result, multi_fault_tables)
 
-CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "sample_bundles"
 OUTPUT = ROOT / "tests" / "output"
 TITLE = "GPU Pod Troubleshooting Report"
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright's Python package is not installed")
-pytestmark = pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK),
-                                reason=f"{CHROMIUM} not installed (apt-get install chromium)")
 
-
-def _can_analyze() -> bool:
-    try:
-        from analyzer.cli import main
-    except Exception:  # the CLI is being assembled by other work; nothing to run yet
-        return False
-    return "analyze" in getattr(main, "commands", {})
-
-
-def _sample_bundles() -> list[Path]:
-    if not SAMPLES.is_dir():
-        return []
-    return sorted(p for p in SAMPLES.iterdir() if p.is_dir() and not p.name.startswith("."))
-
-
-def _analyze_html(bundle: Path, out: Path) -> Path:
-    proc = subprocess.run([sys.executable, "-m", "analyzer", "analyze", str(bundle), "--format",
-                           "html", "-o", str(out)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
-    assert proc.returncode in (0, 1), proc.stderr
+def _write_html(bundle: Path, out: Path) -> Path:
+    """The HTML report `analyze --format html -o OUT` writes for ``bundle``, analysed in-process."""
+    with analyze_path(str(bundle), library()) as analysis:
+        write_report(analysis, "html", out)
     return out
 
 
 @pytest.fixture(scope="module")
 def browser():
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        b = p.chromium.launch(executable_path=need("chromium"), args=LAUNCH_ARGS)
         yield b
         b.close()
 
@@ -192,15 +173,13 @@ def test_print_layout_hides_the_toolbar(browser, dict_reports):
 
 # --------------------------------------------------------------------------- sample bundles
 
-BUNDLES = _sample_bundles()
-needs_analyze = pytest.mark.skipif(not (_can_analyze() and BUNDLES),
-                                   reason="`analyze` or sample_bundles/ not there yet")
+BUNDLES = sample_dirs()
 
 
-@needs_analyze
 @pytest.mark.parametrize("bundle", BUNDLES, ids=[b.name for b in BUNDLES])
 def test_sample_bundle_report_in_chromium(browser, tmp_path, bundle):
-    html = _analyze_html(bundle, tmp_path / f"{bundle.name}.html")
+    html = tmp_path / f"{bundle.name}.html"
+    html.write_text(sample_run(bundle).report("html"), encoding="utf-8")
     opened = Opened(browser, html)
     try:
         _check_clean(opened)
@@ -240,11 +219,10 @@ PLANT_IN = next((b for b in BUNDLES if (b / "manifest.json").is_file()
                  and any(b.rglob("events.json")) and any(b.rglob("*.log"))), None)
 
 
-@needs_analyze
-@pytest.mark.skipif(PLANT_IN is None, reason="no sample bundle with logs and events.json")
 def test_planted_script_in_a_sample_bundle(browser, tmp_path):
+    assert PLANT_IN is not None, "no sample bundle with logs and events.json"
     _plant(PLANT_IN, tmp_path / "planted")
-    html = _analyze_html(tmp_path / "planted", tmp_path / "planted.html")
+    html = _write_html(tmp_path / "planted", tmp_path / "planted.html")
     assert "&lt;script&gt;document.title=" in html.read_text(encoding="utf-8")
     opened = Opened(browser, html)
     try:

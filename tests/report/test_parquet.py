@@ -73,14 +73,12 @@ def test_later_batches_take_the_first_batchs_schema(multi_fault, tmp_path):
 def test_analyze_parquet_and_the_tables_command_write_tables_alike(tmp_path):
     """One writer: the parsed tables of `analyze --format parquet` and of `tables` are the same
     files (same rows, same schema, same compression)."""
-    from pathlib import Path
+    from analyzer.pipeline import write_report, write_tables
+    from testkit.samples import sample_run
 
-    from analyzer.pipeline import analyze_path, write_report, write_tables
-
-    sample = Path(__file__).resolve().parents[2] / "sample_bundles" / "oomkilled-memory-growth"
-    with analyze_path(str(sample)) as analysis:
-        write_report(analysis, "parquet", tmp_path / "analyze")
-    written = write_tables(str(sample), tmp_path / "tables")
+    run = sample_run("oomkilled-memory-growth")
+    write_report(run.analysis, "parquet", tmp_path / "analyze")
+    written = write_tables(str(run.path), tmp_path / "tables")
     assert written["log_lines"] > 0
     for name in written:
         a, b = tmp_path / "analyze" / f"{name}.parquet", tmp_path / "tables" / f"{name}.parquet"

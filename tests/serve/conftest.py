@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 from analyzer.serve import Cluster, load_cluster, start, write_kubeconfig
 from minibundle import write_bundle
 from serve_helpers import Kube
+from testkit.tools import need
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +28,7 @@ def mini_cluster(mini_bundle: Path) -> Iterator[Cluster]:
 @pytest.fixture
 def serve_bundle(tmp_path: Path) -> Iterator:
     """A function that serves a bundle path and returns a ``Kube`` for it; servers stop after the test."""
-    if shutil.which("kubectl") is None:
-        pytest.skip("kubectl is not installed")
+    need("kubectl")
     running = []
 
     def serve(bundle: Path, context: str | None = None) -> Kube:

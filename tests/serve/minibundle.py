@@ -1,4 +1,5 @@
-"""A small bundle in our collector's layout, written from Python for the serve and collector tests.
+"""A small bundle in our collector's layout, written with the shared writer (``testkit.bundle``)
+for the serve and collector tests.
 
 It holds what kubectl needs for get/describe/logs/events: a GPU node and a CPU node, a Dynamo
 namespace with a crash-looping vLLM worker (CUDA OOM in its previous log), a frontend with a
@@ -12,7 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from analyzer.sources import source_path
+from testkit.bundle import BundleWriter
+from tools.samplegen.kube import list_of
 
 T0 = "2026-11-20T10:00:00Z"
 COLLECTED = "2026-11-20T12:00:00Z"
@@ -104,10 +106,6 @@ def _event(name: str, ns: str, kind: str, obj: str, typ: str, reason: str, msg: 
             "reportingComponent": component, "reportingInstance": "gpu-node-1"}
 
 
-def _list(items: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": items}
-
-
 WORKER_PREVIOUS_LOG = """\
 2026-11-20T11:50:01.000000000Z INFO 11-20 11:50:01 [__init__.py:239] Automatically detected platform cuda.
 2026-11-20T11:50:05.123456789Z INFO 11-20 11:50:05 [gpu_model_runner.py:1329] Starting to load model Qwen/Qwen3-32B...
@@ -131,32 +129,19 @@ dynamo_frontend_requests_total{endpoint="chat_completions",model="qwen/qwen3-32b
 
 def write_bundle(root: Path, *, forbidden_namespace: str | None = None) -> Path:
     """Write the bundle under ``root/mini-bundle`` and return that folder."""
-    top = root / "mini-bundle"
-
-    def put(source: str, content: Any, **values: str) -> str:
-        rel = source_path(source, **values)
-        p = top / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(content if isinstance(content, str) else json.dumps(content, indent=4))
-        return rel
-
-    commands: list[dict[str, Any]] = []
-
-    def rec(source: str, ns: str | None, argv: list[str], rel: str | None, code: int = 0, stderr: str = "") -> None:
-        commands.append({"source": source, "namespace": ns, "argv": argv, "exit_code": code, "bytes": 0,
-                         "duration_ms": 12, "stderr": stderr, "path": rel})
+    out = BundleWriter(root / "mini-bundle", collected_at=COLLECTED, context="prod-gpu", server_version="v1.30.5",
+                       namespaces=[NS, HAMI_NS], hami_namespace=HAMI_NS)
 
     version = {"clientVersion": {"major": "1", "minor": "30", "gitVersion": "v1.30.5", "platform": "linux/amd64"},
                "serverVersion": {"major": "1", "minor": "30", "gitVersion": "v1.30.5", "gitCommit": "74e84a90c725047b1328ff3d589fedb1cb7a120e",
                                  "gitTreeState": "clean", "buildDate": "2024-09-12T00:11:42Z", "goVersion": "go1.22.6",
                                  "compiler": "gc", "platform": "linux/amd64"}}
-    rec("version", None, ["kubectl", "version", "-o", "json"], put("version", version))
-    rec("context", None, ["kubectl", "config", "current-context"], put("context", "prod-gpu\n"))
-    rec("nodes", None, ["kubectl", "get", "nodes", "-o", "json"],
-        put("nodes", _list([_node("cpu-node-1", 0), _node("gpu-node-1", 8)])))
+    out.put("version", version)
+    out.put("context", "prod-gpu\n")
+    out.put("nodes", list_of([_node("cpu-node-1", 0), _node("gpu-node-1", 8)]))
     namespaces = [{"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(n, labels={"kubernetes.io/metadata.name": n}),
                    "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}} for n in (NS, HAMI_NS, "default")]
-    rec("namespaces", None, ["kubectl", "get", "namespaces", "-o", "json"], put("namespaces", _list(namespaces)))
+    out.put("namespaces", list_of(namespaces))
     crd = {"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
            "metadata": _meta("dynamographdeployments.nvidia.com"),
            "spec": {"group": "nvidia.com", "scope": "Namespaced",
@@ -167,7 +152,7 @@ def write_bundle(root: Path, *, forbidden_namespace: str | None = None) -> Path:
                                       {"name": "Ready", "type": "string", "jsonPath": '.status.conditions[?(@.type=="Ready")].status'},
                                       {"name": "Backend", "type": "string", "jsonPath": ".spec.backendFramework"},
                                       {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"}]}]}}
-    rec("crds", None, ["kubectl", "get", "customresourcedefinitions", "-o", "json"], put("crds", _list([crd])))
+    out.put("crds", list_of([crd]))
 
     hf_env = [{"name": "HF_TOKEN", "valueFrom": {"secretKeyRef": {"name": "hf-token-secret", "key": "HF_TOKEN"}}},
               {"name": "NGC_API_KEY", "value": PLANTED_TOKENS[1]},
@@ -197,7 +182,7 @@ def write_bundle(root: Path, *, forbidden_namespace: str | None = None) -> Path:
                                 "lastTransitionTime": T0}])
     pods = [worker, frontend, pending]
     if forbidden_namespace != NS:
-        rec("pods", NS, ["kubectl", "get", "pods", "-n", NS, "-o", "json"], put("pods", _list(pods), namespace=NS))
+        out.put("pods", list_of(pods), namespace=NS)
     events = [
         _event("qwen-vllmdecodeworker-7d9f8-abcde.1", NS, "Pod", worker["metadata"]["name"], "Warning", "BackOff",
                "Back-off restarting failed container main in pod qwen-vllmdecodeworker-7d9f8-abcde_dynamo(uid)", 23),
@@ -206,43 +191,35 @@ def write_bundle(root: Path, *, forbidden_namespace: str | None = None) -> Path:
         _event("gpu-node-1.1", "default", "Node", "gpu-node-1", "Normal", "NodeReady",
                "Node gpu-node-1 status is now: NodeReady", 1),
     ]
-    rec("events", NS, ["kubectl", "get", "events", "-n", NS, "-o", "json"], put("events", _list(events[:2]), namespace=NS))
-    rec("events", "default", ["kubectl", "get", "events", "-n", "default", "-o", "json"],
-        put("events", _list(events[2:]), namespace="default"))
+    out.put("events", list_of(events[:2]), namespace=NS)
+    out.put("events", list_of(events[2:]), namespace="default")
     secrets = [{"apiVersion": "v1", "kind": "Secret", "metadata": _meta("hf-token-secret", NS, annotations={
                     "kubectl.kubernetes.io/last-applied-configuration": json.dumps({"data": {"HF_TOKEN": SECRET_VALUES[1]}})}),
                 "type": "Opaque", "data": {"HF_TOKEN": SECRET_VALUES[1]}, },
                {"apiVersion": "v1", "kind": "Secret", "metadata": _meta("db", NS), "type": "Opaque",
                 "stringData": {"password": SECRET_VALUES[2]}, "data": {"token": SECRET_VALUES[0]}}]
-    rec("secrets", NS, ["kubectl", "get", "secrets", "-n", NS], put("secrets", _list(secrets), namespace=NS))
+    out.put("secrets", list_of(secrets), namespace=NS)
     dgd = {"apiVersion": "nvidia.com/v1alpha1", "kind": "DynamoGraphDeployment", "metadata": _meta("qwen", NS),
            "spec": {"backendFramework": "vllm", "services": {"Frontend": {"replicas": 1}, "VllmDecodeWorker": {"replicas": 1}}},
            "status": {"state": "pending", "conditions": [{"type": "Ready", "status": "False", "reason": "SomeResourcesAreNotReady",
                                                          "message": "Resources not ready: qwen-vllmdecodeworker", "lastTransitionTime": T0}]}}
-    rec("custom_resources", NS, ["kubectl", "get", "dynamographdeployments.nvidia.com", "-n", NS, "-o", "json"],
-        put("custom_resources", _list([dgd]), namespace=NS, resource="dynamographdeployments.nvidia.com"))
-    rec("previous_log", NS, ["kubectl", "logs"], put("previous_log", WORKER_PREVIOUS_LOG, namespace=NS,
-                                                    pod=worker["metadata"]["name"], container="main"))
-    rec("log", NS, ["kubectl", "logs"], put("log", WORKER_LOG, namespace=NS, pod=worker["metadata"]["name"], container="main"))
-    rec("log", NS, ["kubectl", "logs"], put("log", FRONTEND_LOG, namespace=NS, pod=frontend["metadata"]["name"], container="main"))
-    rec("metrics", NS, ["kubectl", "get", "--raw"], put("metrics", FRONTEND_METRICS, namespace=NS, pod=frontend["metadata"]["name"]))
+    out.put("custom_resources", list_of([dgd]), namespace=NS, resource="dynamographdeployments.nvidia.com")
+    out.put("previous_log", WORKER_PREVIOUS_LOG, namespace=NS, pod=worker["metadata"]["name"], container="main")
+    out.put("log", WORKER_LOG, namespace=NS, pod=worker["metadata"]["name"], container="main")
+    out.put("log", FRONTEND_LOG, namespace=NS, pod=frontend["metadata"]["name"], container="main")
+    out.put("metrics", FRONTEND_METRICS, namespace=NS, pod=frontend["metadata"]["name"])
 
     hami = _pod("hami-scheduler-6c8b9d-pqrst", HAMI_NS, "cpu-node-1",
                 [_container("vgpu-scheduler-extender", "projecthami/hami:v2.6.1")],
                 [{"name": "vgpu-scheduler-extender", "ready": True, "restartCount": 0, "image": "x", "imageID": "",
                   "state": {"running": {"startedAt": T0}}}], "Running", labels={"app": "hami-scheduler"})
-    rec("pods", HAMI_NS, ["kubectl", "get", "pods", "-n", HAMI_NS, "-o", "json"], put("pods", _list([hami]), namespace=HAMI_NS))
-    rec("log", HAMI_NS, ["kubectl", "logs"], put("log", "2026-11-20T11:00:00.000000000Z I1120 11:00:00.000000       1 scheduler.go:100] Starting HAMi scheduler\n",
-                                                namespace=HAMI_NS, pod=hami["metadata"]["name"], container="vgpu-scheduler-extender"))
+    out.put("pods", list_of([hami]), namespace=HAMI_NS)
+    out.put("log", "2026-11-20T11:00:00.000000000Z I1120 11:00:00.000000       1 scheduler.go:100] Starting HAMi scheduler\n",
+            namespace=HAMI_NS, pod=hami["metadata"]["name"], container="vgpu-scheduler-extender")
     cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta("hami-scheduler-device", HAMI_NS),
           "data": {"device-config.yaml": "nvidia:\n  resourceCountName: nvidia.com/gpu\n  deviceSplitCount: 10\n  deviceMemoryScaling: 1\n"}}
-    rec("configmaps", HAMI_NS, ["kubectl", "get", "configmaps", "-n", HAMI_NS, "-o", "json"],
-        put("configmaps", _list([cm]), namespace=HAMI_NS))
+    out.put("configmaps", list_of([cm]), namespace=HAMI_NS)
     if forbidden_namespace:
-        rec("pods", forbidden_namespace, ["kubectl", "get", "pods", "-n", forbidden_namespace, "-o", "json"], None, 1,
-            f'Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:support:collector" cannot list resource "pods" in API group "" in the namespace "{forbidden_namespace}"')
-    manifest = {"collector": "collect-bundle.sh", "collector_version": "0.1.0", "collected_at": COLLECTED,
-                "context": "prod-gpu", "server_version": "v1.30.5", "namespaces": [NS, HAMI_NS],
-                "hami_namespace": HAMI_NS, "options": {}, "commands": commands}
-    (top / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    return top
+        out.refused("pods", forbidden_namespace, ["kubectl", "get", "pods", "-n", forbidden_namespace, "-o", "json"],
+                    f'Error from server (Forbidden): pods is forbidden: User "system:serviceaccount:support:collector" cannot list resource "pods" in API group "" in the namespace "{forbidden_namespace}"')
+    return out.finish(options={})

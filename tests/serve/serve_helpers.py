@@ -6,15 +6,11 @@ import os
 import subprocess
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / "sample_bundles"
+from testkit.samples import ROOT as REPO
+from testkit.samples import SAMPLES
+from testkit.samples import collector_samples as sample_bundles
 
-
-def sample_bundles() -> list[Path]:
-    """Every committed sample bundle in our collector's layout (a folder with manifest.json)."""
-    if not SAMPLES.is_dir():
-        return []
-    return sorted(p for p in SAMPLES.iterdir() if (p / "manifest.json").is_file())
+__all__ = ["REPO", "SAMPLES", "Kube", "sample_bundles"]
 
 
 class Kube:

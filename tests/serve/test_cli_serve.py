@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from serve_helpers import REPO
+from testkit.tools import need
 
 
 def test_serve_command_prints_port_and_writes_a_working_kubeconfig(mini_bundle: Path, tmp_path: Path) -> None:
-    if shutil.which("kubectl") is None:
-        pytest.skip("kubectl is not installed")
+    need("kubectl")
     kubeconfig = tmp_path / "bundle.kubeconfig"
     proc = subprocess.Popen([sys.executable, "-m", "analyzer", "serve", str(mini_bundle), "--port", "0",
                              "--kubeconfig", str(kubeconfig)], cwd=REPO, stdout=subprocess.PIPE,

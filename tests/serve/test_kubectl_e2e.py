@@ -7,33 +7,47 @@ logs --previous, get events. Each answer is checked against what the bundle hold
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
+from typing import NamedTuple
 
+import polars as pl
 import pytest
 
+from analyzer.ingest import open_bundle
+from analyzer.parse import parse_bundle
 from analyzer.serve import Cluster, load_cluster, start, write_kubeconfig
 from serve_helpers import SAMPLES, Kube
+from testkit.samples import sample_dirs, sample_run
+from testkit.tools import need
 
 Obj = dict
 
 
-def _bundles() -> list[Path]:
-    """Every sample bundle, whatever its layout."""
-    return sorted(p for p in SAMPLES.iterdir() if p.is_dir()) if SAMPLES.is_dir() else []
+class Served(NamedTuple):
+    kube: Kube
+    cluster: Cluster
+    tables: dict[str, pl.DataFrame]  # what the analyzer's parser reads from the same bundle
 
 
-@pytest.fixture(scope="module", params=["mini", *[p.name for p in _bundles()]])
+def _parsed_tables(path: Path) -> dict[str, pl.DataFrame]:
+    """The bundle's tables as ``analyze`` parses them (a sample's from the session's analysis):
+    what serve must agree with, read by another path than serve's."""
+    if path.parent == SAMPLES:
+        return dict(sample_run(path).analysis.parsed.tables)
+    with open_bundle(str(path)) as bundle:
+        return dict(parse_bundle(bundle).tables)
+
+
+@pytest.fixture(scope="module", params=["mini", *[p.name for p in sample_dirs()]])
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, mini_bundle: Path):
-    """(Kube, Cluster) for one bundle; one server per bundle for all the checks."""
-    if shutil.which("kubectl") is None:
-        pytest.skip("kubectl is not installed")
+    """(Kube, Cluster, parsed tables) for one bundle; one server per bundle for all the checks."""
+    need("kubectl")
     path = mini_bundle if request.param == "mini" else SAMPLES / request.param
     cluster = load_cluster(str(path))
     server, thread = start(cluster)
     tmp = tmp_path_factory.mktemp("kube")
     kube = Kube(write_kubeconfig(tmp / "kubeconfig", server.server_address[1], cluster.context), tmp / "cache")
-    yield kube, cluster
+    yield Served(kube, cluster, _parsed_tables(path))
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
@@ -53,10 +67,12 @@ def _rows(text: str) -> list[list[str]]:
 
 
 def test_get_pods_all_namespaces(served) -> None:
-    kube, cluster = served
+    kube, cluster, tables = served
     pods = _pods(cluster)
-    if not pods:
-        pytest.skip("bundle holds no pods")
+    if not pods:  # only a bundle whose files hold no pod at all
+        assert tables["pods"].is_empty(), "serve lost the pods the parser reads"
+        assert "No resources found" in kube.run("get", "pods", "-A").stderr
+        return
     out = kube("get", "pods", "-A")
     assert re.match(r"NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE", out)
     listed = {(r[0], r[1]) for r in _rows(out)}
@@ -70,10 +86,11 @@ def test_get_pods_all_namespaces(served) -> None:
 
 
 def test_get_nodes_wide(served) -> None:
-    kube, cluster = served
+    kube, cluster, tables = served
     nodes = cluster.items(cluster.resources[("", "nodes")])
     out = kube("get", "nodes", "-o", "wide")
     if not nodes:
+        assert tables["nodes"].is_empty(), "serve lost the nodes the parser reads"
         assert "No resources found" in kube.run("get", "nodes").stderr
         return
     assert re.match(r"NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP\s+EXTERNAL-IP\s+OS-IMAGE", out)
@@ -85,10 +102,13 @@ def test_get_nodes_wide(served) -> None:
 
 
 def test_describe_pod_shows_its_events(served) -> None:
-    kube, cluster = served
+    kube, cluster, tables = served
     pods = _pods(cluster)
-    if not pods:
-        pytest.skip("bundle holds no pods")
+    if not pods:  # only a bundle whose files hold no pod at all
+        assert tables["pods"].is_empty(), "serve lost the pods the parser reads"
+        proc = kube.run("describe", "pod", "any-pod", "-n", "default", check=False)
+        assert proc.returncode == 1 and 'pods "any-pod" not found' in proc.stderr, proc.stderr
+        return
 
     def events_of(p: Obj) -> list[Obj]:
         return [e for e in _events(cluster) if e.get("involvedObject", {}).get("name") == p["metadata"]["name"]
@@ -106,10 +126,13 @@ def test_describe_pod_shows_its_events(served) -> None:
 
 
 def test_describe_node(served) -> None:
-    kube, cluster = served
+    kube, cluster, tables = served
     nodes = cluster.items(cluster.resources[("", "nodes")])
-    if not nodes:
-        pytest.skip("bundle holds no nodes")
+    if not nodes:  # only a bundle whose files hold no node at all
+        assert tables["nodes"].is_empty(), "serve lost the nodes the parser reads"
+        proc = kube.run("describe", "node", "any-node", check=False)
+        assert proc.returncode == 1 and 'nodes "any-node" not found' in proc.stderr, proc.stderr
+        return
     node = max(nodes, key=lambda n: int(n["status"].get("capacity", {}).get("nvidia.com/gpu", "0") or 0))
     name = node["metadata"]["name"]
     out = kube("describe", "node", name)
@@ -124,7 +147,7 @@ def test_describe_node(served) -> None:
 
 
 def test_logs_previous_is_the_bundles_previous_log(served) -> None:
-    kube, cluster = served
+    kube, cluster, tables = served
     pods = {(p["metadata"].get("namespace", ""), p["metadata"]["name"]): p for p in _pods(cluster)}
     candidates = []
     for (ns, pod, container, previous), member in sorted(cluster.logs.items()):
@@ -138,8 +161,10 @@ def test_logs_previous_is_the_bundles_previous_log(served) -> None:
         # no container restarted: kubectl gets the API server's refusal
         running = [p for p in pods.values() if (p.get("status") or {}).get("phase") == "Running"
                    and p["spec"].get("nodeName")]
-        if not running:
-            pytest.skip("bundle holds no previous log and no running pod")
+        if not running:  # nothing to ask for: the bundle's files hold no previous log and no running pod
+            assert tables["pods"].filter((pl.col("phase") == "Running") & pl.col("node").is_not_null()).is_empty()
+            assert not tables["files"].filter(pl.col("previous").fill_null(False)).height
+            return
         p = running[0]
         c = p["spec"]["containers"][0]["name"]
         proc = kube.run("logs", p["metadata"]["name"], "-n", p["metadata"]["namespace"], "-c", c, "--previous",
@@ -157,7 +182,7 @@ def test_logs_previous_is_the_bundles_previous_log(served) -> None:
 
 
 def test_get_events_all_namespaces(served) -> None:
-    kube, cluster = served
+    kube, cluster, _ = served
     events = _events(cluster)
     proc = kube.run("get", "events", "-A")
     if not events:

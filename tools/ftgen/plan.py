@@ -169,7 +169,6 @@ def plan_scenario(deployment: str, failure: str, seed: int = 0, clients: int = 1
     rng = _rng(seed, deployment, failure)
     disagg = deployment.startswith("disagg")
     dp = int(deployment.rsplit("-", 1)[1])
-    host = lambda pod_time: pod_time + timedelta(seconds=clock_offset)  # noqa: E731
     base = (day or datetime(2025, 10, 3, 9, 0, 0)) + timedelta(minutes=15 * slot)
 
     start = base + timedelta(seconds=rng.randint(0, 20))

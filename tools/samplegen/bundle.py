@@ -16,7 +16,7 @@ from typing import Any
 
 from analyzer.sources import source_path
 
-from .clock import NS, rfc3339, rfc3339_nano
+from .clock import rfc3339, rfc3339_nano
 from .describe import describe_nodes, describe_pods
 from .kube import Cluster, Obj, kubectl_json, list_of
 
@@ -44,13 +44,9 @@ class BundleWriter:
         self.c = cluster
         self.files: dict[str, bytes] = {}
         self.commands: list[dict[str, Any]] = []
-        # the collector runs commands one after another from about 90 s before the stamp
-        self.clock_ms = 0
 
     def _duration(self, size: int, base: int = 60) -> int:
-        d = base + self.c.rng.randint(0, 140) + size // 40_000
-        self.clock_ms += d
-        return d
+        return base + self.c.rng.randint(0, 140) + size // 40_000
 
     def put(self, source: str, argv: list[str], data: bytes | None, *, namespace: str | None = None,
             exit_code: int = 0, stderr: str = "", **where: str) -> None:

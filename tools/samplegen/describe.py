@@ -14,7 +14,7 @@ from .clock import NS, parse_time, rfc1123z
 from .kube import Obj, format_bytes, format_cpu
 from .tabwriter import tabwrite
 
-L0, L1, L2, L3 = "", "  ", "    ", "      "
+L1, L2, L3 = "  ", "    ", "      "
 MAX_ANNOTATION_LEN = 140
 
 

@@ -36,7 +36,6 @@ LLAMA_70B_FP8 = Model("nvidia/Llama-3.3-70B-Instruct-FP8", 67.72, 131072, "Llama
 QWEN25_7B = Model("Qwen/Qwen2.5-7B-Instruct", 14.25, 32768, "Qwen2ForCausalLM", 4, 96_416, 5.15)
 QWEN25_32B_AWQ = Model("Qwen/Qwen2.5-32B-Instruct-AWQ", 18.14, 32768, "Qwen2ForCausalLM", 5, 20_992, 2.56)
 MISTRAL_7B = Model("mistralai/Mistral-7B-Instruct-v0.3", 13.5, 32768, "MistralForCausalLM", 3, 81_920, 5.0)
-GEMMA_27B = Model("google/gemma-3-27b-it", 51.4, 131072, "Gemma3ForConditionalGeneration", 12, 0, 0)
 
 
 def _eng(proc: str | None):  # type: ignore[no-untyped-def]
@@ -130,7 +129,7 @@ def engine_init_lines(rng: Rng, t: int, m: Model, *, proc: str, tp: int = 1, max
 
 
 def vllm_serve_log(rng: Rng, t0: int, t_end: int, m: Model, *, port: int = 8000, load: float = 0.4,
-                   served_name: str | None = None, req_every_s: float = 2.0, pid: int = 1,
+                   req_every_s: float = 2.0, pid: int = 1,
                    noise_from: int | None = None) -> L.Lines:
     """A plain ``vllm serve`` pod (OpenAI API server): startup, uvicorn, access lines, stats."""
     api = f"APIServer pid={pid}"
@@ -140,7 +139,6 @@ def vllm_serve_log(rng: Rng, t0: int, t_end: int, m: Model, *, port: int = 8000,
     eng_pid = pid + rng.randint(90, 300)
     lines, t = engine_init_lines(rng, t0 + 9 * NS, m, proc=f"EngineCore_DP0 pid={eng_pid}")
     out += lines
-    name = served_name or m.name
     out += [v(t + 300 * MS, "INFO", "loggers.py:147", f"Engine 000: vllm cache_config_info with initialization after num_gpu_blocks is: {m.kv_tokens // 16}"),
             v(t + 700 * MS, "INFO", "api_server.py:1634", f"Supported_tasks: ['generate']"),
             v(t + 900 * MS, "INFO", "api_server.py:1912", f"Starting vLLM API server 0 on http://0.0.0.0:{port}"),

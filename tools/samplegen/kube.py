@@ -113,7 +113,6 @@ class Ctr:
     image_pull_policy: str = "IfNotPresent"
     security_context: Obj | None = None
     image_id: str | None = None       # None: derived from the image (registry@sha256)
-    no_status: bool = False           # pod never scheduled: no containerStatuses at all
 
 
 @dataclass
@@ -278,9 +277,6 @@ class Cluster:
 
     def log(self, ns: str, pod: str, container: str, lines: list[tuple[int, str]], previous: bool = False) -> None:
         self.ns(ns).logs[(pod, container, previous)] = sorted(lines, key=lambda x: x[0])
-
-    def log_error(self, ns: str, pod: str, container: str, stderr: str, previous: bool = False) -> None:
-        self.ns(ns).log_errors[(pod, container, previous)] = stderr
 
     def node_file(self, node: str, source: str, namespace: str, argv: list[str], output: str | None,
                   exit_code: int = 0, stderr: str = "") -> None:

@@ -1,7 +1,7 @@
 """The sample scenarios: one function per bundle directory, each returning its cluster and expectation.
 
 Directory names and each ``expected.json`` are contracts: the analyzer's acceptance tests read
-``root_causes`` (ranked categories of SPEC section 4, [] for healthy). ``notes`` says what was
+``root_causes`` (ranked categories of analyzer/taxonomy.py, [] for healthy). ``notes`` says what was
 planted and where, so a reviewer can check a finding against the evidence by hand.
 """
 
@@ -16,7 +16,7 @@ from . import stacks as S
 from .clock import NS, parse_time
 from .bundle import MAX_LOG_BYTES
 from .engines import MS
-from .kube import Cluster, Ctr, http_probe, mount, running, terminated, waiting
+from .kube import Cluster, Ctr, env_secret, http_probe, mount, running, terminated, waiting
 from .stacks import DAY, HOUR, Env, WorkerPlan
 
 Scenario = Callable[[], tuple[Cluster, dict]]
@@ -48,7 +48,7 @@ def plain_vllm(e: Env, ns: str, name: str, m: EN.Model, *, node: str, gpu_req: d
     def ctr(i: int) -> list[Ctr]:
         return [Ctr("vllm", "vllm/vllm-openai:v0.11.0", args=["--model", m.name, "--port", "8000",
                                                             "--gpu-memory-utilization", "0.90", "--max-model-len", "8192"],
-                    ports=[(8000, "http")], env=[S.env_secret("HF_TOKEN", "hf-token", "token")],
+                    ports=[(8000, "http")], env=[env_secret("HF_TOKEN", "hf-token", "token")],
                     requests={"cpu": "4", "memory": "24Gi"}, limits={"memory": "32Gi", **gpu_req},
                     liveness=http_probe("/health", "http", delay=120, period=10, failure=3),
                     readiness=http_probe("/health", "http", delay=30, period=5, failure=3),
@@ -147,7 +147,7 @@ def hami_gpumem_pending() -> tuple[Cluster, dict]:
         return [Ctr("vllm", "vllm/vllm-openai:v0.11.0",
                     args=["--model", EN.QWEN25_32B_AWQ.name, "--quantization", "awq_marlin", "--port", "8000",
                           "--max-model-len", "16384", "--gpu-memory-utilization", "0.92"],
-                    ports=[(8000, "http")], env=[S.env_secret("HF_TOKEN", "hf-token", "token")],
+                    ports=[(8000, "http")], env=[env_secret("HF_TOKEN", "hf-token", "token")],
                     requests={"cpu": "6", "memory": "48Gi"},
                     limits={"memory": "64Gi", "nvidia.com/gpu": "1", "nvidia.com/gpumem": str(req), "nvidia.com/gpucores": "60"},
                     liveness=http_probe("/health", "http", delay=180, period=10, failure=3),
@@ -619,7 +619,7 @@ def kv_cache_too_small() -> tuple[Cluster, dict]:
 
     def ctr(i: int) -> list[Ctr]:
         return [Ctr("vllm", image, args=["--model", m.name, "--max-model-len", "131072", "--disable-log-requests"],
-                    ports=[(8000, "http")], env=[S.env_secret("HF_TOKEN", "hf-token", "token")],
+                    ports=[(8000, "http")], env=[env_secret("HF_TOKEN", "hf-token", "token")],
                     requests={"cpu": "6", "memory": "40Gi"}, limits={"memory": "48Gi", "nvidia.com/gpu": "1"},
                     liveness=http_probe("/health", "http", delay=240, period=10, failure=3),
                     readiness=http_probe("/health", "http", delay=30, period=5, failure=3),
@@ -672,9 +672,7 @@ def disagg_prefill_engine_dead() -> tuple[Cluster, dict]:
               (f"{EN.SITE}/vllm/v1/engine/core_client.py", 845, "get_output_async", "raise self._format_exception(outputs) from None")]
     lines.append(L.vllm(died + 125 * MS, "ERROR", "async_llm.py:480", "AsyncLLM output_handler failed."))
     lines += [L.vllm(tt, "ERROR", "async_llm.py:480", x) for tt, x in L.traceback_lines(died + 126 * MS, frames, err)]
-    n_fail = 0
     for t in L.spread(cl.rng, died + NS, cl.now, 6.0, jitter=0.8):
-        n_fail += 1
         rid = cl.rng.uid()
         lines.append(L.dyn(t, "ERROR", "handlers.generate", f"Prefill request {rid} failed: EngineCore encountered an "
                            "issue. See stack trace (above) for the root cause."))

@@ -13,7 +13,7 @@ from . import logs as L
 from . import metrics as M
 from .clock import NS, go_datetime, rfc3339
 from .engines import dynamo_frontend_startup, dynamo_worker_log, frontend_added_model
-from .kube import (Cluster, Ctr, Obj, Vol, configmap_vol, empty_dir, env, env_field, env_secret, host_path,
+from .kube import (Cluster, Ctr, Obj, Vol, configmap_vol, empty_dir, env, env_field, host_path,
                    http_probe, mount, pvc_vol, secret_vol, terminated)
 
 HOUR = 3600
@@ -1098,7 +1098,6 @@ class WorkerPlan:
 
     role: str = "decode"                 # decode | prefill
     node: str | None = None
-    gpu_index: int = 0
     state: Obj | None = None
     last_state: Obj = field(default_factory=dict)
     ready: bool = True
@@ -1127,7 +1126,6 @@ def dynamo_graph(e: Env, p: Platform, ns: str, name: str, m, *, workers: list[Wo
         root_ca(cl, ns)
     roles = sorted({w.role for w in workers})
     svc_names = {"decode": "VllmDecodeWorker", "prefill": "VllmPrefillWorker"}
-    disagg = "prefill" in roles
     args_base = ["--model", m.name] + (worker_args or [])
     services: Obj = {"Frontend": {"componentType": "frontend", "dynamoNamespace": name, "replicas": 1,
                                   "extraPodSpec": {"mainContainer": {"image": image}}}}
