@@ -21,6 +21,7 @@ from analyzer.findings import Finding, PodRef, iso
 from analyzer.gpu.cluster import GpuCluster
 from analyzer.gpu.status import cluster_status
 from analyzer.library import Library
+from analyzer.parse.collected import with_log_time
 from analyzer.taxonomy import LAYER_ORDER, SEVERITY_RANK, layer_rank
 
 ROOT_SEVERITIES = ("critical", "error")
@@ -258,6 +259,8 @@ def pod_nodes_of(pods: pl.DataFrame) -> dict[tuple, str]:
 def diagnose(parsed, signals: pl.DataFrame, library: Library) -> Diagnosis:
     """Findings from signals and structured checks, correlated and ranked; the GPU and HAMi
     status of the cluster, worked out once for the checks and the report."""
+    # the logs were read by now: a pasted log's newest line may be its only record of time
+    with_log_time(parsed.facts, parsed.bundle, parsed.newest_log_time)
     pod_nodes = pod_nodes_of(parsed.tables["pods"])
     signals = node_evidence(signals, {m.path: m.meta["node"] for m in parsed.bundle.members if m.meta.get("node")})
     findings = findings_from_signals(signals, library, pod_nodes)
