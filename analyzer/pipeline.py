@@ -18,6 +18,7 @@ from analyzer.library import Library, load_library
 from analyzer.match import match_parsed
 from analyzer.parse import Parsed, parse_bundle
 from analyzer.progress import Progress
+from analyzer.state.judge import state_counts
 from analyzer.tables import empty, write_table, write_table_batches
 
 SCHEMA_VERSION = 1
@@ -161,7 +162,9 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
                    "namespaces": facts.get("namespaces") or sorted(
                        {n for n in parsed.tables["pods"].get_column("namespace").to_list() if n}),
                    "hami_namespace": facts.get("hami_namespace"),
-                   "files_read": files.height, "files_by_kind": by_kind},
+                   "files_read": files.height, "files_by_kind": by_kind,
+                   # the cluster at collection time (analyzer.state) and what that made of the findings
+                   "state": {**diagnosis.state.summary(), "findings": state_counts(diagnosis.findings)}},
     }
     if parsed.bundle.layout == "ft-results":
         from analyzer.ft import summary_for_report
@@ -174,7 +177,7 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
 # (titles, explanations, remediation, commands) is not run through them, so that a detector never
 # rewrites the words of a pattern's page, but any secret the bundle put into it through a
 # capture is replaced there by the same pseudonym
-_BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "reason")
+_BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "reason", "state_reason")
 _STRUCTURAL = frozenset({"id", "category", "layer", "severity", "pattern", "source", "status",
                          "caused_by", "merged_into", "symptoms", "schema_version", "layout", "time",
                          "first_seen", "last_seen", "root_cause", "match", "line", "count", "node"})

@@ -388,6 +388,7 @@ def _bundle_facts(result: dict[str, Any], tables: dict[str, pl.DataFrame]) -> di
         "root": bundle.get("root") or inp.get("path") or "",
         "collected_at": fmt_time(bundle.get("collected_at")) if bundle.get("collected_at") else "",
         "collected_at_source": bundle.get("collected_at_source") or "",
+        "state": bundle.get("state") or {},
         "context": bundle.get("context") or "",
         "server_version": bundle.get("server_version") or "",
         "namespaces": list(bundle.get("namespaces") or []),

@@ -335,6 +335,15 @@ class ClusterState:
                 group = [c] if c is not None else []
         return out
 
+    def summary(self) -> dict[str, Any]:
+        """The cluster at collection time in numbers, for the reports: pods and how many are
+        failing now (crash-looping, unscheduled, failed), nodes and how many are Ready."""
+        now = self.collected_at
+        failing = sorted(f"{p.namespace}/{p.name}" for p in self.pods.values() if p.failing(now))
+        return {"pods": len(self.pods), "pods_failing": len(failing), "failing": failing[:20],
+                "nodes": len(self.nodes), "nodes_ready": sum(1 for n in self.nodes.values() if n.ready is True),
+                "node_restarts": len(self.node_restarts())}
+
     def restarted_by_node(self) -> set[tuple[str | None, str, str]]:
         """(namespace, pod, container) of every container whose last run a node restart ended."""
         return {(c.namespace, c.pod, c.name) for r in self.node_restarts() for c in r.containers}
