@@ -284,7 +284,10 @@ class ClusterState:
 
     def pod_listed(self, namespace: str | None) -> bool:
         """The bundle holds the pods of this namespace (so a pod missing from it is gone)."""
-        return any(ns == namespace for ns, _ in self.pods)
+        listed = self.__dict__.get("_pod_namespaces")
+        if listed is None:
+            listed = self.__dict__["_pod_namespaces"] = {ns for ns, _ in self.pods}
+        return namespace in listed
 
     def has(self, kind: str, name: str, namespace: str | None = None) -> bool | None:
         """Whether the bundle holds an object of ``kind`` named ``name`` (in ``namespace`` when
@@ -315,6 +318,12 @@ class ClusterState:
     def node_restarts(self) -> list[NodeRestart]:
         """Every instant at which containers of two or more pods of one node ended together with
         exit code 255 or reason ``Unknown`` (within ``SAME_INSTANT``): one per node and instant."""
+        cached = self.__dict__.get("_node_restarts")
+        if cached is None:
+            cached = self.__dict__["_node_restarts"] = self._node_restarts()
+        return cached
+
+    def _node_restarts(self) -> list[NodeRestart]:
         lost: dict[str, list[ContainerState]] = {}
         for p in self.pods.values():
             if not p.node:
