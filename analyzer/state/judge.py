@@ -16,11 +16,18 @@ Which current state decides depends on what the finding is about (``concern``): 
 failure is over once the pod is bound to a node, an image pull failure once the container has
 started, a mount failure once the pod runs; anything else about a pod is over once its
 containers run, are ready and have not failed within the window (a container that restarted
-five minutes ago is not recovered yet: the failure recurs). A hardware fault of a node's GPU
-(fallen off the bus, uncorrectable ECC) lasts until the node restarts. A finding that no pattern
-timed and that is about an object healthy now is recovered; a check's finding without a time is
-a fact about the collection-time state and stays active. Fault-tolerance test results are
-records of runs, not of one moment: their findings all stay active.
+five minutes ago is not recovered yet: the failure recurs). Errors a settled, ready pod logs are
+judged by their age, unless the operator that reports on its namespace (an OpenShift
+ClusterOperator listing it in ``relatedObjects``) says the component is Available and not
+Degraded: the structure wins there too. A hardware fault of a node's GPU (fallen off the bus,
+uncorrectable ECC) lasts until the node restarts.
+
+Without object state: a finding about an object the bundle does not know (its namespace's pods
+were not collected, a pasted log) is judged by its age alone; with no time either, it cannot be
+shown old and stays active. A finding that no pattern timed and that is about an object healthy
+now is recovered; a check's finding without a time is a fact about the collection-time state
+and stays active. Fault-tolerance test results are records of runs, not of one moment: their
+findings all stay active.
 """
 
 from __future__ import annotations
@@ -157,10 +164,13 @@ def _pod_verdict(f: Finding, a: Affected, pod: PodState, state: ClusterState, li
 
 
 def _needs_to_start(f: Finding, library: Library | None) -> bool:
-    """The finding says the pod lacks a Secret or ConfigMap it needs to start."""
+    """A line (not a check of the current objects) says the pod lacks a Secret or ConfigMap it
+    needs to start."""
+    if f.source != "pattern":
+        return False
     if f.category in _START:
         return True
-    p = library.by_id.get(f.rule) if library is not None and f.source == "pattern" else None
+    p = library.by_id.get(f.rule) if library is not None else None
     return p is not None and p.claims_absent in _START_CLAIMS
 
 
