@@ -130,6 +130,9 @@ class Finding:
     explains: tuple[str, ...] = ()          # categories the pattern says it explains
     merged_into: str | None = None          # a root cause of the same category leads
     also: list["Finding"] = field(default_factory=list, repr=False)
+    # active | recovered | past at collection time (``analyzer.state``); None until judged
+    state: str | None = None
+    state_reason: str = ""
 
     @property
     def layer(self) -> str:

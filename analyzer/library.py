@@ -16,6 +16,12 @@ A pattern is one self-describing YAML entry (docs/ARCHITECTURE.md, "Pattern form
         match: [{line: '...', captures: {image: '...'}}]
         no_match: ['...']
 
+``claims`` (optional) says what a matching line asserts about the cluster's objects, so that
+the diagnosis can hold it against the bundle's structure (``analyzer.state``): ``{absent:
+Namespace, name: ns}`` says the namespace named by capture ``ns`` does not exist; ``{absent:
+Node}`` that no node is Ready and schedulable. When the bundle holds that object at collection
+time, the line is history, not a current failure (the structure wins).
+
 ``hint`` is the literal prefilter: every line the regex matches contains at least one of the
 hint strings (compared case-insensitively when the regex starts with ``(?i)``). The matcher
 only runs the regex on lines that pass the prefilter, so a wrong hint hides matches: ``check``
@@ -47,7 +53,10 @@ except AttributeError:  # pragma: no cover
 SOURCE_KINDS = frozenset({"log", "events", "describe", "text", "metrics"})  # the `source` of signal rows
 REQUIRED = ("id", "name", "title", "category", "severity", "sources", "hint", "regex",
             "summary", "root_cause", "remediation", "examples")
-OPTIONAL = ("checks", "references", "min_count", "explains", "notes")
+OPTIONAL = ("checks", "references", "min_count", "explains", "notes", "claims")
+# kinds a pattern may claim absent (``claims``); a Node claim names no node: "no node at all"
+CLAIM_KINDS = frozenset({"Namespace", "Secret", "ConfigMap", "CustomResourceDefinition", "Node",
+                         "RuntimeClass", "StorageClass"})
 # Names a template may use besides the regex's named groups.
 CONTEXT_NAMES = frozenset({"namespace", "pod", "container", "node", "path", "line", "count",
                            "object_kind", "object_name", "time"})
@@ -90,6 +99,8 @@ class Pattern:
     min_count: int = 1
     explains: tuple[str, ...] = ()
     file: str = ""
+    claims_absent: str | None = None          # the kind a matching line says does not exist ...
+    claims_name: tuple[str, ...] = ()         # ... named by the first of these captures present
 
     @property
     def ignore_case(self) -> bool:
@@ -218,6 +229,7 @@ def _build(entry: Any, where: str) -> Pattern:
     bad = [c for c in explains if c not in CATEGORIES]
     if bad:
         raise LibraryError(f"{where}: explains names unknown categories {bad}")
+    claims_absent, claims_name = _claims(entry.get("claims"), where, rx)
     return Pattern(
         id=pid, name=entry["name"], title=str(entry["title"]), category=entry["category"],
         severity=entry["severity"], sources=tuple(sources), hint=tuple(hint), regex=rx,
@@ -226,7 +238,22 @@ def _build(entry: Any, where: str) -> Pattern:
         references=tuple(str(r) for r in _as_tuple(entry.get("references"), where, "references")),
         examples_match=tuple(matches), examples_no_match=tuple(no_match),
         min_count=min_count, explains=tuple(explains), file=where.split(" ")[0],
+        claims_absent=claims_absent, claims_name=claims_name,
     )
+
+
+def _claims(value: Any, where: str, rx: str) -> tuple[str | None, tuple[str, ...]]:
+    """``claims: {absent: KIND, name: CAPTURE or [CAPTURES]}`` -> (kind, capture names)."""
+    if value is None:
+        return None, ()
+    if not isinstance(value, dict) or set(value) - {"absent", "name"} or value.get("absent") not in CLAIM_KINDS:
+        raise LibraryError(f"{where}: claims must be {{absent: KIND, name: CAPTURE}} with KIND one of "
+                           f"{', '.join(sorted(CLAIM_KINDS))}")
+    names = _as_tuple(value.get("name"), where, "claims.name")
+    groups = set(regex.compile(rx).groupindex)
+    if not names and value["absent"] != "Node" or any(n not in groups for n in names):
+        raise LibraryError(f"{where}: claims.name must name the regex's capture(s) holding the object's name")
+    return value["absent"], tuple(str(n) for n in names)
 
 
 def load_file(path: Path) -> list[Pattern]:

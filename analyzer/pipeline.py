@@ -18,6 +18,7 @@ from analyzer.library import Library, load_library
 from analyzer.match import match_parsed
 from analyzer.parse import Parsed, parse_bundle
 from analyzer.progress import Progress
+from analyzer.state.judge import state_counts
 from analyzer.tables import empty, write_table, write_table_batches
 
 SCHEMA_VERSION = 1
@@ -158,12 +159,15 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
         "findings": [finding_dict(f, f.id in roots) for f in diagnosis.findings],
         "checks": diagnosis.checks,
         "bundle": {"layout": parsed.bundle.layout, "root": Path(str(source)).name or str(source),
-                   "collected_at": facts.get("collected_at"), "context": facts.get("context"),
+                   "collected_at": facts.get("collected_at"),
+                   "collected_at_source": facts.get("collected_at_source"), "context": facts.get("context"),
                    "server_version": facts.get("server_version"),
                    "namespaces": facts.get("namespaces") or sorted(
                        {n for n in parsed.tables["pods"].get_column("namespace").to_list() if n}),
                    "hami_namespace": facts.get("hami_namespace"),
-                   "files_read": files.height, "files_by_kind": by_kind},
+                   "files_read": files.height, "files_by_kind": by_kind,
+                   # the cluster at collection time (analyzer.state) and what that made of the findings
+                   "state": {**diagnosis.state.summary(), "findings": state_counts(diagnosis.findings)}},
     }
     if parsed.bundle.layout == "ft-results":
         from analyzer.ft import summary_for_report
@@ -177,7 +181,7 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
 # rewrites the words of a pattern's page, but any secret the bundle put into it through a
 # capture is replaced there by the same pseudonym
 _BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "reason", "evidence", "input",
-                "bundle", "ft_summary")
+                "bundle", "ft_summary", "state_reason")
 _STRUCTURAL = frozenset({"id", "category", "layer", "severity", "pattern", "source", "status",
                          "caused_by", "merged_into", "symptoms", "schema_version", "layout", "time",
                          "first_seen", "last_seen", "root_cause", "match", "line", "count", "node"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 LAYERS: dict[str, tuple[str, ...]] = {
     "cluster": ("cluster.unreachable", "cluster.namespace_missing", "cluster.no_gpu_nodes",
-                "cluster.rbac_forbidden", "cluster.node_not_ready"),
+                "cluster.rbac_forbidden", "cluster.node_not_ready", "cluster.node_restarted"),
     "access": ("access.model_auth", "access.secret_missing", "access.model_not_found"),
     "storage": ("storage.pvc_pending", "storage.mount_failed", "storage.disk_full"),
     "image": ("image.pull_auth", "image.not_found", "image.pull_failed", "image.backend_missing"),
@@ -33,6 +33,10 @@ LAYERS: dict[str, tuple[str, ...]] = {
 }
 
 LAYER_ORDER: tuple[str, ...] = tuple(LAYERS)
+# categories that name a failure without its cause: anything more specific explains them
+GENERIC_CATEGORIES: frozenset[str] = frozenset({
+    "runtime.crashloop", "runtime.probe_failed", "network.connection", "endpoint.http_errors",
+    "frontend.no_workers", "benchmark.job_failed", "performance.high_latency", "performance.low_throughput"})
 CATEGORY_LAYER: dict[str, str] = {c: layer for layer, cats in LAYERS.items() for c in cats}
 CATEGORIES: frozenset[str] = frozenset(CATEGORY_LAYER)
 

@@ -87,8 +87,12 @@ def reads(c: Check) -> list[str]:
     out += [f"`{k}` objects" for k in dict.fromkeys(_OBJECTS.findall(text))]
     out += [f"fact `{f}`" for f in dict.fromkeys(_FACT.findall(text))]
     out += [f"collector source {s.strip()}" for s in dict.fromkeys(_SOURCE.findall(text))]
+    if "ctx.state" in text:
+        out.append("the cluster at collection time (`analyzer.state`)")
     if "ctx.signals" in text:
         out.append("pattern signals")
+    if "ctx.library" in text:
+        out.append("the pattern library")
     return out
 
 

@@ -23,6 +23,7 @@ from analyzer.checks.containers import reread_logs
 from analyzer.checks.framework import Check, CheckContext, Outcome, check, checks_in
 from analyzer.findings import Finding
 from analyzer.gpu.cluster import GpuCluster
+from analyzer.state import ClusterState
 
 MODULES = (containers, cluster, collection, hami_scheduling, hami_components, hami_config, dynamo, engines,
            metrics)
@@ -33,14 +34,15 @@ CHECKS: tuple[Check, ...] = tuple(sorted((c for m in MODULES for c in checks_in(
 __all__ = ["CHECKS", "Check", "CheckContext", "MODULES", "Outcome", "check", "reread_logs", "run_checks"]
 
 
-def run_checks(parsed, signals: pl.DataFrame, library, gpu: GpuCluster | None = None
-               ) -> tuple[list[Finding], list[dict[str, Any]]]:
+def run_checks(parsed, signals: pl.DataFrame, library, gpu: GpuCluster | None = None,
+               state: ClusterState | None = None) -> tuple[list[Finding], list[dict[str, Any]]]:
     """Run every check; returns findings and one status row per check (and per pattern file).
 
-    ``gpu``: the diagnosis's model of the cluster's GPUs and HAMi, shared with the report."""
+    ``gpu``: the diagnosis's model of the cluster's GPUs and HAMi, shared with the report;
+    ``state``: its model of the cluster at collection time."""
     # the collector's manifest (its per-command records) is a fact the collection checks read
     facts = {**parsed.facts, "manifest": getattr(parsed.bundle, "manifest", None) or {}}
-    ctx = CheckContext(parsed.tables, facts, signals, parsed, gpu)
+    ctx = CheckContext(parsed.tables, facts, signals, parsed, gpu, state, library)
     findings: list[Finding] = []
     statuses: list[dict[str, Any]] = []
     for c in CHECKS:

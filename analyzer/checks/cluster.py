@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-import polars as pl
 
 from analyzer.checks.framework import CheckContext, Outcome, check
 from analyzer.checks.helpers import collected, object_evidence, pod_evidence, pod_specs
 from analyzer.findings import Affected, PodRef
 from analyzer.gpu.hami import REGISTER
 from analyzer.gpu.resources import GPU_PRESENT_LABEL, is_gpu_node, offers_gpus, requests_gpu, unscheduled
+from analyzer.state import RECOVERED, describe_container
 from analyzer.tables import from_json
 
 
@@ -25,10 +25,9 @@ def pvc_pending(ctx: CheckContext) -> Outcome:
     classes = {o.get("metadata", {}).get("name") for o in ctx.objects("StorageClass")}
     out = Outcome(note=f"{len(pvcs)} PVCs checked")
     for o in pvcs:
-        phase = (o.get("status") or {}).get("phase")
-        if phase != "Pending":
-            continue
         meta, spec = o.get("metadata") or {}, o.get("spec") or {}
+        if ctx.state.pvcs.get((meta.get("namespace"), meta.get("name"))) != "Pending":
+            continue
         sc = spec.get("storageClassName")
         why = ("no storageClassName and no default StorageClass" if not sc else
                f"StorageClass {sc!r} not found" if classes and sc not in classes else f"StorageClass {sc!r}")
@@ -48,18 +47,64 @@ def pvc_pending(ctx: CheckContext) -> Outcome:
 @check("CHK004", "node-not-ready", "cluster.node_not_ready", "error", "Node NotReady")
 def node_not_ready(ctx: CheckContext) -> Outcome:
     """A node whose ``Ready`` condition is not ``True``: its pods are evicted or stuck."""
-    nodes = ctx.table("nodes")
-    if nodes.is_empty():
+    nodes = ctx.state.nodes
+    if not nodes:
         return Outcome(skipped="no nodes in the bundle")
-    out = Outcome(note=f"{nodes.height} nodes checked")
-    for r in nodes.filter(pl.col("ready") == False).iter_rows(named=True):  # noqa: E712
+    out = Outcome(note=f"{len(nodes)} nodes checked")
+    for n in nodes.values():
+        if n.ready is not False:
+            continue
         out.findings.append(node_not_ready.check.finding(
-            summary=f"Node {r['name']} is NotReady ({r['ready_reason'] or 'no reason given'})",
+            summary=f"Node {n.name} is NotReady ({n.ready_reason or 'no reason given'})"
+                    + (f" since {n.ready_since.strftime('%Y-%m-%dT%H:%M:%SZ')}" if n.ready_since else ""),
             remediation="Check the kubelet and container runtime on the node; drain it if it stays NotReady.",
-            checks=[f"kubectl describe node {r['name']}"],
-            affected=[Affected(None, "Node", r["name"])], node=r["name"],
-            evidence=[object_evidence(r["path"], f"node/{r['name']} Ready={r['ready']} reason={r['ready_reason']} "
-                                     f"taints={r['taints']}", None, r["line"])]))
+            checks=[f"kubectl describe node {n.name}"],
+            affected=[Affected(None, "Node", n.name)], node=n.name,
+            evidence=[object_evidence(n.path, f"node/{n.name} Ready={n.ready} reason={n.ready_reason}",
+                                     n.ready_since, n.line)]))
+    return out
+
+
+@check("CHK037", "node-restarted", "cluster.node_restarted", "warning",
+       "Node or container runtime restarted (many containers ended at one instant)")
+def node_restarted(ctx: CheckContext) -> Outcome:
+    """Containers of two or more pods of one node whose last run ended at the same instant
+    (within 10 seconds) with exit code 255 or reason ``Unknown``: what kubelet reports for the
+    containers its node or container runtime lost when it restarted. One finding per node and
+    instant, with the node and the time; the restarts it caused are not crash loops (CHK002
+    leaves them out). Still true while the node is not Ready again (or has been Ready for less
+    than 15 minutes); recovered once it has.
+    """
+    state = ctx.state
+    if not state.pods:
+        return Outcome(skipped="no pod status in the bundle (pods JSON or describe)")
+    restarts = state.node_restarts()
+    out = Outcome(note=f"{len(state.nodes) or len({p.node for p in state.pods.values() if p.node})} node(s): "
+                       "no instant at which containers of several pods ended together with exit 255/Unknown")
+    for r in restarts:
+        node = state.nodes.get(r.node)
+        when = r.time.strftime("%Y-%m-%dT%H:%M:%SZ")
+        ready = node is not None and node.settled(state.collected_at)
+        pods = r.pods
+        out.findings.append(node_restarted.check.finding(
+            summary=(f"Node {r.node} or its container runtime restarted at {when}: {len(r.containers)} containers of "
+                     f"{len(pods)} pods ended then with exit code 255 / Unknown"
+                     + (f"; the node is Ready again" + (f" since {node.ready_since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+                                                        if node.ready_since else "") if ready else "")),
+            remediation=("Find why the node restarted (a reboot, kubelet or containerd/CRI-O restart, an upgrade, "
+                         "memory pressure on the host): the node's system journal around that time. Restarts "
+                         "of these containers at that instant are not application crashes."),
+            checks=[f"kubectl describe node {r.node}",
+                    f"kubectl get events -A --field-selector involvedObject.kind=Node,involvedObject.name={r.node}",
+                    "journalctl -b -1 -u kubelet -u containerd  # on the node"],
+            affected=[Affected(None, "Node", r.node)], node=r.node,
+            evidence=[object_evidence(c.path, f"pod/{c.pod} " + describe_container(c), c.last_finished, c.line)
+                      for c in r.containers[:5]],
+            count=len(r.containers), first_seen=r.time, last_seen=r.time,
+            details={"node": r.node, "time": when, "containers": [f"{c.namespace}/{c.pod}/{c.name}" for c in r.containers],
+                     "pods": [f"{ns}/{name}" for ns, name in pods]},
+            state=RECOVERED if ready else None,
+            state_reason=f"node {r.node} is Ready" if ready else ""))
     return out
 
 

@@ -14,9 +14,12 @@ import polars as pl
 import regex
 
 from analyzer.checks.framework import CheckContext, Outcome, check
-from analyzer.checks.helpers import object_evidence
-from analyzer.findings import Evidence, PodRef
+from analyzer.checks.helpers import object_evidence, pod_specs
+from analyzer.crash import CRASH_LINE, classify_crash_lines, last_error_lines, naming_pattern
+from analyzer.findings import Evidence, Finding, PodRef
 from analyzer.parse.quantity import parse_time, quantity
+from analyzer.state import RECOVERED, describe_container
+from analyzer.state.model import RESTARTS_WORTH_REPORTING
 from analyzer.tables import from_json
 
 
@@ -61,41 +64,139 @@ _EXIT_MEANING = {1: "application error", 2: "misuse of shell builtins / bad argu
 @check("CHK002", "container-crashloop", "runtime.crashloop", "error",
        "Container restarting repeatedly (CrashLoopBackOff)")
 def container_crashloop(ctx: CheckContext) -> Outcome:
-    """A container waiting in ``CrashLoopBackOff``, or restarted 3 times or more.
+    """A container crash-looping at collection time (waiting in ``CrashLoopBackOff``, or failing
+    again within 15 minutes after restarting: ``analyzer.state``), named by its crash: the last
+    error lines of its previous log (an exception's final line, a command-line parser's
+    ``Error: ...``, ``fatal``, ``panic``) classified by the pattern library
+    (``analyzer.crash``), with its command and args as evidence. Exit codes 126/127 (command
+    not executable / not found) are configuration errors; the Dynamo control plane's own etcd or
+    NATS crash-looping is critical (every worker fails after it).
 
-    On its own it names no cause: the previous log and the last exit code do. Other findings on
-    the same pod (CUDA OOM, model access, OOMKilled) take it as their symptom.
+    Restarts that are over are not crash loops: a container that restarted 3 times or more and
+    has run and been ready for 15 minutes is a warning ("restarted N times, running now"); clean
+    exits (exit code 0, ``Completed``) and restarts caused by a node or container-runtime restart
+    (``cluster.node_restarted``, CHK037) are not reported here at all.
     """
-    c = ctx.table("containers")
-    if c.is_empty():
+    if ctx.table("containers").is_empty():
         return Outcome(skipped="no pod status in the bundle (pods JSON or describe)")
-    hits = c.filter((pl.col("state_reason") == "CrashLoopBackOff") | (pl.col("restart_count") >= 3))
-    hits = hits.filter(pl.col("last_reason").fill_null("") != "OOMKilled")
-    out = Outcome(note=f"{c.height} containers checked")
-    for r in hits.iter_rows(named=True):
-        code = r["last_exit_code"]
-        meaning = f" ({_EXIT_MEANING[code]})" if code in _EXIT_MEANING else ""
-        category = "runtime.config_error" if code in (126, 127) else None
-        severity = None
-        component = _control_plane(r["pod"], r["name"])
-        if component:
-            # the control plane itself is down: every worker that needs it fails after it
-            category, severity = f"control_plane.{component}", "critical"
+    state = ctx.state
+    now, by_node = state.collected_at, state.restarted_by_node()
+    looping, settled = [], []
+    for pod in state.pods.values():
+        for c in pod.containers:
+            if c.last_reason == "OOMKilled" or c.reason == "OOMKilled":
+                continue  # CHK001
+            if c.crash_looping(now) and not ((c.namespace, c.pod, c.name) in by_node and c.running_ready):
+                looping.append((pod, c))
+            elif (c.restarts >= RESTARTS_WORTH_REPORTING and c.settled(now) and c.last_state == "terminated"
+                  and not c.last_clean and not c.last_lost):
+                settled.append((pod, c))
+    out = Outcome(note=f"{sum(len(p.containers) for p in state.pods.values())} containers checked")
+    crashes = _crash_lines(ctx, [c for _, c in looping])
+    specs = {(p["_ns"], (p.get("metadata") or {}).get("name")): p for p in pod_specs(ctx)} if looping else {}
+    for pod, c in looping:
+        out.findings.append(_crash_finding(ctx, pod, c, crashes.get((c.namespace, c.pod, c.name), []),
+                                           specs.get((pod.namespace, pod.name))))
+    for pod, c in settled:
         out.findings.append(container_crashloop.check.finding(
-            category=category, severity=severity,
-            summary=(f"Container {r['name']} of pod {r['pod']} restarted {r['restart_count']} times; "
-                     f"state {r['state_reason'] or r['state']}, last exit code {code}{meaning}"),
-            remediation=("Read the previous container log for the error that ended it; the exit "
-                         "code and last state narrow it down."),
-            checks=[f"kubectl logs {r['pod']} -n {r['namespace']} -c {r['name']} --previous",
-                    f"kubectl describe pod {r['pod']} -n {r['namespace']}"],
-            affected=[PodRef.of(r, r["name"]).affected()],
-            evidence=[object_evidence(r["path"], f"{r['name']}: state={r['state_reason'] or r['state']} "
-                                     f"lastState={r['last_reason']} exitCode={code} "
-                                     f"restartCount={r['restart_count']}", r["last_finished"], r["line"])],
-            count=max(1, r["restart_count"] or 1), first_seen=r["last_started"], last_seen=r["last_finished"],
-            details={"exit_code": code, "restart_count": r["restart_count"]}))
+            severity="warning", title="Container restarted repeatedly, running now",
+            summary=(f"Container {c.name} of pod {pod.name} restarted {c.restarts} times, running now "
+                     f"(ready since {_stamp(c.started)}; its last run ended {c.last_reason or 'with an error'}, "
+                     f"exit code {c.last_exit_code}{_meaning(c.last_exit_code)})"),
+            remediation=("Nothing is failing now; if the restarts recur, read the previous container log "
+                         "for the error that ended the last run."),
+            checks=[f"kubectl logs {pod.name} -n {pod.namespace} -c {c.name} --previous",
+                    f"kubectl describe pod {pod.name} -n {pod.namespace}"],
+            affected=[PodRef(pod.namespace, pod.name, c.name).affected()],
+            evidence=[object_evidence(c.path, describe_container(c), c.last_finished, c.line)],
+            count=max(1, c.restarts), first_seen=c.last_started, last_seen=c.last_finished,
+            details={"exit_code": c.last_exit_code, "restart_count": c.restarts},
+            state=RECOVERED, state_reason=f"running and ready since {_stamp(c.started)}"))
     return out
+
+
+def _stamp(t) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ") if t else "its start"
+
+
+def _meaning(code: int | None) -> str:
+    return f" ({_EXIT_MEANING[code]})" if code in _EXIT_MEANING else ""
+
+
+def _crash_lines(ctx: CheckContext, containers: list) -> dict[tuple, list[Evidence]]:
+    """(namespace, pod, container) -> the last error lines of the log of its last run: the
+    previous log, else (a container with no previous log in the bundle) the current one."""
+    wanted = {PodRef(c.namespace, c.pod, c.name) for c in containers}
+    if not wanted:
+        return {}
+    lines = ctx.log_lines(lambda m: PodRef.of(m, m.get("container")) in wanted, CRASH_LINE)
+    if lines.is_empty():
+        return {}
+    out: dict[tuple, list[Evidence]] = {}
+    for (ns, pod, ctr, previous), g in lines.group_by(["namespace", "pod", "container", "previous"]):
+        key = (ns, pod, ctr)
+        if previous or key not in out:
+            out[key] = last_error_lines(g.iter_rows(named=True))
+    return out
+
+
+def _crash_finding(ctx: CheckContext, pod, c, lines: list[Evidence], spec: dict | None) -> Finding:
+    code = c.last_exit_code
+    category, evidence = classify_crash_lines(lines, ctx.library)
+    named = naming_pattern(category, evidence, ctx.library)
+    if category == "runtime.crashloop" and code in (126, 127):
+        category = "runtime.config_error"
+    component = _control_plane(pod.name, c.name)
+    if component:
+        # the control plane itself is down: every worker that needs it fails after it
+        category, named = f"control_plane.{component}", None
+    cmd = _container_spec(spec, c.name)
+    status = (f"container {c.name} of pod {pod.name} crash-looping: {c.waiting_reason or c.state}, restarted "
+              f"{c.restarts} times, last exit code {code}{_meaning(code)}")
+    ev = list(evidence)
+    if cmd.get("command") or cmd.get("args"):
+        ev.append(object_evidence(spec["_path"], f"{c.name}: command={json.dumps(cmd.get('command') or [])} "
+                                  f"args={json.dumps(cmd.get('args') or [])}", None, spec.get("_line")))
+    ev.append(object_evidence(c.path, describe_container(c), c.last_finished, c.line))
+    text = {"summary": (f"Container {c.name} of pod {pod.name} is crash-looping ({status.split(': ', 1)[1]})"
+                        + (f": {evidence[0].text.strip()[:240]}" if evidence else "")),
+            "remediation": ("Fix what its last run ended on (the first evidence line: the end of its previous log); "
+                            "check its command and args against the image's version."),
+            "explanation": "", "title": None, "severity": "critical" if component else None,
+            "checks": [f"kubectl logs {pod.name} -n {pod.namespace} -c {c.name} --previous",
+                       f"kubectl describe pod {pod.name} -n {pod.namespace}"]}
+    if named is not None:
+        text.update(_pattern_text(named, evidence[0].text, pod, c, status))
+    return container_crashloop.check.finding(
+        category=category if category != "runtime.crashloop" else None, severity=text["severity"],
+        title=text["title"], summary=text["summary"], explanation=text["explanation"],
+        remediation=text["remediation"], checks=text["checks"],
+        affected=[PodRef(pod.namespace, pod.name, c.name).affected()], evidence=ev,
+        count=max(1, c.restarts), first_seen=c.last_started, last_seen=c.last_finished or ctx.state.collected_at,
+        details={"exit_code": code, "restart_count": c.restarts, "command": cmd.get("command"),
+                 "args": cmd.get("args"), "crash_lines": [e.text for e in evidence],
+                 "named_by": named.id if named is not None else None})
+
+
+def _pattern_text(p, line: str, pod, c, status: str) -> dict:
+    """The crash told in the words of the pattern that named it (its title, severity, summary,
+    explanation, remediation and commands, filled in from the deciding line), with the
+    container's state."""
+    m = p.compiled.search(line)
+    values = {"namespace": pod.namespace or "", "pod": pod.name, "container": c.name, "node": pod.node or "",
+              "count": c.restarts, **({k: v for k, v in m.groupdict().items() if v is not None} if m else {})}
+    return {"title": f"Container crash-looping: {p.title}", "summary": f"{p.render(p.summary, values)} ({status})",
+            "explanation": p.render(p.root_cause, values), "remediation": p.render(p.remediation, values),
+            "checks": [p.render(cmd, values) for cmd in p.checks]
+            + [f"kubectl logs {pod.name} -n {pod.namespace} -c {c.name} --previous"],
+            "severity": p.severity if p.severity == "critical" else None}
+
+
+def _container_spec(pod: dict | None, name: str) -> dict:
+    """The spec of container (or init container) ``name`` in a Pod object of ``pod_specs``."""
+    spec = (pod or {}).get("spec") or {}
+    return next((c for c in (spec.get("containers") or []) + (spec.get("initContainers") or [])
+                 if isinstance(c, dict) and c.get("name") == name), {})
 
 
 def _control_plane(pod: str | None, container: str | None) -> str | None:
@@ -232,8 +333,13 @@ def restarted_containers(containers: pl.DataFrame) -> pl.DataFrame:
 
 def reread_logs(tables: dict[str, pl.DataFrame]):
     """Which log members the checks read again after matching (a predicate over members)."""
-    wanted = {PodRef.of(r, r["name"])
-              for r in restarted_containers(tables.get("containers", pl.DataFrame())).iter_rows(named=True)}
+    containers = tables.get("containers", pl.DataFrame())
+    rows = restarted_containers(containers).iter_rows(named=True)
+    wanted = {PodRef.of(r, r["name"]) for r in rows}
+    if not containers.is_empty():
+        # a crash-looping init container too: CHK002 reads the end of its last run
+        looping = containers.filter(pl.col("state_reason") == "CrashLoopBackOff")
+        wanted |= {PodRef.of(r, r["name"]) for r in looping.iter_rows(named=True)}
     return lambda m: PodRef.of(m.meta, m.meta.get("container")) in wanted
 
 

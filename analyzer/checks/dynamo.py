@@ -151,8 +151,8 @@ def dynamo_crds(ctx: CheckContext) -> Outcome:
        "Dynamo operator missing or not ready while graphs exist")
 def dynamo_operator(ctx: CheckContext) -> Outcome:
     """DynamoGraphDeployments exist but the Dynamo operator (its controller-manager pod, image
-    ``ai-dynamo/kubernetes-operator``) is not Running and Ready, restarts 3 times or more, or is
-    absent from every collected namespace. Nothing then creates or repairs the graphs' pods.
+    ``ai-dynamo/kubernetes-operator``) is not Running and Ready (``analyzer.state``), or is absent
+    from every collected namespace. Nothing then creates or repairs the graphs' pods.
 
     Absence is reported only when the collector looked broadly (namespaces ``all`` or
     ``discovered``, or the manifest does not say): with an explicit namespace list the
@@ -190,7 +190,7 @@ def dynamo_operator(ctx: CheckContext) -> Outcome:
                                       f"namespaces {', '.join(str(n) for n in ctx.facts.get('namespaces') or [])}",
                           None, d.get("_line"))]))
         return out
-    if any(p["phase"] == "Running" and p["ready"] is not False for p in ops):
+    if any((sp := ctx.state.pod(p["namespace"], p["name"])) is not None and sp.healthy for p in ops):
         return out
     for p in ops:
         cs = by_pod[PodRef.of(p).key]

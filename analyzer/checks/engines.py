@@ -171,7 +171,8 @@ def gpu_request(ctx: CheckContext) -> Outcome:
     (``No CUDA GPUs are available``, ``GPU not available, falling back to CPU``), or, where the
     NVIDIA runtime is the node default, it sees every GPU unaccounted.
 
-    Error when the container is not ready or restarts; a warning while it still runs. The Dynamo
+    Error when the container is not ready or failing at collection time (``analyzer.state``); a
+    warning while it runs. The Dynamo
     frontend (``dynamo.frontend``, same image) and ``--device cpu`` engines are left out.
     """
     specs = pod_specs(ctx)
@@ -190,7 +191,9 @@ def gpu_request(ctx: CheckContext) -> Outcome:
             if _gpu_resources(c, p):
                 continue
             st = status.get(PodRef(p["_ns"], metadata(p).get("name"), c.get("name"))) or {}
-            broken = st.get("ready") is False or (st.get("restart_count") or 0) > 0
+            now = ctx.state.pod(p["_ns"], metadata(p).get("name"))
+            cur = now.container(c.get("name")) if now else None
+            broken = cur is not None and (cur.ready is False or cur.failing(ctx.state.collected_at))
             out.findings.append(gpu_request.check.finding(
                 severity=None if broken else "warning",
                 summary=(f"Container {c.get('name')} of pod {metadata(p).get('name')} runs {engine} but requests no GPU "

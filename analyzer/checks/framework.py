@@ -15,23 +15,30 @@ import polars as pl
 
 from analyzer.findings import Affected, Evidence, Finding
 from analyzer.gpu.cluster import GpuCluster
+from analyzer.state import ClusterState, build_state
 from analyzer.tables import object_bodies
 
 
 @dataclass
 class CheckContext:
-    """What a check can read: the parsed tables, bundle facts, the pattern signals, and the
-    cluster's GPUs and HAMi (``gpu``: the diagnosis's own, else built from the tables)."""
+    """What a check can read: the parsed tables, bundle facts, the pattern signals, the
+    cluster's GPUs and HAMi (``gpu``: the diagnosis's own, else built from the tables), the
+    cluster at collection time (``state``: likewise) and the pattern library (``library``: to
+    classify lines a check reads itself)."""
 
     tables: dict[str, pl.DataFrame]
     facts: dict[str, Any]
     signals: pl.DataFrame
     parsed: Any = None  # the Parsed bundle: for the few checks that read chosen log files
     gpu: GpuCluster = None  # type: ignore[assignment]
+    state: ClusterState = None  # type: ignore[assignment]
+    library: Any = None
 
     def __post_init__(self) -> None:
         if self.gpu is None:
             self.gpu = GpuCluster(self.tables, self.facts)
+        if self.state is None:
+            self.state = build_state(self.tables, self.facts)
 
     def log_lines(self, keep: Callable[[dict], bool], contains: str) -> pl.DataFrame:
         """The ``log_lines`` matching regex ``contains`` in the container logs whose member meta
@@ -89,14 +96,17 @@ class Check:
                 evidence: list[Evidence] | None = None, checks: list[str] | None = None,
                 category: str | None = None, severity: str | None = None, title: str | None = None,
                 explanation: str = "", count: int = 1, first_seen=None, last_seen=None,
-                node: str | None = None, details: dict | None = None) -> Finding:
-        """A finding of this check (category/severity/title may be refined per finding)."""
+                node: str | None = None, details: dict | None = None, state: str | None = None,
+                state_reason: str = "") -> Finding:
+        """A finding of this check (category/severity/title may be refined per finding; ``state``
+        when the check itself knows whether it is still true, else the diagnosis judges it)."""
         return Finding(
             rule=self.id, source="check", category=category or self.category,
             severity=severity or self.severity, title=title or self.title, summary=summary,
             root_cause_text=explanation or self.doc.split("\n\n")[0], remediation=remediation,
             checks=checks or [], affected=affected, evidence=evidence or [], count=count,
-            first_seen=first_seen, last_seen=last_seen, node=node, details=details or {})
+            first_seen=first_seen, last_seen=last_seen, node=node, details=details or {},
+            state=state, state_reason=state_reason)
 
 
 def check(id: str, name: str, category: str, severity: str, title: str):

@@ -24,7 +24,9 @@ from analyzer.tables import from_json
 def hami_components(ctx: CheckContext) -> Outcome:
     """HAMi scheduler, device-plugin and vGPU-monitor pods (by the chart's
     ``app.kubernetes.io/component``/``app`` label or their name, in any namespace) that are not
-    Running and Ready, or whose containers restarted 3 times or more.
+    Running and Ready, or whose containers are failing at collection time (crash-looping, or
+    restarted and failed again within the last 15 minutes: ``analyzer.state``). Restarts that are
+    over (running and ready since) are CHK002's "restarted N times, running now".
 
     Also "HAMi expected but absent": pods ask for ``nvidia.com/gpumem``/``gpucores`` and the
     namespace HAMi lives in (bundle fact ``hami_namespace``) was collected, yet it holds no
@@ -35,13 +37,17 @@ def hami_components(ctx: CheckContext) -> Outcome:
     if pods.is_empty():
         return Outcome(skipped="no pods in the bundle")
     comps = ctx.gpu.components
+    state = ctx.state
     ctrs = ctx.table("containers")
     out = Outcome(note=f"{len(comps)} HAMi pod(s) checked")
     for p, comp in comps:
         crows = [] if ctrs.is_empty() else ctrs.filter(
             (pl.col("namespace") == p["namespace"]) & (pl.col("pod") == p["name"])).to_dicts()
         restarts = max((c["restart_count"] or 0 for c in crows), default=0)
-        bad = [c for c in crows if c["ready"] is False or (c["restart_count"] or 0) >= 3]
+        now_state = state.pod(p["namespace"], p["name"])
+        failing = {c.name for c in (now_state.containers if now_state else ())
+                   if c.failing(state.collected_at) or c.ready is False}
+        bad = [c for c in crows if c["name"] in failing]
         if p["phase"] == "Running" and p["ready"] is not False and not bad:
             continue
         if p["phase"] == "Succeeded":

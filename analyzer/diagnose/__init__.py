@@ -1,10 +1,13 @@
 """Diagnose: signals + structured checks -> findings; rank root causes; group their symptoms.
 
-A finding explains another when a correlation rule says so (``rules.RULES``, scoped to the same
-pod, node or namespace) or, by default, when both concern the same pod and the first sits in an
-earlier triage layer. Findings that nothing explains are root causes when their severity is
-``error`` or ``critical``; ranked by severity, then triage layer, then how much they explain and
-how often they were seen.
+Every finding is first judged against the cluster as it was when the bundle was collected
+(``analyzer.state``: active, recovered or past). A finding explains another when a correlation
+rule says so (``rules.RULES``, scoped to the same pod, node or namespace) or, by default, when
+both concern the same pod and the first sits in an earlier triage layer; a finding that is no
+longer active explains only findings that are no longer active either (an old failure never
+hides a current one). Active findings that nothing explains are root causes when their severity
+is ``error`` or ``critical``; ranked by severity, then triage layer, then how much they explain
+and how often they were seen. Recovered and past findings are the history.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from analyzer.findings import Finding, PodRef, iso
 from analyzer.gpu.cluster import GpuCluster
 from analyzer.gpu.status import cluster_status
 from analyzer.library import Library
+from analyzer.parse.collected import with_log_time
+from analyzer.state import ACTIVE, ClusterState, build_state, judge_findings
 from analyzer.taxonomy import LAYER_ORDER, SEVERITY_RANK, layer_rank
 
 ROOT_SEVERITIES = ("critical", "error")
@@ -34,6 +39,8 @@ class Diagnosis:
     checks: list[dict[str, Any]] = field(default_factory=list)
     # the cluster's GPUs and HAMi as the checks saw them, for the report (``analyzer.gpu.status``)
     gpu: dict[str, Any] = field(default_factory=dict)
+    # the cluster at collection time, as the checks and the judgement of every finding saw it
+    state: ClusterState = field(default_factory=ClusterState)
 
 
 def _scope_ok(scope: str, root: Finding, sym: Finding, pod_nodes: dict) -> bool:
@@ -54,6 +61,8 @@ def _scope_ok(scope: str, root: Finding, sym: Finding, pod_nodes: dict) -> bool:
 def _explains(root: Finding, sym: Finding, pod_nodes: dict) -> str | None:
     """'rule' or 'layer' when ``root`` explains ``sym``; None otherwise."""
     if root is sym:
+        return None
+    if not _current(root) and _current(sym):
         return None
     scope = RULE_INDEX.get((root.category, sym.category))
     if scope is None and sym.category in root.explains:
@@ -106,6 +115,11 @@ def _candidate_pairs(ordered: list[Finding]):
         cand.discard(i)
         for j in sorted(cand):
             yield i, j
+
+
+def _current(f: Finding) -> bool:
+    """Active at collection time (a finding not judged yet counts as active)."""
+    return f.state in (None, ACTIVE)
 
 
 def _rank_key(f: Finding) -> tuple:
@@ -162,9 +176,11 @@ def correlate(findings: list[Finding], pod_nodes: dict, promote_warnings: bool =
 
     for idx, f in enumerate(ordered):
         f.id = ""
-    root_idx = [i for i in range(n) if not incoming[i] and ordered[i].severity in ROOT_SEVERITIES]
+    root_idx = [i for i in range(n) if not incoming[i] and ordered[i].severity in ROOT_SEVERITIES
+                and _current(ordered[i])]
     if not root_idx and promote_warnings:
-        root_idx = [i for i in range(n) if not incoming[i] and ordered[i].severity == "warning"]
+        root_idx = [i for i in range(n) if not incoming[i] and ordered[i].severity == "warning"
+                    and _current(ordered[i])]
     # a root cause's weight: how much it explains; rank within severity/layer by it
     parents = {j: top(j) for j in range(n) if incoming[j]}
     explained = {i: sum(1 for j, t in parents.items() if t == i) for i in root_idx}
@@ -243,7 +259,7 @@ def finding_dict(f: Finding, is_root: bool) -> dict[str, Any]:
         "remediation": f.remediation, "checks": list(f.checks), "symptoms": list(f.symptoms),
         "explanation": f.root_cause_text, "pattern": f.rule, "source": f.source, "node": f.node,
         "references": list(f.references), "details": f.details,
-        "merged_into": f.merged_into,
+        "merged_into": f.merged_into, "state": f.state or ACTIVE, "state_reason": f.state_reason,
     }
 
 
@@ -258,15 +274,20 @@ def pod_nodes_of(pods: pl.DataFrame) -> dict[tuple, str]:
 def diagnose(parsed, signals: pl.DataFrame, library: Library) -> Diagnosis:
     """Findings from signals and structured checks, correlated and ranked; the GPU and HAMi
     status of the cluster, worked out once for the checks and the report."""
+    # the logs were read by now: a pasted log's newest line may be its only record of time
+    with_log_time(parsed.facts, parsed.bundle, parsed.newest_log_time)
+    state = build_state(parsed.tables, parsed.facts, snapshot=parsed.bundle.layout != "ft-results")
     pod_nodes = pod_nodes_of(parsed.tables["pods"])
     signals = node_evidence(signals, {m.path: m.meta["node"] for m in parsed.bundle.members if m.meta.get("node")})
     findings = findings_from_signals(signals, library, pod_nodes)
     gpu = GpuCluster(parsed.tables, parsed.facts)
-    check_findings, statuses = run_checks(parsed, signals, library, gpu)
+    check_findings, statuses = run_checks(parsed, signals, library, gpu, state)
     findings.extend(check_findings)
+    judge_findings(findings, state, library)
     diagnosis = correlate(findings, pod_nodes, promote_warnings=parsed.bundle.layout == "file")
     diagnosis.checks = statuses
     diagnosis.gpu = cluster_status(gpu)
+    diagnosis.state = state
     return diagnosis
 
 

@@ -15,10 +15,10 @@ node), ``namespace`` (same namespace, or either side has no namespace: a pasted 
 
 from __future__ import annotations
 
+from analyzer.taxonomy import GENERIC_CATEGORIES
+
 # categories that name a failure without its cause: anything more specific explains them
-GENERIC = frozenset({"runtime.crashloop", "runtime.probe_failed", "network.connection",
-                     "endpoint.http_errors", "frontend.no_workers", "benchmark.job_failed",
-                     "performance.high_latency", "performance.low_throughput"})
+GENERIC = GENERIC_CATEGORIES
 
 _WORKER_FAILURES = (
     "runtime.cuda_oom", "runtime.vgpu_memory_limit", "runtime.kv_cache_capacity",
@@ -71,6 +71,10 @@ for _root in ("runtime.cuda_oom", "runtime.vgpu_memory_limit", "runtime.kv_cache
 RULES.append(("runtime.oom_killed", "performance.memory_leak", "pod"))
 RULES.append(("performance.memory_leak", "runtime.oom_killed", "pod"))
 RULES.append(("cluster.node_not_ready", "gpu.hardware", "node"))
+# a node or its container runtime restarted: the containers on it restarted with it, and the
+# ones that failed while the node came back up (API server not reachable yet) crashed after it
+for _sym in ("runtime.crashloop", "network.connection", "runtime.probe_failed"):
+    RULES.append(("cluster.node_restarted", _sym, "node"))
 for _sym in ("scheduling.insufficient_gpu", "gpu.device_plugin", "hami.component_unhealthy"):
     RULES.append(("gpu.hardware", _sym, "cluster"))
 RULES.append(("cluster.no_gpu_nodes", "scheduling.insufficient_gpu", "cluster"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from analyzer.gpu.hami import REGISTER
+from analyzer.state.model import unscheduled  # noqa: F401 - a pod's state, used here by row
 from analyzer.tables import from_json
 
 HAMI_RESOURCES = ("gpumem", "gpumem_percentage", "gpucores")  # columns of HAMi-only resources
@@ -27,11 +28,6 @@ def requests_gpu(row: dict[str, Any]) -> bool:
 def requests_hami(row: dict[str, Any]) -> bool:
     """The row asks for a HAMi-only resource (gpumem, gpumem-percentage, gpucores)."""
     return any(row.get(c) is not None for c in HAMI_RESOURCES)
-
-
-def unscheduled(row: dict[str, Any]) -> bool:
-    """A Pending pod that no node was assigned to yet."""
-    return row.get("phase") == "Pending" and (row.get("node") or "<none>") in ("<none>", "")
 
 
 def holds_devices(row: dict[str, Any]) -> bool:

@@ -9,16 +9,18 @@ size of the logs. A member that cannot be parsed becomes a ``read_errors`` row, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable, Iterator
 
 import polars as pl
 
 from analyzer.ingest import Bundle, Member, ReadError, ReadFailed
 from analyzer.ingest.sniff import is_binary
+from analyzer.parse.collected import collection_facts
 from analyzer.parse.describe import (events_section_lines, loose_event_rows, node_from_describe,
                                      pod_from_describe, split_objects)
 from analyzer.parse.events import table_rows
-from analyzer.parse.logs import DUMP_LOG_START, log_frames
+from analyzer.parse.logs import DUMP_LOG_START, annotate_rows, log_frames
 from analyzer.parse.metrics import metric_rows
 from analyzer.parse.objects import NameLines, ObjectRows, ObjectsError, read_objects, server_version
 from analyzer.parse.quantity import parse_time
@@ -26,6 +28,7 @@ from analyzer.tables import SCHEMAS, TABLE_NAMES, frame
 
 LOG_KINDS = ("log", "log_multi", "text", "describe_pod", "describe_node", "describe")
 BATCH_ROWS = 100_000
+TAIL_ROWS = 50  # the last lines of a log file read for its newest time
 
 
 @dataclass
@@ -44,6 +47,8 @@ class Parsed:
     keep_logs: Callable[[Member], bool] | None = field(default=None, repr=False)
     # fault-tolerance result folders, parsed (``analyzer.ft.ScenarioData``; ft-results layout only)
     ft_scenarios: list[Any] = field(default_factory=list, repr=False)
+    # the newest time of any log line streamed so far (a pasted log's only record of its time)
+    newest_log_time: datetime | None = field(default=None, repr=False)
 
     @property
     def ref_year(self) -> int | None:
@@ -78,12 +83,19 @@ class Parsed:
                 self.errors.append(ReadError(m.path, "binary file skipped"))
                 continue
             problems: list[str] = []
+            # a bundle without a record of its collection time takes its newest log line's;
+            # frames read without annotation give it from the tail of each file
+            tail: pl.DataFrame | None = None
             try:
                 if isinstance(f, ReadFailed):
                     raise f
                 with f:
                     for df in log_frames(f, identity, limits.max_line_bytes, self.ref_year, problems,
                                          annotated=annotated):
+                        if annotated:
+                            self._note_log_time(df.get_column("time").max())
+                        elif not self.facts.get("collected_at"):
+                            tail = df.tail(TAIL_ROWS)
                         if m.kind == "log_multi":
                             df = _split_containers(df)
                         if source == "describe":
@@ -94,9 +106,16 @@ class Parsed:
                         yield df
             except ReadFailed as exc:
                 self.errors.append(ReadError(m.path, str(exc)))
+            if tail is not None and tail.height:
+                self._note_log_time(annotate_rows(tail, tail.select("path", "line"), self.ref_year)
+                                    .get_column("time").max())
             self.errors.extend(ReadError(m.path, p) for p in problems)
             if self.on_member_done is not None:
                 self.on_member_done(m)
+
+    def _note_log_time(self, t: Any) -> None:
+        if t is not None and (self.newest_log_time is None or t > self.newest_log_time):
+            self.newest_log_time = t
 
     def iter_log_batches(self, batch_rows: int = BATCH_ROWS, annotated: bool = True) -> Iterator[pl.DataFrame]:
         """``log_lines`` frames of ``batch_rows`` rows (the last one fewer): small files grouped
@@ -203,6 +222,7 @@ def parse_bundle(bundle: Bundle) -> Parsed:
         for m in bundle.members])
     _merge_describe_duplicates(tables)
     facts.update(_manifest_facts(bundle.manifest))
+    facts.update(collection_facts(bundle, tables, facts))
     facts["ref_year"] = _ref_year(facts, tables)
     parsed = Parsed(bundle=bundle, tables=tables, facts=facts, errors=errors,
                     _describe_events=describe_events)

@@ -14,7 +14,7 @@ Real sample (trimmed)::
 
 from __future__ import annotations
 
-from analyzer.parse.quantity import GPU, count
+from analyzer.parse.quantity import GPU, count, parse_time
 from analyzer.tables import to_json
 
 GPU_PRODUCT_LABEL = "nvidia.com/gpu.product"
@@ -53,4 +53,9 @@ def node_row(obj: dict, path: str, origin: str = "json") -> dict:
         "container_runtime": info.get("containerRuntimeVersion"),
         "kernel_version": info.get("kernelVersion"), "os_image": info.get("osImage"),
         "internal_ip": addresses.get("InternalIP"),
+        # when Ready last changed, and the kubelet's newest heartbeat (the node status it posts
+        # every few minutes: the newest one is close to when the bundle was collected)
+        "ready_since": parse_time(ready_c.get("lastTransitionTime")) if ready_c else None,
+        "heartbeat": max((t for t in (parse_time(c.get("lastHeartbeatTime")) for c in conditions) if t),
+                         default=None),
     }

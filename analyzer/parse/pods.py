@@ -121,6 +121,8 @@ def pod_rows(obj: dict, path: str, origin: str = "json") -> tuple[dict, list[dic
             })
     conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
     ready = next((c.get("status") == "True" for c in conditions if c.get("type") == "Ready"), None)
+    ready_c = next((c for c in conditions if c.get("type") == "Ready"), {})
+    scheduled_c = next((c for c in conditions if c.get("type") == "PodScheduled" and c.get("status") == "True"), {})
     owners = meta.get("ownerReferences") or [{}]
     owner = owners[0] if isinstance(owners[0], dict) else {}
     pod = {
@@ -135,5 +137,8 @@ def pod_rows(obj: dict, path: str, origin: str = "json") -> tuple[dict, list[dic
         "qos_class": status.get("qosClass"), **totals,
         "node_selector": to_json(spec.get("nodeSelector")) if spec.get("nodeSelector") else None,
         "tolerations": to_json(spec.get("tolerations")) if spec.get("tolerations") else None,
+        # when Ready last changed (to True or to False), and when the pod was bound to its node
+        "ready_since": parse_time(ready_c.get("lastTransitionTime")),
+        "scheduled_at": parse_time(scheduled_c.get("lastTransitionTime")),
     }
     return pod, containers

@@ -67,6 +67,9 @@ def count(value: object) -> int | None:
 
 # the seconds' fraction: RFC3339Nano has nine digits, Python keeps six (and 3.10 wants 3 or 6)
 _FRACTION = regex.compile(r"(?<=\d\d:\d\d)[.,](\d+)")
+# Go's time.Time.String(): "2021-08-03 12:14:13.632016778 +0200 CEST m=+138.368642668" (the zone
+# abbreviation and the monotonic clock reading after the offset are dropped)
+_GO_STRING = regex.compile(r"^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) ([+-]\d\d)(\d\d)(?: [A-Za-z0-9+-]+)?(?: m=[+-][\d.]+)?$")
 
 
 def _read_time(value: object) -> datetime | None:
@@ -76,6 +79,9 @@ def _read_time(value: object) -> datetime | None:
     if not value or not isinstance(value, str):
         return None
     text = value.strip()
+    go = _GO_STRING.match(text)
+    if go:
+        text = f"{go[1]}T{go[2]}{go[3]}:{go[4]}"
     iso = _FRACTION.sub(lambda m: "." + m[1][:6].ljust(6, "0"), text.replace("Z", "+00:00"), count=1)
     try:
         return datetime.fromisoformat(iso)
@@ -87,13 +93,16 @@ def _read_time(value: object) -> datetime | None:
 
 
 def parse_time(value: object) -> datetime | None:
-    """RFC3339 (API JSON), RFC1123Z (kubectl describe) or a datetime (a table cell) -> aware UTC
-    datetime (a time without offset is taken as UTC); None if not a time.
+    """RFC3339 (API JSON), RFC1123Z (kubectl describe), Go's ``time.Time.String()`` (OpenShift
+    must-gather's ``timestamp`` file) or a datetime (a table cell) -> aware UTC datetime (a time
+    without offset is taken as UTC); None if not a time.
 
     >>> parse_time("2026-11-20T10:14:03.123456789Z").isoformat()
     '2026-11-20T10:14:03.123456+00:00'
     >>> parse_time("Fri, 20 Nov 2026 11:14:03 +0100").isoformat()
     '2026-11-20T10:14:03+00:00'
+    >>> parse_time("2021-08-03 12:14:13.632016778 +0200 CEST m=+138.368642668").isoformat()
+    '2021-08-03T10:14:13.632016+00:00'
     """
     dt = _read_time(value)
     if dt is None:

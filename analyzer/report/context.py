@@ -7,6 +7,8 @@ in report order:
 - the verdict paragraph;
 - the ranked root causes, each with its evidence split around the regex match (so both formats
   can highlight it) and its symptoms grouped under it;
+- the other findings still true at collection time, then the history: the findings the
+  diagnosis judged recovered or past (``state``), with why, oldest first;
 - the HAMi seed's Step 10 sections, where the bundle holds the data: cluster GPU status per node,
   HAMi component status, GPU resources per namespace (requested vs available), as the diagnosis
   worked them out (``Diagnosis.gpu``, from ``analyzer.gpu.status``); recommended actions in
@@ -149,6 +151,8 @@ def _finding_view(f: dict[str, Any]) -> dict[str, Any]:
         "references": [r for r in f.get("references") or [] if r],
         "symptoms": [],
         "merged": [],
+        "state": f.get("state") or "active",
+        "state_reason": f.get("state_reason") or "",
     }
     # what the HTML filter box searches: everything a reader might type
     view["search"] = " ".join([
@@ -184,9 +188,19 @@ def _findings(result: dict[str, Any]) -> tuple[list[dict], list[dict], dict[str,
         view["symptoms"] = [by_id[i] for i in ids if i in by_id and i not in root_ids
                             and by_id[i]["merged_into"] != view["id"]]
         explained.update(ids)
-    others = [f for fid, f in by_id.items() if fid not in root_ids and fid not in explained]
+    others = [f for fid, f in by_id.items() if fid not in root_ids and fid not in explained
+              and f["state"] == "active"]
     others.sort(key=lambda f: (SEVERITY_RANK.get(f["severity"], 9), f["id"]))
     return roots, others, by_id
+
+
+def history(by_id: dict[str, dict], roots: list[dict]) -> list[dict[str, Any]]:
+    """The findings no longer true at collection time (recovered or past) that no root cause
+    lists as its symptom: most severe first, then in time order."""
+    shown = {s["id"] for r in roots for s in r["symptoms"]} | {m["id"] for r in roots for m in r["merged"]}
+    past = [f for fid, f in by_id.items() if f["state"] != "active" and fid not in shown]
+    past.sort(key=lambda f: (SEVERITY_RANK.get(f["severity"], 9), f["first_seen"] or "9999", f["id"]))
+    return past
 
 
 # --------------------------------------------------------------------------- actions
@@ -235,7 +249,8 @@ def timeline_items(result: dict[str, Any], tables: dict[str, pl.DataFrame],
         for lane in dict.fromkeys(lanes):
             items.append({"lane": lane, "kind": "finding", "start": start,
                           "end": end if end and end > start else None,
-                          "label": f"{f['id']} {f['title']} ({f['count']}x)",
+                          "label": f"{f['id']} {f['title']} ({f['count']}x)"
+                                   + (f" [{f['state']}]" if f["state"] != "active" else ""),
                           "severity": f["severity"], "finding": f["id"],
                           "root": f["id"] in rank})
     for ev in _rows(tables, "events"):
@@ -296,7 +311,7 @@ def timeline_items(result: dict[str, Any], tables: dict[str, pl.DataFrame],
 # --------------------------------------------------------------------------- the rest
 
 def _verdict(result: dict[str, Any], roots: list[dict], others: list[dict],
-             bundle: dict[str, Any], checks: dict[str, list]) -> dict[str, Any]:
+             bundle: dict[str, Any], checks: dict[str, list], past: list[dict] | None = None) -> dict[str, Any]:
     root = bundle.get("root")
     if bundle.get("layout") == "file":
         where = "standard input" if root in ("-", "") else f"the file {root}"
@@ -329,6 +344,9 @@ def _verdict(result: dict[str, Any], roots: list[dict], others: list[dict],
                 text += (f" {len(others)} lower-severity finding"
                          f"{'s are' if len(others) != 1 else ' is'} listed below.")
                 label += f" · {len(others)} WARNING{'S' if len(others) != 1 else ''}"
+            if past:
+                text += (f" {len(past)} earlier finding{'s are' if len(past) != 1 else ' is'} history "
+                         "(recovered or past by collection time).")
             return {"status": "healthy", "severity": worst or "clear", "label": label,
                     "text": text + tail}
         text = (f"No root cause could be named in {where}{when}, but {len(others)} finding"
@@ -369,6 +387,8 @@ def _bundle_facts(result: dict[str, Any], tables: dict[str, pl.DataFrame]) -> di
         "layout": bundle.get("layout") or inp.get("layout") or "",
         "root": bundle.get("root") or inp.get("path") or "",
         "collected_at": fmt_time(bundle.get("collected_at")) if bundle.get("collected_at") else "",
+        "collected_at_source": bundle.get("collected_at_source") or "",
+        "state": bundle.get("state") or {},
         "context": bundle.get("context") or "",
         "server_version": bundle.get("server_version") or "",
         "namespaces": list(bundle.get("namespaces") or []),
@@ -429,13 +449,15 @@ def build_context(result: dict[str, Any], tables: dict[str, pl.DataFrame],
     if result.get("redacted", True):
         tables, gpu = _redacted(tables, gpu)
     roots, others, by_id = _findings(result)
+    past = history(by_id, roots)
     bundle = _bundle_facts(result, tables)
     checks = _checks(result, tables)
     return {
         "title": "GPU Pod Troubleshooting Report",
-        "verdict": _verdict(result, roots, others, bundle, checks),
+        "verdict": _verdict(result, roots, others, bundle, checks, past),
         "root_causes": roots,
         "other_findings": others,
+        "history": past,
         "findings_total": len(by_id),
         "cluster_gpu": gpu.get("cluster_gpu"),
         "hami": gpu.get("hami"),

@@ -1,6 +1,7 @@
 """`analyze --format parquet -o DIR`: the diagnosis and every table as Parquet files.
 
-Written: ``findings.parquet`` (one row per finding, root causes included, flattened),
+Written: ``findings.parquet`` (one row per finding, root causes included, flattened, with its
+``state`` at collection time: active, recovered or past),
 ``root_causes.parquet`` (rank, id, symptom ids), ``evidence.parquet`` (one row per evidence line),
 ``checks.parquet``, ``signals.parquet``, one file per parsed table, and ``log_lines.parquet``
 streamed batch by batch so memory stays bounded whatever the size of the logs. Files are
@@ -24,6 +25,7 @@ _FINDING_SCHEMA = {
     "remediation": pl.Utf8, "checks": pl.List(pl.Utf8), "symptoms": pl.List(pl.Utf8),
     "pattern": pl.Utf8, "source": pl.Utf8, "affected": pl.Utf8,
     "namespaces": pl.List(pl.Utf8), "pods": pl.List(pl.Utf8), "evidence_lines": pl.Int64,
+    "state": pl.Utf8, "state_reason": pl.Utf8,
 }
 
 
@@ -51,6 +53,7 @@ def findings_frame(result: dict[str, Any]) -> pl.DataFrame:
             "namespaces": sorted({a["namespace"] for a in affected if a.get("namespace")}),
             "pods": sorted({a["name"] for a in affected if a.get("kind") == "Pod"}),
             "evidence_lines": len(f.get("evidence") or []),
+            "state": f.get("state"), "state_reason": f.get("state_reason"),
         })
     return pl.DataFrame(rows, schema=_FINDING_SCHEMA)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from . import history  # noqa: F401 - registers its scenarios
 from .bundle import BundleWriter
 from .scenarios import SCENARIOS
 
