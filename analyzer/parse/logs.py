@@ -63,17 +63,17 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _SYSLOG_TAG = r" [\w.\-]+ [^\s:\[\]]+(?:\[\d+\])?: "
 _LEVEL_WORD = r"TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL"
 # What wraps a record, outermost first; each part is optional:
-# - journalctl -o short-iso (a numeric zone, where kubectl's and CRI's RFC3339Nano always says
-#   Z: the two read alike otherwise), or a
-#   ``kubectl logs --timestamps``/CRI time, then journalctl's short/short-precise or syslog's
-#   "Mon DD HH:MM:SS host ident[pid]: " (the record inside keeps its own format and level);
+# - a ``kubectl logs --timestamps``/CRI time (RFC3339Nano, always Z), or journalctl -o short-iso's
+#   time and "host ident[pid]: " (a numeric zone; both read as one date-time, then split);
+# - journalctl's short/short-precise or syslog's "Mon DD HH:MM:SS host ident[pid]: " (the record
+#   inside keeps its own format and level);
 # - a k9s log pane's left border, docker compose's "service  | ", torchrun's "[rank0]: ";
 # - a process tag: vLLM's "(APIServer pid=1)", "(EngineCore_DP0 pid=291)", Ray's
 #   "(RayWorkerWrapper pid=312, ip=10.0.0.2)".
 PREFIX_RX = (
-    r"(?:(?P<jiso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?[+-]\d\d:?\d\d)" + _SYSLOG_TAG +
-    r"|(?:(?P<kts>" + KUBECTL_TS + ")(?P<cri> (?:stdout|stderr) [FP])? )?"
-    r"(?:(?P<syts>" + _MONTH + r" [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?)" + _SYSLOG_TAG + ")?)"
+    r"(?:(?P<ts0>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?)"
+    r"(?:(?P<jz>[+-]\d\d:?\d\d)" + _SYSLOG_TAG + r"|(?P<kz>Z|[+-]\d\d:\d\d)(?P<cri> (?:stdout|stderr) [FP])? ))?"
+    r"(?:(?P<syts>" + _MONTH + r" [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?)" + _SYSLOG_TAG + ")?"
     "(?:\u2502 ?|" r"\[?[\w.\-]+\]?\s+\| |\[rank\d+\]:\s?)?"
     + _ANSI +
     r"(?:\([^()\n]{1,80}\)" + _ANSI + r" )?"
@@ -91,7 +91,7 @@ LINE_RX = (
     r"|(?:(?:time|ts|t)=(?P<lft1>\"[^\"]*\"|[^\s\"]+) )?(?:lvl|level)=\"?(?P<lflvl>[A-Za-z]+)\"?"
     r"(?: (?:time|ts|t)=(?P<lft2>\"[^\"]*\"|[^\s\"]+))?"
     r"|\{.{0,200}?\"(?:time|timestamp|ts|@timestamp)\"\s*:\s*(?:\"(?P<jts>[^\"]+)\"|(?P<jep>\d{9,10}(?:\.\d+)?)\b)"
-    r"|\{"
+    r"|(?P<jopen>\{)"
     r"|\[(?P<sts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)[^\]]{0,40}\]"
     r"|\[TensorRT-LLM\]\[(?P<tlvl>[A-Z]+)\]"
     # logrus' terminal format: "ERRO[0012] msg" (seconds since start) or "INFO[2024-01-15T10:30:00Z] msg"
@@ -244,6 +244,8 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
     continues it); the returned dict is the state at the end of this block.
     """
     g = df.get_column("text").str.extract_groups(LINE_RX).struct.unnest()
+    g = g.with_columns(pl.when(pl.col("kz").is_not_null()).then(pl.col("ts0") + pl.col("kz")).alias("kts"),
+                       pl.when(pl.col("jz").is_not_null()).then(pl.col("ts0") + pl.col("jz")).alias("jiso"))
     year = str(ref_year) if ref_year else None
     kts = g["kts"].str.to_datetime(_RFC3339, strict=False, time_unit="us")
     utc = lambda s, f: s.str.to_datetime(f, strict=False, time_unit="us").dt.replace_time_zone("UTC")  # noqa: E731
@@ -267,9 +269,8 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
     raw_level = pl.select(pl.coalesce([g["isolvl"], g["dlvl"], g["vlvl"], g["klvl"], g["nlvl"], g["plvl"], g["tlvl"],
                                        g["lflvl"], g["lrlvl"], g["glvl"], g["blvl"], g["alvl"], g["rlvl"], g["ovlvl"],
                                        panic])).to_series()
-    # a JSON record's level, wherever its key stands (the object opens within a prefix's length)
-    json_level = df.get_column("text").str.extract(
-        r"^[^{]{0,120}?\{.{0,300}?\"(?:level|severity|lvl|levelname)\"\s*:\s*\"(\w+)\"", 1)
+    json_level = _json_level(df.get_column("text"),
+                             g["jopen"].is_not_null() | g["jts"].is_not_null() | g["jep"].is_not_null())
     level = pl.select(pl.coalesce([raw_level, json_level]).str.to_uppercase()).to_series().replace_strict(
         _LEVELS, default=None, return_dtype=pl.Utf8)
     outer = pl.select(
@@ -345,6 +346,17 @@ def _iso(s: pl.Series) -> pl.Series:
     has_zone = norm.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$")
     norm = pl.select(pl.when(has_zone).then(norm).otherwise(norm + "Z")).to_series()
     return norm.str.to_datetime(_RFC3339, strict=False, time_unit="us").cast(TIME)
+
+
+def _json_level(text: pl.Series, is_json: pl.Series) -> pl.Series:
+    """The level of the JSON records among ``text`` (rows where ``is_json``: a record opens after
+    the prefix), wherever its key stands; null elsewhere."""
+    rows = is_json.arg_true()
+    out = pl.Series("level", [None] * text.len(), dtype=pl.Utf8)
+    if rows.len():
+        got = text.gather(rows).str.extract(r'"(?:level|severity|lvl|levelname)"\s*:\s*"(\w+)"', 1)
+        out = out.scatter(rows, got)
+    return out
 
 
 def _epoch(s: pl.Series) -> pl.Series:
