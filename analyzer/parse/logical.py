@@ -55,22 +55,25 @@ _WRAPPED = (r"^(?:\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)
 _MAYBE_CONT = r"^" + PREFIX_RX + r"(?:[ \t]|\|\s+\||$)"
 _PREFIX = r"^" + PREFIX_RX
 _BORDER_END = "\\s*\u2502\\s*$"
+# (the regexes below run on the few candidate rows of a batch: their cost is compiling them, so
+# they keep to ASCII classes and no bounded repetition of large classes)
+_K = r"[A-Za-z0-9_.\-/\"']"   # a character of a key
 # a line that starts a record of its own (never a continuation), or an elision mark of a paste
 _STARTS_RECORD = (r"^(?:\d{4}[-/]\d\d[-/]\d\d|\d\d:\d\d:\d\d|[IWEFD]\d{4} |(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR"
-                  r"|CRITICAL|FATAL|NOTE|NOTICE)\b|\[|\{|<\w+>|Traceback|During handling|The above exception"
-                  r"|[A-Za-z_][\w.]*(?:Error|Exception|Warning)\b|time=|level=|ts=|panic:|goroutine |\+ |\$ |# |> |-- "
+                  r"|CRITICAL|FATAL|NOTE|NOTICE)\b|\[|\{|<[a-z]+>|Traceback|During handling|The above exception"
+                  r"|[A-Za-z_][A-Za-z0-9_.]*(?:Error|Exception|Warning)\b|time=|level=|ts=|panic:|goroutine |\+ |\$ |# |> |-- "
                   r"|(?:\.\.\.|\[\.\.\.\]|\u2026)\s*$)")
 # an indented line that is structure of its own, not the rest of a sentence: "key: value",
-# "Key   : value" (nvidia-smi -q), "Restart Count:  3" (describe), a list item or a command
-# line flag, a Python or
-# Java frame, an event row, Python's ^^^ markers under the failing expression, brackets that
-# close a JSON object, a table row (columns apart by runs of spaces or a tab) or its ---- rule
-_STRUCTURE = (r"^(?:[\w.\-/\"']+:(?:\s|$)|[\w.\-/\"'][\w .()/\-\"']{0,60}?(?:\s+:\s|:\s{2,}|:$)"
+# "Key   : value" (nvidia-smi -q), "Restart Count:  3" (describe), a list item or a command line
+# flag, a Python or Java frame, an event row, Python's ^^^ markers under the failing expression,
+# brackets that close a JSON object, a table row (columns apart by runs of spaces or a tab) or
+# its ---- rule; and every record start
+_STRUCTURE = (r"^(?:" + _K + r"+:(?:\s|$)|" + _K + r"[A-Za-z0-9_ .()/\-\"']*?(?:\s+:\s|:\s{2,}|:$)"
               r"|- |-{1,2}[A-Za-z]|File \"|at |\d+ +0x|(?:Normal|Warning)\s|[A-Za-z]+(?:Error|Exception)\b|[\^~]+\s*$"
               r"|[\]\[{}()]+[,;]?\s*$|-{3,}|\S+(?: \S+)*\s{2,}\S+(?: \S+)*\s{2,}\S|\S+\t)")
 # a YAML "key: value" whose value may go on over more-indented lines, or a block scalar header
-_YAML_KEY = r"^(?P<ind> *)(?P<dash>- )?[\w.\-/\"']+:(?:\s+(?P<val>\S.*)|\s*$)"
-_BLOCK_SCALAR = r"^ *(?:- )?[\w.\-/\"']+:\s*[|>][-+]?\d*\s*$"
+_YAML_KEY = r"^(?P<ind> *)(?P<dash>- )?" + _K + r"+:(?:\s+(?P<val>\S.*)|\s*$)"
+_BLOCK_SCALAR = r"^ *(?:- )?" + _K + r"+:\s*[|>][-+]?\d*\s*$"
 _ERRORISH = r"(?i)error|fail|exception|fatal|panic"
 WRAP_MIN = 60  # a terminal-wrapped line is at least this long (terminals are 80+ columns)
 
@@ -134,8 +137,8 @@ def _continuations(rows: pl.DataFrame) -> tuple[pl.Series, pl.Series, pl.Series]
     text = rows.get_column("text")
     path = rows.get_column("path")
     line = rows.get_column("line").cast(pl.Int64)
-    empty_bool = pl.Series([False] * n, dtype=pl.Boolean)
-    empty_str = pl.Series([None] * n, dtype=pl.Utf8)
+    empty_bool = pl.select(pl.repeat(False, n, dtype=pl.Boolean)).to_series()
+    empty_str = pl.select(pl.repeat(None, n, dtype=pl.Utf8)).to_series()
     # rows that follow the row above in the same file
     follows = ((path == path.shift(1)) & (line == line.shift(1) + 1)).fill_null(False)
     maybe = text.str.contains(_MAYBE_CONT) & follows
@@ -180,8 +183,10 @@ def _continuations(rows: pl.DataFrame) -> tuple[pl.Series, pl.Series, pl.Series]
     f = f.with_columns(pl.col("b").gather(a.fill_null(0)).alias("ab"), pl.col("k").gather(a.fill_null(0)).alias("ak"),
                        raw.gather(a.fill_null(0)).alias("araw"), a.is_not_null().alias("a_ok"),
                        (pl.col("b") == raw).alias("bare"))
+    f = f.with_columns(pl.col("r").str.contains(_STRUCTURE).alias("_struct"),
+                       pl.col("r").str.contains(_STARTS_RECORD).alias("_start"))
     blank = pl.col("r").str.strip_chars() == ""
-    structure = pl.col("r").str.contains(_STRUCTURE) | pl.col("r").str.contains(_STARTS_RECORD)
+    structure = pl.col("_struct") | pl.col("_start")
     tabbed = pl.col("b").str.starts_with("\t")
     # hanging indent: the row starts under a word of its anchor (a space, then a character), in
     # the anchor's message, or in the anchor's whole line when the row has no wrapper of its own
@@ -199,13 +204,13 @@ def _continuations(rows: pl.DataFrame) -> tuple[pl.Series, pl.Series, pl.Series]
     yaml_ind = pl.col("yk") + pl.when(pl.col("yd")).then(2).otherwise(0)
     yaml = (pl.col("a_ok") & pl.col("yk").is_not_null() & (pl.col("k") > yaml_ind) & ~tabbed & ~blank
             & ~pl.col("ab").str.strip_chars_start(" ").str.contains(_STARTS_RECORD)
-            & (pl.col("yblock") | (pl.col("yv").is_not_null() & ~pl.col("r").str.contains(_STRUCTURE))))
+            & (pl.col("yblock") | (pl.col("yv").is_not_null() & ~pl.col("_struct"))))
     # a table row whose leading cells are blank continues the cell above
     table = pl.col("b").str.contains(r"^\|(?:\s*\|)+\s*\S") & pl.col("p").str.contains(r"^\s*\|")
     table_full = pl.col("p").str.contains(r"\S \|\s*$")
     # a k9s row after a row that runs into the right border
     pane = (pl.col("t").str.starts_with("\u2502") & pl.col("p").str.contains("\\S \u2502$")
-            & ~pl.col("r").str.contains(_STARTS_RECORD) & ~pl.col("r").str.contains(r"^(?:Normal|Warning)\s"))
+            & ~pl.col("_start") & ~pl.col("r").str.contains(r"^(?:Normal|Warning)\s"))
     caused = (pl.col("r").str.contains(r"^(?:Caused by|caused by):") & (pl.col("k") >= 1)
               & pl.col("a_ok") & pl.col("ab").str.contains(_ERRORISH))
     # terminal wrap: not a record of its own

@@ -78,6 +78,8 @@ PREFIX_RX = (
     + _ANSI +
     r"(?:\([^()\n]{1,80}\)" + _ANSI + r" )?"
 )
+# the record formats, in two passes: the common ones over every line, then the others over the
+# lines the first pass found no format in (a second alternation costs every line otherwise)
 LINE_RX = (
     r"^" + PREFIX_RX +
     r"(?:"
@@ -87,34 +89,43 @@ LINE_RX = (
     r"|(?P<klvl>[IWEF])(?P<klts>\d{4} \d\d:\d\d:\d\d\.\d+)\s+\d+ "
     r"|\[\d+\] (?P<nts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d+) \[(?P<nlvl>INF|WRN|ERR|FTL|DBG|TRC)\]"
     r"|(?P<plvl>DEBUG|INFO|WARNING|ERROR|CRITICAL):(?:\s|[\w.]+:)"
-    # logfmt (logrus, containerd, CRI-O, go-kit, slog's text handler): time=/ts= before or after level=
-    r"|(?:(?:time|ts|t)=(?P<lft1>\"[^\"]*\"|[^\s\"]+) )?(?:lvl|level)=\"?(?P<lflvl>[A-Za-z]+)\"?"
-    r"(?: (?:time|ts|t)=(?P<lft2>\"[^\"]*\"|[^\s\"]+))?"
     r"|\{.{0,200}?\"(?:time|timestamp|ts|@timestamp)\"\s*:\s*(?:\"(?P<jts>[^\"]+)\"|(?P<jep>\d{9,10}(?:\.\d+)?)\b)"
     r"|(?P<jopen>\{)"
     r"|\[(?P<sts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)[^\]]{0,40}\]"
     r"|\[TensorRT-LLM\]\[(?P<tlvl>[A-Z]+)\]"
-    # logrus' terminal format: "ERRO[0012] msg" (seconds since start) or "INFO[2024-01-15T10:30:00Z] msg"
-    r"|(?P<lrlvl>TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[(?P<lrts>[^\]]{1,40})\] "
     # Go's log package, optionally with a level word
     r"|(?P<gts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d)(?:\.\d+)? (?:\[?(?P<glvl>" + _LEVEL_WORD + r"|PANIC)\]?:? )?"
     r"|\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<dmts>" + _MONTH + r" [ \d]\d \d\d:\d\d:\d\d \d{4})\] "
     r"|(?P<dmono>\[\s*\d+\.\d+\]) "
+    r"|\s?(?P<dlvl>TRACE|DEBUG|INFO|WARN|WARNING|ERROR) "
+    r"|(?P<tb>Traceback \(most recent call last\))"
+    # lines that continue the record above: indented frames, blank lines, a chained exception,
+    # the exception's final line
+    r"|(?P<cont>[ \t]|$|During handling of the above|The above exception was|[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\b)"
+    r")?"
+)
+LINE_RX2 = (
+    r"^" + PREFIX_RX +
+    r"(?:"
+    # logfmt (logrus, containerd, CRI-O, go-kit, slog's text handler): time=/ts= before or after level=
+    r"(?:(?:time|ts|t)=(?P<lft1>\"[^\"]*\"|[^\s\"]+) )?(?:lvl|level)=\"?(?P<lflvl>[A-Za-z]+)\"?"
+    r"(?: (?:time|ts|t)=(?P<lft2>\"[^\"]*\"|[^\s\"]+))?"
+    # logrus' terminal format: "ERRO[0012] msg" (seconds since start) or "INFO[2024-01-15T10:30:00Z] msg"
+    r"|(?P<lrlvl>TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[(?P<lrts>[^\]]{1,40})\] "
     # a level in brackets or angle brackets without a time (CoreDNS "[INFO] ", NetworkManager "<warn> ")
     r"|\[(?P<blvl>" + _LEVEL_WORD + r")\] |<(?P<alvl>info|warn|error|debug|trace)> "
     # a clock time without a date, then the level (Rich console handlers: "18:57:53-195282 ERROR ")
     r"|\d\d:\d\d:\d\d(?:[-.,]\d+)? +(?P<rlvl>DEBUG|INFO|WARNING|ERROR|CRITICAL) "
     # Open vSwitch: "2021-08-03T09:15:58Z|00001|dns_resolve|WARN|msg" (under journald: "ovs|00001|...")
     r"|(?:(?P<ovts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)|ovs)\|\d+\|[\w\-]+\|(?P<ovlvl>EMER|ERR|WARN|INFO|DBG)\|"
-    r"|\s?(?P<dlvl>TRACE|DEBUG|INFO|WARN|WARNING|ERROR) "
     r"|(?P<gopanic>panic: |fatal error: )"
-    r"|(?P<tb>Traceback \(most recent call last\))"
-    # lines that continue the record above: indented frames, blank lines, a chained exception,
-    # the exception's final line, a Go panic's stack (signal, goroutine header, frames, "created by")
-    r"|(?P<cont>[ \t]|$|During handling of the above|The above exception was|[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\b"
-    r"|goroutine \d+ \[|created by |\[signal SIG|[\w.\-/]*[\w)]\.\(?\*?[\w.]*\)?\.?[\w.]*\((?:0x[\da-f]+|\{[^}]*\}|\.\.\.|, )*\)$)"
+    # a Go panic's stack continues its record: signal, goroutine header, frames, "created by"
+    r"|(?P<gocont>goroutine \d+ \[|created by |\[signal SIG|[\w.\-/]*[\w)]\.\(?\*?[\w.]*\)?\.?[\w.]*\((?:0x[\da-f]+|\{[^}]*\}|\.\.\.|, )*\)$)"
     r")?"
 )
+_INNER = ("iso", "isolvl", "vlvl", "vts", "klvl", "klts", "nts", "nlvl", "plvl", "jts", "jep", "jopen", "sts",
+          "tlvl", "gts", "glvl", "dmts", "dmono", "dlvl", "tb", "cont")
+_INNER2 = ("lft1", "lflvl", "lft2", "lrlvl", "lrts", "blvl", "alvl", "rlvl", "ovts", "ovlvl", "gopanic", "gocont")
 
 _LEVELS = {
     "I": "INFO", "INF": "INFO", "INFO": "INFO",
@@ -243,7 +254,7 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
     record open at the end of the previous block of the same file (used when this block
     continues it); the returned dict is the state at the end of this block.
     """
-    g = df.get_column("text").str.extract_groups(LINE_RX).struct.unnest()
+    g = _groups(df.get_column("text"))
     g = g.with_columns(pl.when(pl.col("kz").is_not_null()).then(pl.col("ts0") + pl.col("kz")).alias("kts"),
                        pl.when(pl.col("jz").is_not_null()).then(pl.col("ts0") + pl.col("jz")).alias("jiso"))
     year = str(ref_year) if ref_year else None
@@ -251,15 +262,17 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
     utc = lambda s, f: s.str.to_datetime(f, strict=False, time_unit="us").dt.replace_time_zone("UTC")  # noqa: E731
     # times that carry their year first: a record inside a journald line keeps its own full time
     # when the journald prefix has none (no reference year)
-    parts = [_iso(g["iso"]), _iso(g["jts"]), _epoch(g["jep"]), _iso(g["lft1"].str.strip_chars('"')), _iso(g["lft2"].str.strip_chars('"')),
-             _iso(g["lrts"].str.extract(r"^(\d{4}-\d\d-\d\d[T ].*)$", 1)), _iso(g["ovts"]),
+    # the RFC3339-like times are one column parsed once (one of them per line, inner ones first)
+    iso_like = pl.select(pl.coalesce(
+        g["iso"], g["jts"], g["lft1"].str.strip_chars('"'), g["lft2"].str.strip_chars('"'),
+        g["lrts"].str.extract(r"^(\d{4}-\d\d-\d\d[T ].*)$", 1), g["ovts"], g["jiso"])).to_series()
+    parts = [_iso(iso_like), _epoch(g["jep"]),
              utc(g["nts"], "%Y/%m/%d %H:%M:%S%.f"),
              utc(g["sts"], "%Y-%m-%d %H:%M:%S"),
              utc(g["gts"], "%Y/%m/%d %H:%M:%S"),
              # dmesg -T prints the node's local time; nodes keep UTC (the weekday is left out: a
              # wrong one would void the stamp)
-             utc(g["dmts"].str.replace_all(r"\s+", " "), "%b %d %H:%M:%S %Y"),
-             _iso(g["jiso"])]
+             utc(g["dmts"].str.replace_all(r"\s+", " "), "%b %d %H:%M:%S %Y")]
     if year:
         parts.append(utc(year + " " + g["syts"].str.replace_all(r"\s+", " "), "%Y %b %d %H:%M:%S%.f"))
         parts.append(utc(year + "-" + g["vts"], "%Y-%m-%d %H:%M:%S"))
@@ -305,7 +318,7 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
         .otherwise(outer)
     ).to_series()
     line = df.get_column("line")
-    cont = g["cont"].is_not_null()
+    cont = g["cont"].is_not_null() | g["gocont"].is_not_null()
     tb = g["tb"].is_not_null()
     n = df.height
     row = pl.int_range(0, n, eager=True, dtype=pl.Int64)
@@ -346,6 +359,19 @@ def _iso(s: pl.Series) -> pl.Series:
     has_zone = norm.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$")
     norm = pl.select(pl.when(has_zone).then(norm).otherwise(norm + "Z")).to_series()
     return norm.str.to_datetime(_RFC3339, strict=False, time_unit="us").cast(TIME)
+
+
+def _groups(text: pl.Series) -> pl.DataFrame:
+    """The named groups of ``LINE_RX`` and, for the lines whose record it did not recognise, of
+    ``LINE_RX2`` (null elsewhere)."""
+    g = text.str.extract_groups(LINE_RX).struct.unnest()
+    none = pl.all_horizontal(pl.col(c).is_null() for c in _INNER)
+    rows = g.select(none.alias("n")).to_series().arg_true()
+    if not rows.len():
+        return g.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in _INNER2)
+    g2 = text.gather(rows).str.extract_groups(LINE_RX2).struct.unnest()
+    empty = pl.Series([None], dtype=pl.Utf8).extend_constant(None, text.len() - 1) if text.len() else pl.Series([], dtype=pl.Utf8)
+    return g.with_columns(empty.clone().scatter(rows, g2.get_column(c)).alias(c) for c in _INNER2)
 
 
 def _json_level(text: pl.Series, is_json: pl.Series) -> pl.Series:
