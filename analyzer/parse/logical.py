@@ -323,3 +323,17 @@ def record_message(text: pl.Series) -> pl.Series:
     if not has.len():
         return both
     return both.scatter(has, _unescape(both.gather(has)))
+
+
+def logical_message(text: pl.Series) -> pl.Series:
+    """What a line says, without what wraps it: the kubectl/CRI or journald prefix, k9s borders,
+    docker compose's service column, Ray's and vLLM's process tags are dropped, and a JSON or
+    logfmt record is its ``msg``/``error`` (``record_message``). The record's own header (its
+    time and level) stays.
+
+    >>> logical_message(pl.Series(["(RayWorkerWrapper pid=2271, ip=10.0.0.2) ERROR 08-06 21:18:16 [w.py:620] boom",
+    ...                            'Aug 03 09:21:22 host crio[1314]: time="2021-08-03T09:21:22Z" level=error msg="pull failed"'])).to_list()
+    ['ERROR 08-06 21:18:16 [w.py:620] boom', 'pull failed']
+    """
+    body = text.str.replace(_PREFIX, "").str.replace(_BORDER_END, "")
+    return pl.select(pl.coalesce(record_message(body), body)).to_series()

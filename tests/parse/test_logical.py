@@ -10,7 +10,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from analyzer.parse.logical import logical_rows, record_message, unescaped_rows
+from analyzer.parse.logical import logical_message, logical_rows, record_message, unescaped_rows
 
 
 def _rows(text: str, path: str = "paste.txt", first: int = 1) -> pl.DataFrame:
@@ -287,3 +287,18 @@ def test_wherever_batches_cut_the_logical_lines_are_the_same(size):
     whole, _ = logical_rows(rows)
     assert whole.height < rows.height - 15
     assert _streamed(rows, size).equals(whole)
+
+
+def test_logical_message_drops_wrappers_and_reads_records():
+    got = logical_message(pl.Series([
+        "2025-11-20T09:00:21.750157394Z vllm-1  | INFO 11-20 10:00:01 [api_server.py:1090] Starting vLLM API server",
+        "\u2502 error: Failed to spawn: `dynamo`                        \u2502",
+        "Aug 03 09:20:17.589552 ip-10-0-189-142 hyperkube[1359]: E0803 09:20:17.589529    1359 kubelet.go:2303] \"Error getting node\"",
+        "[rank0]: torch.distributed.DistBackendError: NCCL error in: ProcessGroupNCCL.cpp:1970, unhandled system error",
+        ZAP, '"message":"huggingface_hub.utils._errors.HfHubHTTPError: 504 Server Error: Gateway Time-out"'])).to_list()
+    assert got[0] == "INFO 11-20 10:00:01 [api_server.py:1090] Starting vLLM API server"
+    assert got[1] == "error: Failed to spawn: `dynamo`"
+    assert got[2].startswith("E0803 09:20:17.589529")
+    assert got[3].startswith("torch.distributed.DistBackendError: NCCL error")
+    assert got[4].startswith('Reconciler error: failed to fetch CR: InferenceService.serving.kserve.io "example-sklearn-isvc"')
+    assert got[5] == "huggingface_hub.utils._errors.HfHubHTTPError: 504 Server Error: Gateway Time-out"
