@@ -115,6 +115,12 @@ def _annotate(sig: pl.DataFrame, lines: pl.DataFrame, ref_year: int | None, all_
     ).select(sig.columns)
 
 
+def _detached(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` with their texts copied: a slice of a batch would keep the whole batch's
+    buffers alive while the next one is read."""
+    return rows.with_columns(pl.Series("text", rows.get_column("text").to_list(), dtype=pl.Utf8))
+
+
 def carry_rows(before: pl.DataFrame | None, batch: pl.DataFrame) -> pl.DataFrame:
     """The last ``CARRY_ROWS`` lines (path, line, text) up to the end of ``batch``, for the next
     batch's annotation; texts are copied, so the carried rows do not keep ``batch`` alive."""
@@ -198,7 +204,7 @@ def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] |
         if pending is not None:
             b = pl.concat([pending, b])
         sig, held = _match_batch(b, plan, parsed.ref_year, finder, before, final=False)
-        pending = b.slice(b.height - held) if held else None
+        pending = _detached(b.slice(b.height - held)) if held else None
         before = carry_rows(before, b.slice(0, b.height - held))
         if not sig.is_empty():
             out.append(sig)

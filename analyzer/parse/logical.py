@@ -124,10 +124,10 @@ def logical_rows(rows: pl.DataFrame, final: bool = True) -> tuple[pl.DataFrame, 
         at = joined.get_column("_i")
         text = text.scatter(at, joined.get_column("_part"))
         end_line = end_line.scatter(at, joined.get_column("_end"))
+    if not cont.any():  # nothing joined: the rows as they are (their texts are not copied)
+        return rows.with_columns(pl.col("line").cast(pl.UInt32).alias("end_line")), tail
     out = rows.with_columns(text.alias("text"), end_line.cast(pl.UInt32).alias("end_line"))
-    if cont.any():
-        out = out.filter(~cont)
-    return out, tail
+    return out.filter(~cont), tail
 
 
 def _continuations(rows: pl.DataFrame) -> tuple[pl.Series, pl.Series, pl.Series]:
