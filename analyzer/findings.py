@@ -29,7 +29,8 @@ def iso(t: datetime | None) -> str | None:
 
 @dataclass
 class Evidence:
-    """One line behind a finding: a log line, an event, a metric or an object (file:line)."""
+    """One line behind a finding: a log line, an event, a metric or an object (file:line; a
+    message that a terminal, YAML or a table wrapped over several lines spans line..end_line)."""
 
     path: str
     line: int | None
@@ -37,11 +38,15 @@ class Evidence:
     time: datetime | None = None
     match: tuple[int, int] | None = None
     source: str = "log"
+    end_line: int | None = None   # the last line of a message joined from several lines
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "text": self.text,
-                "time": iso(self.time), "match": list(self.match) if self.match else None,
-                "source": self.source}
+        out = {"path": self.path, "line": self.line, "text": self.text,
+               "time": iso(self.time), "match": list(self.match) if self.match else None,
+               "source": self.source}
+        if self.end_line is not None and self.line is not None and self.end_line > self.line:
+            out["end_line"] = self.end_line  # only for a range: single lines read as before
+        return out
 
 
 @dataclass

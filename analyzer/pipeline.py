@@ -184,7 +184,7 @@ _BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "reason
                 "bundle", "ft_summary", "state_reason")
 _STRUCTURAL = frozenset({"id", "category", "layer", "severity", "pattern", "source", "status",
                          "caused_by", "merged_into", "symptoms", "schema_version", "layout", "time",
-                         "first_seen", "last_seen", "root_cause", "match", "line", "count", "node"})
+                         "first_seen", "last_seen", "root_cause", "match", "line", "end_line", "count", "node"})
 
 
 def redact_result(result: dict[str, Any], library: Library | None = None, red=None) -> dict[str, Any]:

@@ -15,7 +15,8 @@ For each bundle it prints wall time, CPU time and peak RSS (``/usr/bin/time -v``
 ``python3 -m analyzer analyze BUNDLE --format json -o /dev/null`` and of ``rg -c -f`` with the
 library exported for ripgrep (``patterns export --format rg --source log``) over the same files
 (those the analyzer reads as logs or text), the throughput and the analyze/rg ratio; then checks
-every log pattern's line count against its own ``rg -c -e PATTERN`` run; with ``--archives``, the
+every log pattern's line count against its own ``rg -e PATTERN`` run over the logical lines
+the analyzer reads (see ``verify``); with ``--archives``, the
 same bundle as .tar.gz and .tar.zst. Targets end in PASS or FAIL lines. Bundles are generated
 (or unpacked) once into ``--out`` (default ``benchmarks/out``, gitignored) and reused.
 
@@ -294,6 +295,71 @@ def rg_counts(groups: list[list[Path]], patterns: list[tuple[str, str]], jobs: i
     return [{pid: sums[i] for pid, sums in found.items()} for i in range(len(groups))]
 
 
+def rg_logical_counts(dump: Path, patterns: list[tuple[str, str]], jobs: int = 2) -> dict[str, int]:
+    """Logical lines each pattern matches in a ``--logical-dump`` folder: one ``rg -n -e`` per
+    pattern, its hit lines mapped to logical lines by the ``.ids`` files (a record read both as
+    written and unescaped is two dump lines and one logical line, counted once)."""
+    ids = {f.with_suffix("").as_posix(): f.read_text().split()
+           for f in dump.rglob("*.ids")}
+
+    def one(item: tuple[str, str]) -> tuple[str, int]:
+        pid, rx = item
+        p = subprocess.run(["rg", "-n", "--no-heading", "--no-messages", "--glob", "*.txt", "-e", rx, str(dump)],
+                           capture_output=True, text=True)
+        hit = set()
+        for line in p.stdout.splitlines():
+            path, sep, rest = line.partition(".txt:")
+            if sep:
+                hit.add((path, ids[path][int(rest.split(":", 1)[0]) - 1]))
+        return pid, len(hit)
+    with ThreadPoolExecutor(jobs) as pool:
+        return dict(pool.map(one, patterns))
+
+
+def logical_dump(listing: str, out: str) -> None:
+    """(internal, run in the interpreter under test) write the logical lines of each file in
+    ``listing`` (the files the rg check reads, one path a line): ``N.txt`` one line per logical
+    line as the matcher first reads it, then a line with its unescaped text for the structured
+    records that have one; ``N.ids`` the logical line each of those lines belongs to. Prints the
+    physical and logical line counts."""
+    import gzip
+    import io
+    import lzma
+
+    import polars as pl
+
+    from analyzer.match.signals import log_rows
+    from analyzer.parse.logical import logical_rows, unescaped_rows
+    from analyzer.parse.logs import log_frames
+
+    physical = logical = joined = unescaped = 0
+    for i, name in enumerate(Path(listing).read_text().splitlines()):
+        f = Path(name)
+        data = f.read_bytes()
+        if f.name.endswith(".gz"):
+            data = gzip.decompress(data)
+        elif f.name.endswith(".xz"):
+            data = lzma.decompress(data)
+        elif f.name.endswith(".zst"):
+            import zstandard
+            data = zstandard.ZstdDecompressor().decompressobj().decompress(data)
+        frames = list(log_frames(io.BytesIO(data), {"path": f.name, "source": "log"}, 1 << 20, None, [],
+                                 annotated=False))
+        if not frames:
+            continue
+        rows, _ = logical_rows(log_rows(pl.concat(frames)), final=True)
+        esc = unescaped_rows(rows)
+        both = pl.concat([rows.select("line", "text"), esc.select("line", "text")])
+        target = Path(out) / f"{i:06d}"
+        target.with_suffix(".txt").write_text("".join(t + "\n" for t in both.get_column("text").to_list()))
+        target.with_suffix(".ids").write_text(" ".join(map(str, both.get_column("line").to_list())) + "\n")
+        physical += sum(fr.height for fr in frames)
+        logical += rows.height
+        joined += rows.filter(pl.col("end_line") > pl.col("line")).height
+        unescaped += esc.height
+    print(json.dumps({"physical": physical, "logical": logical, "joined": joined, "unescaped": unescaped}))
+
+
 def analyzer_report(python: str, bundle: Path) -> dict:
     """Per-pattern log line counts, root causes and a digest of the signals, from ``python``."""
     p = subprocess.run([python, str(Path(__file__).resolve()), "--report-json", str(bundle)], cwd=REPO,
@@ -397,22 +463,51 @@ def verify(checked: list[tuple[Case, list[Path], Path]], args: argparse.Namespac
     if not checked:
         return
     patterns = [tuple(l.split("\t", 1)) for l in checked[0][2].read_text().splitlines()[1:]]
+    for case, files, _ in checked:
+        verify_one(case, files, patterns, args, results)
+
+
+def verify_one(case: Case, files: list[Path], patterns: list[tuple[str, str]], args: argparse.Namespace,
+               results: list[str]) -> None:
+    """Every log pattern's count in the analyzer against ripgrep's, for one bundle.
+
+    The analyzer reads logical lines (``analyzer.parse.logical``): continued lines joined into
+    one message, structured records also read unescaped. ripgrep reads physical lines, so its
+    own count over the log files differs wherever a message spans lines or a match needs the
+    unescaped text. The check therefore runs rg over the logical lines the analyzer reads,
+    written out by the interpreter under test (``--logical-dump``): it proves the matching
+    (prefilter, hits, compaction, weights) equal to rg's on the same text; the joining and
+    unescaping are proved by their own tests. rg's count over the raw files is printed next to
+    it for every pattern where the two readings differ, so the effect of logical lines stays
+    visible."""
+    import shutil
+
     t = time.monotonic()
-    reports = [analyzer_report(args.python, case.bundle) for case, _, _ in checked]
-    counts = rg_counts([files for _, files, _ in checked], patterns)
-    print(f"\nper-pattern counts of {len(checked)} bundle(s) checked against rg -c -e in {time.monotonic() - t:.0f} s")
-    for (case, _, _), ours, theirs in zip(checked, reports, counts):
-        verify_one(case, ours, theirs, args, results)
-
-
-def verify_one(case: Case, ours: dict, theirs: dict[str, int], args: argparse.Namespace, results: list[str]) -> None:
+    ours = analyzer_report(args.python, case.bundle)
+    dump = Path(args.out) / f"logical-{case.name}"
+    if dump.exists():
+        shutil.rmtree(dump)
+    dump.mkdir(parents=True)
+    listing = dump / "files.lst"
+    listing.write_text("".join(f"{f}\n" for f in files))
+    p = subprocess.run([args.python, str(Path(__file__).resolve()), "--logical-dump", str(listing), str(dump)],
+                       cwd=REPO, capture_output=True, text=True, check=True)
+    shape = json.loads(p.stdout)
+    theirs = rg_logical_counts(dump, patterns)
+    raw = rg_counts([files], patterns)[0]
     bad = [(pid, ours["counts"].get(pid, 0), n) for pid, n in theirs.items() if ours["counts"].get(pid, 0) != n]
     hit = sum(1 for n in theirs.values() if n)
-    print(f"{case.name}: {len(theirs)} patterns ({hit} with hits, {sum(theirs.values()):,} lines)")
+    print(f"{case.name}: {len(theirs)} patterns ({hit} with hits, {sum(theirs.values()):,} lines) "
+          f"checked against rg -e over the logical lines in {time.monotonic() - t:.0f} s "
+          f"({shape['physical']:,} physical lines -> {shape['logical']:,} logical: {shape['joined']:,} joined "
+          f"messages, {shape['unescaped']:,} records also read unescaped)")
     for pid, a, b in bad[:20]:
         print(f"  {pid}: analyze {a}, rg {b}")
-    results.append(f"{'PASS' if not bad else 'FAIL'} {case.name}: every pattern's line count equals rg -c -e "
-                   f"({len(theirs) - len(bad)}/{len(theirs)})")
+    for pid, n in theirs.items():
+        if raw.get(pid, 0) != n:
+            print(f"  {pid}: {n} logical lines, {raw.get(pid, 0)} physical lines (rg -c -e over the raw files)")
+    results.append(f"{'PASS' if not bad else 'FAIL'} {case.name}: every pattern's line count equals rg -e over the "
+                   f"logical lines ({len(theirs) - len(bad)}/{len(theirs)})")
     if args.fast_python:
         fast = analyzer_report(args.fast_python, case.bundle)
         same = (fast["root_causes"] == ours["root_causes"] and fast["signals_digest"] == ours["signals_digest"]
@@ -459,9 +554,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rg-as-exported", action="store_true",
                     help="also time rg -f with the patterns as exported (Unicode word boundaries)")
     ap.add_argument("--report-json", metavar="BUNDLE", help=argparse.SUPPRESS)
+    ap.add_argument("--logical-dump", nargs=2, metavar=("BUNDLE", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.report_json:
         report_json(args.report_json)
+        return 0
+    if args.logical_dump:
+        logical_dump(*args.logical_dump)
         return 0
     args.realbundles = args.realbundles or str(default_realbundles())
     worlds = args.world or ([w for w, _ in SMOKE] if args.smoke else ["biggen"])

@@ -133,7 +133,8 @@ def _finding(p: Pattern, group: pl.DataFrame, count: int, ns, kind, name, ctr, p
             continue
         seen.add(k)
         span = (r["span_start"], r["span_end"]) if r.get("span_start") is not None else None
-        evidence.append(Evidence(r["path"], r["line"], r["text"], r["time"], span, r["source"]))
+        evidence.append(Evidence(r["path"], r["line"], r["text"], r["time"], span, r["source"],
+                                 r.get("end_line")))
     times = [r["time"] for r in rows if r["time"] is not None]
     if name:
         affected = [Affected(ns, kind, name, ctr)]

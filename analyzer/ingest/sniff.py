@@ -14,6 +14,28 @@ _YAML_OBJECT = regex.compile(r"^(?:apiVersion|kind):\s*\S", regex.M)
 _PROM_LINE = regex.compile(r"^(?:# (?:HELP|TYPE) [A-Za-z_:][\w:]* |[A-Za-z_:][\w:]*(?:\{[^}\n]*\})? [-+0-9.eE]+(?:Inf|NaN)?(?: \d+)?$)", regex.M)
 _KV = regex.compile(r"^(Name|Namespace|Roles|Containers|Status|Node|Capacity|System Info|Conditions|Labels|Taints|Events|Kind|API Version):", regex.M)
 
+# Fields of ``kubectl describe`` that tell a pasted part of one (no ``Name:`` header: the paste
+# starts at a container's State, at the Capacity block, at the Conditions table) from a log:
+# a describe line is "Key:" then a run of spaces or a tab (tabwriter columns), or "Key:" alone.
+POD_FIELDS = frozenset({
+    "Status", "Reason", "Message", "IP", "IPs", "Node", "Start Time", "QoS Class", "Controlled By", "Priority",
+    "Priority Class Name", "Service Account", "Node-Selectors", "Tolerations", "Containers", "Init Containers",
+    "Volumes", "Labels", "Annotations", "Namespace",
+    # a container's block
+    "State", "Last State", "Ready", "Restart Count", "Exit Code", "Started", "Finished", "Signal",
+    "Container ID", "Image", "Image ID", "Port", "Host Port", "Limits", "Requests", "Environment", "Mounts",
+    "Command", "Args", "Liveness", "Readiness", "Startup"})
+NODE_FIELDS = frozenset({
+    "Roles", "Capacity", "Allocatable", "System Info", "Taints", "Unschedulable", "Addresses", "Lease",
+    "HolderIdentity", "Non-terminated Pods", "Allocated resources", "Kubelet Version", "Kube-Proxy Version",
+    "Container Runtime Version", "Kernel Version", "OS Image", "Machine ID", "System UUID", "Boot ID",
+    "Operating System", "Architecture", "PodCIDR", "PodCIDRs", "ProviderID", "CreationTimestamp"})
+CONTAINER_FIELDS = frozenset({"State", "Last State", "Restart Count", "Exit Code", "Container ID", "Image ID"})
+DESCRIBE_LINE = regex.compile(r"^(?P<ind>[ \t]*)(?P<key>[A-Z][A-Za-z]*(?:[ -][A-Za-z]+)*):(?:[ \t]{2,}\S|\t|[ \t]*$| \S)")
+# a node's Conditions rows name node conditions
+NODE_CONDITION = regex.compile(r"^[ \t]+(?:MemoryPressure|DiskPressure|PIDPressure|NetworkUnavailable|OutOfDisk)[ \t]+(?:True|False|Unknown)\b",
+                               regex.M)
+
 
 def is_binary(head: bytes) -> bool:
     """Mostly bytes that are neither UTF-8 text nor layout controls in the first block (an ELF,
@@ -47,10 +69,43 @@ def sniff_kind(head: bytes, name: str = "") -> str:
         return "describe_pod"
     if "Name" in keys and ("Events" in keys or "Namespace" in keys or "Kind" in keys):
         return "describe"
+    fragment = describe_fragment(text)
+    if fragment:
+        return fragment
     lines = [ln for ln in text.splitlines()[:50] if ln.strip()]
     if lines and sum(1 for ln in lines if _PROM_LINE.match(ln)) >= max(2, int(0.8 * len(lines))):
         return "metrics"
     return "text"
+
+
+def describe_fragment(text: str) -> str | None:
+    """``describe_pod`` or ``describe_node`` for a paste that is part of a ``kubectl describe``
+    without its ``Name:`` header, told by its fields; None for anything else. Most of its lines
+    must be describe lines (fields, their indented values, table rows), so that a log quoting
+    "Reason: x" stays a log.
+
+    >>> describe_fragment("    State:          Waiting\\n      Reason:       CrashLoopBackOff\\n"
+    ...                   "    Last State:     Terminated\\n      Reason:       OOMKilled\\n")
+    'describe_pod'
+    >>> describe_fragment("Capacity:\\n cpu:                        16\\n memory:   107260540Ki\\n"
+    ...                   "Allocatable:\\n cpu:                        15890m\\n")
+    'describe_node'
+    """
+    lines = [ln for ln in text.splitlines()[:80] if ln.strip()]
+    if not lines:
+        return None
+    keys = [m["key"] for m in map(DESCRIBE_LINE.match, lines) if m]
+    node_rows = len(NODE_CONDITION.findall(text))
+    node, pod = set(keys) & NODE_FIELDS, set(keys) & POD_FIELDS
+    # describe's own lines: its fields and, under them, indented values and table rows
+    shaped = sum(1 for ln in lines if DESCRIBE_LINE.match(ln) or ln[:1] in " \t")
+    if shaped < 0.6 * len(lines):
+        return None
+    if len(node) >= 2 or (node and node_rows) or node_rows >= 2:
+        return "describe_node"
+    if len(pod) >= 2 and (pod & CONTAINER_FIELDS or {"Status", "Reason"} <= pod or len(pod) >= 3):
+        return "describe_pod"
+    return None
 
 
 def _looks_like_k8s_json(text: str) -> bool:

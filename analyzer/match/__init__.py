@@ -14,9 +14,11 @@ The package holds one concept per module:
 - ``compact``: log signals reduced per (pattern, affected object) to the rows the diagnosis
   reads, with weights (the sum of ``weight`` over a pattern's log rows is its line count).
 
-This module runs them: log lines are matched batch by batch and never kept (hits ->
-attribution -> cheap time -> compaction -> captures and annotation of the kept rows), then events
-and metrics.
+This module runs them: log lines are read as logical lines (``analyzer.parse.logical``: wrapped
+and continued lines joined, structured records unescaped) and matched batch by batch and never
+kept (hits -> attribution -> cheap time -> compaction -> captures and annotation of the kept
+rows), then events and metrics. A message a batch ends in the middle of is matched with the next
+batch.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from analyzer.match.hits import HitFinder, confirm_hits, polars_hits
 from analyzer.match.plan import BROAD_SHARE, HITS_SCHEMA, SAMPLE_ROWS, Plan, literal_regex, plan_for
 from analyzer.match.signals import (LINE_COLUMNS, MAX_TEXT, SIGNAL_SCHEMA, empty_signals, event_rows,
                                     finish, hit_rows, log_rows, metric_rows, with_captures)
+from analyzer.parse.logical import logical_rows, unescaped_rows
 from analyzer.parse.logs import RFC3339, annotate_rows
 from analyzer.readahead import prefetch
 from analyzer.tables import TIME
@@ -47,6 +50,9 @@ __all__ = ["BROAD_SHARE", "CARRY_ROWS", "FOLD_ROWS", "HITS_SCHEMA", "KEEP_FIRST"
 # ones of each batch are carried into the next, so a record cut by the batch boundary is whole
 CARRY_ROWS = 200
 FOLD_ROWS = 200_000  # signal rows kept from past batches before they are compacted together
+# rows of a message left open at the end of a batch that are held for the next one; a longer
+# message (a block scalar or table of thousands of lines) is closed where the batch ends
+MAX_HELD = 5_000
 _KTS = (r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))"
         r"(?: (?:stdout|stderr) [FP])? ")
 
@@ -109,6 +115,12 @@ def _annotate(sig: pl.DataFrame, lines: pl.DataFrame, ref_year: int | None, all_
     ).select(sig.columns)
 
 
+def _detached(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` with their texts copied: a slice of a batch would keep the whole batch's
+    buffers alive while the next one is read."""
+    return rows.with_columns(pl.Series("text", rows.get_column("text").to_list(), dtype=pl.Utf8))
+
+
 def carry_rows(before: pl.DataFrame | None, batch: pl.DataFrame) -> pl.DataFrame:
     """The last ``CARRY_ROWS`` lines (path, line, text) up to the end of ``batch``, for the next
     batch's annotation; texts are copied, so the carried rows do not keep ``batch`` alive."""
@@ -124,13 +136,23 @@ def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None,
     """Signals of one raw ``log_lines`` batch, compacted; time, level and record of kept rows.
     ``before`` (``carry_rows`` of the previous batches) are the lines just before the batch: a
     record they start gives its time and start line to the hits it continues into this batch."""
-    rows = log_rows(batch)
+    return _match_batch(batch, plan, ref_year, finder, before, final=True)[0]
+
+
+def _match_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None, finder: HitFinder | None,
+                 before: pl.DataFrame | None, final: bool) -> tuple[pl.DataFrame, int]:
+    """(signals, rows held): unless ``final``, the rows of the message the batch ends in are not
+    matched here but held (their count is returned) for the next batch, which may continue it."""
+    rows, tail = logical_rows(log_rows(batch), final=final)
+    held = tail.height
+    if held > MAX_HELD:
+        rows, tail = logical_rows(log_rows(batch), final=True)
+        held = 0
     if rows.is_empty() or not plan.patterns:
-        return empty_signals()
-    hits = (finder or polars_hits)(rows, plan)
-    if hits.is_empty():
-        return empty_signals()
-    sig = hit_rows(rows, plan, hits)
+        return empty_signals(), held
+    sig = _hits(rows, plan, finder)
+    if sig.is_empty():
+        return empty_signals(), held
     # attribute before compacting: compaction keeps a few rows per affected object, and a line
     # naming another pod (by klog key or by capture) must count for that pod
     refs = ref_patterns(plan.patterns)
@@ -147,7 +169,24 @@ def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None,
     sig = finish(with_captures(sig, plan))
     # Polars strings are views into the batch's buffers: copy the kept texts out, or every
     # signal would keep its whole batch alive and memory would grow with the bundle
-    return sig.with_columns(pl.Series("text", sig.get_column("text").to_list(), dtype=pl.Utf8))
+    return sig.with_columns(pl.Series("text", sig.get_column("text").to_list(), dtype=pl.Utf8)), held
+
+
+def _hits(rows: pl.DataFrame, plan: Plan, finder: HitFinder | None) -> pl.DataFrame:
+    """Hit rows of logical ``rows``: as written, and for the structured records with escapes
+    the hits only their unescaped text gives (evidence keeps the written text where it matches)."""
+    find = finder or polars_hits
+    hits = find(rows, plan)
+    parts = [hit_rows(rows, plan, hits)] if not hits.is_empty() else []
+    esc = unescaped_rows(rows)
+    more = find(esc, plan) if not esc.is_empty() else None
+    if more is not None and not more.is_empty():
+        extra = hit_rows(esc, plan, more)
+        if parts:
+            extra = extra.join(parts[0].select("pattern_id", "path", "line"),
+                               on=["pattern_id", "path", "line"], how="anti")
+        parts.append(extra)
+    return pl.concat(parts) if parts else empty_signals()
 
 
 def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] | None = None,
@@ -158,15 +197,21 @@ def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] |
     out: list[pl.DataFrame] = []
     plan: Plan | None = None
     before: pl.DataFrame | None = None
+    pending: pl.DataFrame | None = None   # the open message of the previous batch
     for b in batches:
         if plan is None:
             plan = plan_for(library, b.get_column("text").gather_every(max(1, b.height // SAMPLE_ROWS)))
-        sig = match_log_batch(b, plan, parsed.ref_year, finder, before)
-        before = carry_rows(before, b)
+        if pending is not None:
+            b = pl.concat([pending, b])
+        sig, held = _match_batch(b, plan, parsed.ref_year, finder, before, final=False)
+        pending = _detached(b.slice(b.height - held)) if held else None
+        before = carry_rows(before, b.slice(0, b.height - held))
         if not sig.is_empty():
             out.append(sig)
         if sum(s.height for s in out) > FOLD_ROWS:  # many objects hit: fold the batches together
             out = [compact(pl.concat(out))]
+    if pending is not None:
+        out.append(_match_batch(pending, plan, parsed.ref_year, finder, before, final=True)[0])
     plan = plan or plan_for(library)
     out.append(match_frame(event_rows(parsed.tables["events"]), plan, finder))
     out.append(match_frame(metric_rows(parsed.tables["metrics"]), plan, finder))

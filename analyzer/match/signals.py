@@ -2,8 +2,9 @@
 
 Rows matched:
 
-- ``log``: ``log_lines`` rows from container logs and plain text files (source log/text);
-- ``describe``: raw lines of describe output outside its Events section;
+- ``log``: logical lines (``analyzer.parse.logical``) of container logs and plain text files
+  (source log/text): ``line`` is where a joined message starts, ``end_line`` where it ends;
+- ``describe``: logical lines of describe output outside its Events section;
 - ``events``: one row per event, text ``"<Type> <Reason> <message>"``;
 - ``metrics``: one row per sample, text ``name{labels} value``.
 """
@@ -19,13 +20,13 @@ from analyzer.match.plan import Plan
 from analyzer.tables import TIME
 
 SIGNAL_SCHEMA: dict[str, pl.DataType] = {
-    "pattern_id": pl.Utf8, "source": pl.Utf8, "path": pl.Utf8, "line": pl.UInt32,
+    "pattern_id": pl.Utf8, "source": pl.Utf8, "path": pl.Utf8, "line": pl.UInt32, "end_line": pl.UInt32,
     "record_line": pl.UInt32, "time": TIME, "namespace": pl.Utf8, "pod": pl.Utf8,
     "container": pl.Utf8, "previous": pl.Boolean, "object_kind": pl.Utf8, "object_name": pl.Utf8,
     "weight": pl.Int64, "text": pl.Utf8, "captures": pl.Utf8, "span_start": pl.Int64,
     "span_end": pl.Int64,
 }
-LINE_COLUMNS = ("source", "path", "line", "record_line", "time", "namespace", "pod", "container",
+LINE_COLUMNS = ("source", "path", "line", "end_line", "record_line", "time", "namespace", "pod", "container",
                 "previous", "object_kind", "object_name", "weight", "text")
 MAX_TEXT = 4000  # evidence text kept per signal
 
@@ -36,9 +37,10 @@ def empty_signals() -> pl.DataFrame:
 
 
 def log_rows(df: pl.DataFrame) -> pl.DataFrame:
-    """``log_lines`` -> the line columns the matcher reads."""
+    """``log_lines`` -> the line columns the matcher reads (one row per physical line: ``end_line``
+    is ``line`` until ``analyzer.parse.logical.logical_rows`` joins continued lines)."""
     return df.select(
-        "source", "path", "line", "record_line", "time", "namespace", "pod", "container", "previous",
+        "source", "path", "line", pl.col("line").alias("end_line"), "record_line", "time", "namespace", "pod", "container", "previous",
         pl.when(pl.col("pod").is_not_null()).then(pl.lit("Pod")).otherwise(None).alias("object_kind"),
         pl.col("pod").alias("object_name"), pl.lit(1, dtype=pl.Int64).alias("weight"), "text")
 
@@ -50,7 +52,7 @@ def event_rows(events: pl.DataFrame) -> pl.DataFrame:
     container = pl.col("field_path").str.extract(r"\{([^}]*)\}", 1)
     return events.select(
         pl.lit("events").alias("source"), "path", pl.col("line").cast(pl.UInt32),
-        pl.col("line").cast(pl.UInt32).alias("record_line"),
+        pl.col("line").cast(pl.UInt32).alias("end_line"), pl.col("line").cast(pl.UInt32).alias("record_line"),
         pl.coalesce("last_time", "first_time").alias("time"), "namespace",
         pl.when(pl.col("object_kind") == "Pod").then(pl.col("object_name")).alias("pod"),
         container.alias("container"), pl.lit(False).alias("previous"), "object_kind", "object_name",
@@ -66,7 +68,7 @@ def metric_rows(metrics: pl.DataFrame) -> pl.DataFrame:
     labels = (pl.col("labels").str.replace_all(r'"([^"]+)":', r'$1=').str.strip_chars("{}"))
     return metrics.select(
         pl.lit("metrics").alias("source"), "path", pl.lit(None, dtype=pl.UInt32).alias("line"),
-        pl.lit(None, dtype=pl.UInt32).alias("record_line"), pl.lit(None, dtype=TIME).alias("time"),
+        pl.lit(None, dtype=pl.UInt32).alias("end_line"), pl.lit(None, dtype=pl.UInt32).alias("record_line"), pl.lit(None, dtype=TIME).alias("time"),
         "namespace", "pod", pl.lit(None, dtype=pl.Utf8).alias("container"), pl.lit(False).alias("previous"),
         pl.when(pl.col("pod").is_not_null()).then(pl.lit("Pod")).alias("object_kind"),
         pl.col("pod").alias("object_name"), pl.lit(1, dtype=pl.Int64).alias("weight"),
@@ -77,6 +79,8 @@ def metric_rows(metrics: pl.DataFrame) -> pl.DataFrame:
 def hit_rows(df: pl.DataFrame, plan: Plan, hits: pl.DataFrame) -> pl.DataFrame:
     """The LINE_COLUMNS rows of each (pattern, row) hit, with pattern_id and empty captures."""
     ids = pl.Series("pattern_id", [p.id for p in plan.patterns], dtype=pl.Utf8)
+    if "end_line" not in df.columns:  # rows of single lines
+        df = df.with_columns(pl.col("line").alias("end_line"))
     rows = df.select(list(LINE_COLUMNS)).with_row_index("_row")
     hits = hits.sort("_p", "_row")
     out = hits.join(rows, on="_row", how="left", maintain_order="left").with_columns(

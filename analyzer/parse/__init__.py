@@ -23,6 +23,7 @@ from analyzer.parse.events import table_rows
 from analyzer.parse.logs import DUMP_LOG_START, annotate_rows, log_frames
 from analyzer.parse.metrics import metric_rows
 from analyzer.parse.objects import NameLines, ObjectRows, ObjectsError, read_objects, server_version
+from analyzer.parse.pods import status_fragment_rows
 from analyzer.parse.quantity import parse_time
 from analyzer.tables import SCHEMAS, TABLE_NAMES, frame
 
@@ -183,12 +184,9 @@ def parse_bundle(bundle: Bundle) -> Parsed:
                 for obj in objs:
                     acc.add(obj, m.path, m.meta.get("namespace"), names.line_of(obj) if names else None)
                 if m.kind == "text":
-                    text = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
-                    acc.rows["events"].extend(loose_event_rows(text, m.path))
+                    _read_paste(m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace"), m, acc)
             elif m.kind == "text" and bundle.layout in ("file", "loose"):
-                # a pasted Events section (or event rows copied out of one) inside any text
-                head = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
-                acc.rows["events"].extend(loose_event_rows(head, m.path))
+                _read_paste(m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace"), m, acc)
             elif m.kind in ("describe_pod", "describe_node", "describe"):
                 text = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
                 _parse_describe(text, m, acc)
@@ -230,15 +228,24 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     return parsed
 
 
+def _read_paste(text: str, m: Member, acc: ObjectRows) -> None:
+    """What a pasted text holds besides its lines: an Events section (or event rows copied out of
+    one, a k9s pane of them), container statuses pasted as YAML without their pod."""
+    acc.rows["events"].extend(loose_event_rows(text, m.path))
+    acc.rows["containers"].extend(status_fragment_rows(text, m.path))
+
+
 def _parse_describe(text: str, m: Member, acc: ObjectRows) -> None:
-    for first, lines in split_objects(text):
+    # a paste of part of a describe (no Name: header) is one object
+    for first, lines in split_objects(text) or [(1, text.splitlines())]:
         if m.kind == "describe_node" or _looks_like_node(lines):
             node, events = node_from_describe(lines, first, m.path)
             acc.rows["nodes"].append(node)
             acc.rows["events"].extend(events)
         elif any(l.startswith(("Containers:", "Init Containers:")) for l in lines) or m.kind == "describe_pod":
             pod, containers, events = pod_from_describe(lines, first, m.path)
-            acc.rows["pods"].append(pod)
+            if pod is not None:
+                acc.rows["pods"].append(pod)
             acc.rows["containers"].extend(containers)
             acc.rows["events"].extend(events)
 

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 
 import regex
 
+from analyzer.ingest.sniff import CONTAINER_FIELDS
 from analyzer.parse.nodes import GPU_PRODUCT_LABEL
 from analyzer.parse.quantity import GPU, GPUCORES, GPUMEM, GPUMEM_PCT, count, parse_time
 from analyzer.tables import to_json
@@ -174,61 +175,77 @@ def _conditions(node: Node | None) -> list[dict]:
     return out
 
 
-def pod_from_describe(lines: list[str], first_line: int, path: str) -> tuple[dict, list[dict], list[dict]]:
-    """(pods row, containers rows, events rows) of one described pod."""
+def _container(c: Node, init: bool, ns: str | None, pod: str | None, path: str) -> dict:
+    """The ``containers`` row of one container block of a described pod."""
+    limits, requests = _resources(c.get("Limits")), _resources(c.get("Requests"))
+    gpus = {k: count(limits.get(res, requests.get(res)))
+            for k, res in (("gpu", GPU), ("gpumem", GPUMEM), ("gpumem_percentage", GPUMEM_PCT),
+                           ("gpucores", GPUCORES))}
+    st, last = _state(c.get("State")), _state(c.get("Last State"))
+    env = c.get("Environment")
+    env_names, secrets, cms = [], [], []
+    for e in (env.children if env else []):
+        if not e.key:
+            continue
+        env_names.append(e.key)
+        sm = _SECRET_ENV.search(e.value)
+        if sm:
+            secrets.append(f"{sm['name']}/{sm['key']}")
+        cm = _CM_ENV.search(e.value)
+        if cm:
+            cms.append(f"{cm['name']}/{cm['key']}")
+    env_from = c.get("Environment Variables from")
+    for e in (env_from.children if env_from else []):
+        parts = (e.value if not e.key else f"{e.key} {e.value}").split()
+        if len(parts) >= 2 and "Optional: true" not in e.value:
+            (secrets if parts[1] == "Secret" else cms).append(parts[0])
+    ready = c.val("Ready")
+    return {
+        "path": path, "line": c.line, "origin": "describe", "namespace": ns, "pod": pod, "name": c.key or None,
+        "init": init, "image": c.val("Image"),
+        "ready": None if ready is None else ready == "True",
+        "restart_count": _int(c.val("Restart Count")), "state": st.get("state"),
+        "state_reason": st.get("reason"), "state_message": st.get("message"),
+        "state_exit_code": st.get("exit_code"), "state_started": st.get("started"),
+        "state_finished": st.get("finished"), "last_state": last.get("state"),
+        "last_reason": last.get("reason"), "last_message": last.get("message"),
+        "last_exit_code": last.get("exit_code"), "last_started": last.get("started"),
+        "last_finished": last.get("finished"), "requests": to_json(requests),
+        "limits": to_json(limits), **gpus, "env_names": to_json(env_names),
+        "secret_refs": to_json(sorted(set(secrets))), "configmap_refs": to_json(sorted(set(cms))),
+        "probes": None,
+    }
+
+
+# fields of a pod itself (not of one of its containers)
+_POD_OWN = ("Namespace", "Status", "Reason", "Message", "Node", "IP", "Start Time", "QoS Class", "Controlled By",
+            "Conditions", "Labels", "Annotations", "Containers", "Init Containers", "Events")
+
+
+def pod_from_describe(lines: list[str], first_line: int, path: str) -> tuple[dict | None, list[dict], list[dict]]:
+    """(pods row, containers rows, events rows) of one described pod. A pasted part of one without
+    its ``Name:`` reads the same way: its pod has no name, a container block without its
+    ``Containers:`` header is one container without a name, and a block of a container's fields
+    alone gives no pods row."""
     t = tree(lines, first_line)
     ns, name = t.val("Namespace"), t.val("Name")
     node_val = t.val("Node")
     node_name = None if not node_val or node_val == "<none>" else node_val.split("/")[0]
     containers = []
     totals: dict[str, int | None] = {"gpu": None, "gpumem": None, "gpumem_percentage": None, "gpucores": None}
-    for init, section in ((True, "Init Containers"), (False, "Containers")):
-        sec = t.get(section)
-        for c in (sec.children if sec else []):
-            if not c.key:
-                continue
-            limits, requests = _resources(c.get("Limits")), _resources(c.get("Requests"))
-            gpus = {k: count(limits.get(res, requests.get(res)))
-                    for k, res in (("gpu", GPU), ("gpumem", GPUMEM), ("gpumem_percentage", GPUMEM_PCT),
-                                   ("gpucores", GPUCORES))}
-            if not init:
-                for k, v in gpus.items():
-                    if v is not None:
-                        totals[k] = (totals[k] or 0) + v
-            st, last = _state(c.get("State")), _state(c.get("Last State"))
-            env = c.get("Environment")
-            env_names, secrets, cms = [], [], []
-            for e in (env.children if env else []):
-                if not e.key:
-                    continue
-                env_names.append(e.key)
-                sm = _SECRET_ENV.search(e.value)
-                if sm:
-                    secrets.append(f"{sm['name']}/{sm['key']}")
-                cm = _CM_ENV.search(e.value)
-                if cm:
-                    cms.append(f"{cm['name']}/{cm['key']}")
-            env_from = c.get("Environment Variables from")
-            for e in (env_from.children if env_from else []):
-                parts = (e.value if not e.key else f"{e.key} {e.value}").split()
-                if len(parts) >= 2 and "Optional: true" not in e.value:
-                    (secrets if parts[1] == "Secret" else cms).append(parts[0])
-            ready = c.val("Ready")
-            containers.append({
-                "path": path, "line": c.line, "origin": "describe", "namespace": ns, "pod": name, "name": c.key,
-                "init": init, "image": c.val("Image"),
-                "ready": None if ready is None else ready == "True",
-                "restart_count": _int(c.val("Restart Count")), "state": st.get("state"),
-                "state_reason": st.get("reason"), "state_message": st.get("message"),
-                "state_exit_code": st.get("exit_code"), "state_started": st.get("started"),
-                "state_finished": st.get("finished"), "last_state": last.get("state"),
-                "last_reason": last.get("reason"), "last_message": last.get("message"),
-                "last_exit_code": last.get("exit_code"), "last_started": last.get("started"),
-                "last_finished": last.get("finished"), "requests": to_json(requests),
-                "limits": to_json(limits), **gpus, "env_names": to_json(env_names),
-                "secret_refs": to_json(sorted(set(secrets))), "configmap_refs": to_json(sorted(set(cms))),
-                "probes": None,
-            })
+    sections = [(init, c) for init, section in ((True, "Init Containers"), (False, "Containers"))
+                for c in (t.get(section).children if t.get(section) else []) if c.key]
+    if not sections and any(t.get(k) for k in CONTAINER_FIELDS):
+        # a pasted container block without its pod (it starts at State:): the fields are the
+        # root's own, the container's name is not in the paste
+        sections = [(False, Node("", "", first_line, -1, t.children))]
+    for init, c in sections:
+        row = _container(c, init, ns, name, path)
+        if not init:
+            for k in totals:
+                if row[k] is not None:
+                    totals[k] = (totals[k] or 0) + row[k]
+        containers.append(row)
     conditions = _conditions(t.get("Conditions"))
     ready = next((c["status"] == "True" for c in conditions if c["type"] == "Ready"), None)
     controlled = (t.val("Controlled By") or "").partition("/")
@@ -245,11 +262,17 @@ def pod_from_describe(lines: list[str], first_line: int, path: str) -> tuple[dic
         "qos_class": t.val("QoS Class"), **totals,
         "node_selector": None, "tolerations": None,
     }
+    if name is None and not any(t.get(k) for k in _POD_OWN):
+        pod = None  # a container's block alone says nothing of its pod
     return pod, containers, _events(t.get("Events"), path, ns, "Pod", name)
 
 
+_DAYS_MONTHS = frozenset("Mon Tue Wed Thu Fri Sat Sun Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())
+
+
 def node_from_describe(lines: list[str], first_line: int, path: str) -> tuple[dict, list[dict]]:
-    """(nodes row, events rows) of one described node."""
+    """(nodes row, events rows) of one described node (a pasted part of one, from its Capacity or
+    its Conditions, gives a node without a name)."""
     t = tree(lines, first_line)
     name = t.val("Name")
     labels = _kv_map(t.get("Labels"), "=")
@@ -259,7 +282,7 @@ def node_from_describe(lines: list[str], first_line: int, path: str) -> tuple[di
     for c in (cond.children if cond else []):
         parts = c.value.split()
         if len(parts) >= 2 and parts[1] in ("True", "False", "Unknown"):
-            reason = next((p for p in parts[2:] if regex.match(r"^[A-Z][A-Za-z]+$", p) and p not in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")), None)
+            reason = next((p for p in parts[2:] if regex.match(r"^[A-Z][A-Za-z]+$", p) and p not in _DAYS_MONTHS), None)
             conditions.append({"type": parts[0], "status": parts[1], **({"reason": reason} if reason else {})})
     ready_c = next((c for c in conditions if c["type"] == "Ready"), None)
     allocated: dict[str, str] = {}
@@ -308,19 +331,30 @@ def events_section_lines(text: str) -> set[int]:
     return out
 
 
+_PANE_BORDER = regex.compile("^\u2502|\\s*\u2502\\s*$")
+
+
 def loose_event_rows(text: str, path: str) -> list[dict]:
-    """Rows of a describe Events table found anywhere in a pasted text (no header needed)."""
+    """Rows of a describe Events table found anywhere in a pasted text (no header needed), also
+    inside a k9s pane (its borders dropped); a message that goes on over the next indented rows
+    (the terminal or the pane wrapped it) is read whole."""
     rows: list[dict] = []
     if "Normal" not in text and "Warning" not in text:
         return rows
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line[:1].isspace() or ("Warning" not in line[:20] and "Normal" not in line[:20]):
+    last = -1  # the line the last row (or its continuation) ended on
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = _PANE_BORDER.sub("", raw) if "\u2502" in raw else raw
+        if not line[:1].isspace():
             continue
-        m = _EVENT_ROW.match(line)
+        m = _EVENT_ROW.match(line) if ("Warning" in line[:20] or "Normal" in line[:20]) else None
         if m:
             rows.append({"path": path, "line": n, "origin": "text", "namespace": None,
                          "object_kind": None, "object_name": None, "field_path": None,
                          "type": m["type"], "reason": m["reason"], "message": m["msg"].strip(),
                          "count": int(m["count"]) if m["count"] else 1, "first_time": None,
                          "last_time": None, "component": m["from"].strip(), "host": None})
+            last = n
+        elif rows and last == n - 1 and line.strip() and not _EVENT_ROW_NOFROM.match(line):
+            rows[-1]["message"] += " " + line.strip()
+            last = n
     return rows

@@ -15,6 +15,16 @@ prefix or a CRI ``<ts> stdout F`` prefix, and ANSI colours)::
     [ 5123.456789] counts seconds since boot: no wall time)
     Nov 20 10:02:41 gpu-node-1 kernel: NVRM: Xid ...               (syslog, journalctl -k)
     2026-11-20T10:02:41+0000 gpu-node-1 kernel: NVRM: Xid ...      (journalctl -o short-iso)
+    time="2022-12-21T09:43:10Z" level=fatal msg="Error starting daemon: ..."   (logrus/logfmt:
+    containerd, CRI-O, Go programs; go-kit prints ``level=info ts=...`` first)
+    Aug 03 09:20:17.589552 ip-10-0-189-142 hyperkube[1359]: E0803 09:20:17.589529 1359 kubelet.go:2303] ...
+    Aug 03 09:21:22.276786 ip-10-0-195-177 crio[1314]: time="2021-08-03 09:21:22.276784981Z" level=info msg=...
+                              (journald around a record: the record inside keeps its format and level)
+    {"level":"error","ts":1640666407.3959372,"logger":"controller","msg":"Reconciler error"}   (zap)
+    WARN[0000] The "HF_TOKEN" variable is not set.      (logrus on a terminal)
+    panic: runtime error: ... / goroutine 1 [running]: / main.main()   (a Go panic and its stack)
+    vllm-1  | INFO ...   (RayWorkerWrapper pid=2271, ip=10.0.0.2) ERROR ...   [rank0]: ...
+                              (docker compose, Ray and torchrun wrappers: the record after them is read)
     Traceback (most recent call last):            <- attached to the record that started it
 
 Each line keeps its raw ``text`` (so per-pattern counts equal ``rg -c``); ``time``, ``level`` and
@@ -51,32 +61,71 @@ _ANSI = r"(?:\x1b\[[0-9;]*m)*"
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 # syslog's "host ident[pid]: " after the time (journalctl's short formats print the same)
 _SYSLOG_TAG = r" [\w.\-]+ [^\s:\[\]]+(?:\[\d+\])?: "
-LINE_RX = (
-    r"^(?:(?P<kts>" + KUBECTL_TS + ")"
-    r"(?P<cri> (?:stdout|stderr) [FP])? )?"
+_LEVEL_WORD = r"TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL"
+# What wraps a record, outermost first; each part is optional:
+# - a ``kubectl logs --timestamps``/CRI time (RFC3339Nano, always Z), or journalctl -o short-iso's
+#   time and "host ident[pid]: " (a numeric zone; both read as one date-time, then split);
+# - journalctl's short/short-precise or syslog's "Mon DD HH:MM:SS host ident[pid]: " (the record
+#   inside keeps its own format and level);
+# - a k9s log pane's left border, docker compose's "service  | ", torchrun's "[rank0]: ";
+# - a process tag: vLLM's "(APIServer pid=1)", "(EngineCore_DP0 pid=291)", Ray's
+#   "(RayWorkerWrapper pid=312, ip=10.0.0.2)".
+PREFIX_RX = (
+    r"(?:(?P<ts0>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?)"
+    r"(?:(?P<jz>[+-]\d\d:?\d\d)" + _SYSLOG_TAG + r"|(?P<kz>Z|[+-]\d\d:\d\d)(?P<cri> (?:stdout|stderr) [FP])? ))?"
+    r"(?:(?P<syts>" + _MONTH + r" [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?)" + _SYSLOG_TAG + ")?"
+    "(?:\u2502 ?|" r"\[?[\w.\-]+\]?\s+\| |\[rank\d+\]:\s?)?"
     + _ANSI +
     r"(?:\([^()\n]{1,80}\)" + _ANSI + r" )?"
+)
+# the record formats, in two passes: the common ones over every line, then the others over the
+# lines the first pass found no format in (a second alternation costs every line otherwise)
+LINE_RX = (
+    r"^" + PREFIX_RX +
     r"(?:"
     r"(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)" + _ANSI
-    + r"\s+" + _ANSI + r"(?:-\s+)?(?:[\w.\-]+\s+-\s+)?\[?(?P<isolvl>TRACE|DEBUG|INFO|WARN|WARNING|ERROR|CRITICAL|FATAL)\b"
+    + r"\s+" + _ANSI + r"(?:-\s+)?(?:[\w.\-]+\s+(?:-\s+)?){0,2}\[?(?P<isolvl>" + _LEVEL_WORD + r")\b"
     r"|(?P<vlvl>DEBUG|INFO|WARNING|ERROR|CRITICAL) (?P<vts>\d\d-\d\d \d\d:\d\d:\d\d)(?:\.\d+)? "
     r"|(?P<klvl>[IWEF])(?P<klts>\d{4} \d\d:\d\d:\d\d\.\d+)\s+\d+ "
     r"|\[\d+\] (?P<nts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d\.\d+) \[(?P<nlvl>INF|WRN|ERR|FTL|DBG|TRC)\]"
     r"|(?P<plvl>DEBUG|INFO|WARNING|ERROR|CRITICAL):(?:\s|[\w.]+:)"
-    r"|\{.{0,200}?\"(?:time|timestamp|ts)\"\s*:\s*\"(?P<jts>[^\"]+)\""
-    r"|\{"
+    r"|\{.{0,200}?\"(?:time|timestamp|ts|@timestamp)\"\s*:\s*(?:\"(?P<jts>[^\"]+)\"|(?P<jep>\d{9,10}(?:\.\d+)?)\b)"
+    r"|(?P<jopen>\{)"
     r"|\[(?P<sts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)[^\]]{0,40}\]"
     r"|\[TensorRT-LLM\]\[(?P<tlvl>[A-Z]+)\]"
-    r"|(?P<gts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d)(?:\.\d+)? "
+    # Go's log package, optionally with a level word
+    r"|(?P<gts>\d{4}/\d\d/\d\d \d\d:\d\d:\d\d)(?:\.\d+)? (?:\[?(?P<glvl>" + _LEVEL_WORD + r"|PANIC)\]?:? )?"
     r"|\[(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<dmts>" + _MONTH + r" [ \d]\d \d\d:\d\d:\d\d \d{4})\] "
     r"|(?P<dmono>\[\s*\d+\.\d+\]) "
-    r"|(?P<syts>" + _MONTH + r" [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?)" + _SYSLOG_TAG +
-    r"|(?P<jiso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d))" + _SYSLOG_TAG +
     r"|\s?(?P<dlvl>TRACE|DEBUG|INFO|WARN|WARNING|ERROR) "
     r"|(?P<tb>Traceback \(most recent call last\))"
+    # lines that continue the record above: indented frames, blank lines, a chained exception,
+    # the exception's final line
     r"|(?P<cont>[ \t]|$|During handling of the above|The above exception was|[A-Za-z_][\w.]*(?:Error|Exception|Interrupt|Exit)\b)"
     r")?"
 )
+LINE_RX2 = (
+    r"^" + PREFIX_RX +
+    r"(?:"
+    # logfmt (logrus, containerd, CRI-O, go-kit, slog's text handler): time=/ts= before or after level=
+    r"(?:(?:time|ts|t)=(?P<lft1>\"[^\"]*\"|[^\s\"]+) )?(?:lvl|level)=\"?(?P<lflvl>[A-Za-z]+)\"?"
+    r"(?: (?:time|ts|t)=(?P<lft2>\"[^\"]*\"|[^\s\"]+))?"
+    # logrus' terminal format: "ERRO[0012] msg" (seconds since start) or "INFO[2024-01-15T10:30:00Z] msg"
+    r"|(?P<lrlvl>TRAC|DEBU|INFO|WARN|ERRO|FATA|PANI)\[(?P<lrts>[^\]]{1,40})\] "
+    # a level in brackets or angle brackets without a time (CoreDNS "[INFO] ", NetworkManager "<warn> ")
+    r"|\[(?P<blvl>" + _LEVEL_WORD + r")\] |<(?P<alvl>info|warn|error|debug|trace)> "
+    # a clock time without a date, then the level (Rich console handlers: "18:57:53-195282 ERROR ")
+    r"|\d\d:\d\d:\d\d(?:[-.,]\d+)? +(?P<rlvl>DEBUG|INFO|WARNING|ERROR|CRITICAL) "
+    # Open vSwitch: "2021-08-03T09:15:58Z|00001|dns_resolve|WARN|msg" (under journald: "ovs|00001|...")
+    r"|(?:(?P<ovts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)|ovs)\|\d+\|[\w\-]+\|(?P<ovlvl>EMER|ERR|WARN|INFO|DBG)\|"
+    r"|(?P<gopanic>panic: |fatal error: )"
+    # a Go panic's stack continues its record: signal, goroutine header, frames, "created by"
+    r"|(?P<gocont>goroutine \d+ \[|created by |\[signal SIG|[\w.\-/]*[\w)]\.\(?\*?[\w.]*\)?\.?[\w.]*\((?:0x[\da-f]+|\{[^}]*\}|\.\.\.|, )*\)$)"
+    r")?"
+)
+_INNER = ("iso", "isolvl", "vlvl", "vts", "klvl", "klts", "nts", "nlvl", "plvl", "jts", "jep", "jopen", "sts",
+          "tlvl", "gts", "glvl", "dmts", "dmono", "dlvl", "tb", "cont")
+_INNER2 = ("lft1", "lflvl", "lft2", "lrlvl", "lrts", "blvl", "alvl", "rlvl", "ovts", "ovlvl", "gopanic", "gocont")
 
 _LEVELS = {
     "I": "INFO", "INF": "INFO", "INFO": "INFO",
@@ -86,6 +135,10 @@ _LEVELS = {
     "PANIC": "CRITICAL",
     "D": "DEBUG", "DBG": "DEBUG", "DEBUG": "DEBUG", "TRACE": "DEBUG", "TRC": "DEBUG",
     "V": "DEBUG", "VERBOSE": "DEBUG",
+    # logrus' four-letter terminal levels and log15's (``lvl=eror``)
+    "ERRO": "ERROR", "EROR": "ERROR", "FATA": "CRITICAL", "PANI": "CRITICAL", "CRIT": "CRITICAL",
+    "DEBU": "DEBUG", "DBUG": "DEBUG", "TRAC": "DEBUG", "WARNING:": "WARNING",
+    "NOTICE": "INFO", "EMERG": "CRITICAL", "EMER": "CRITICAL", "ALERT": "CRITICAL",
 }
 _RFC3339 = "%Y-%m-%dT%H:%M:%S%.f%#z"
 RFC3339 = _RFC3339  # strptime format of a kubelet/CRI timestamp (shared with the matcher)
@@ -201,31 +254,47 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
     record open at the end of the previous block of the same file (used when this block
     continues it); the returned dict is the state at the end of this block.
     """
-    g = df.get_column("text").str.extract_groups(LINE_RX).struct.unnest()
+    g = _groups(df.get_column("text"))
+    g = g.with_columns(pl.when(pl.col("kz").is_not_null()).then(pl.col("ts0") + pl.col("kz")).alias("kts"),
+                       pl.when(pl.col("jz").is_not_null()).then(pl.col("ts0") + pl.col("jz")).alias("jiso"))
     year = str(ref_year) if ref_year else None
     kts = g["kts"].str.to_datetime(_RFC3339, strict=False, time_unit="us")
-    iso = _iso(g["iso"])
-    jts = _iso(g["jts"])
-    parts = [iso, jts,
-             g["nts"].str.to_datetime("%Y/%m/%d %H:%M:%S%.f", strict=False, time_unit="us").dt.replace_time_zone("UTC"),
-             g["sts"].str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us").dt.replace_time_zone("UTC"),
-             g["gts"].str.to_datetime("%Y/%m/%d %H:%M:%S", strict=False, time_unit="us").dt.replace_time_zone("UTC"),
+    utc = lambda s, f: s.str.to_datetime(f, strict=False, time_unit="us").dt.replace_time_zone("UTC")  # noqa: E731
+    # times that carry their year first: a record inside a journald line keeps its own full time
+    # when the journald prefix has none (no reference year)
+    # the RFC3339-like times are one column parsed once (one of them per line, inner ones first)
+    iso_like = pl.select(pl.coalesce(
+        g["iso"], g["jts"], g["lft1"].str.strip_chars('"'), g["lft2"].str.strip_chars('"'),
+        g["lrts"].str.extract(r"^(\d{4}-\d\d-\d\d[T ].*)$", 1), g["ovts"], g["jiso"])).to_series()
+    parts = [_iso(iso_like), _epoch(g["jep"]),
+             utc(g["nts"], "%Y/%m/%d %H:%M:%S%.f"),
+             utc(g["sts"], "%Y-%m-%d %H:%M:%S"),
+             utc(g["gts"], "%Y/%m/%d %H:%M:%S"),
              # dmesg -T prints the node's local time; nodes keep UTC (the weekday is left out: a
              # wrong one would void the stamp)
-             g["dmts"].str.replace_all(r"\s+", " ").str.to_datetime(
-                 "%b %d %H:%M:%S %Y", strict=False, time_unit="us").dt.replace_time_zone("UTC"),
-             _iso(g["jiso"])]
+             utc(g["dmts"].str.replace_all(r"\s+", " "), "%b %d %H:%M:%S %Y")]
     if year:
-        parts.append((year + "-" + g["vts"]).str.to_datetime("%Y-%m-%d %H:%M:%S", strict=False, time_unit="us").dt.replace_time_zone("UTC"))
-        parts.append((year + g["klts"]).str.to_datetime("%Y%m%d %H:%M:%S%.f", strict=False, time_unit="us").dt.replace_time_zone("UTC"))
-        parts.append((year + " " + g["syts"].str.replace_all(r"\s+", " ")).str.to_datetime(
-            "%Y %b %d %H:%M:%S%.f", strict=False, time_unit="us").dt.replace_time_zone("UTC"))
+        parts.append(utc(year + " " + g["syts"].str.replace_all(r"\s+", " "), "%Y %b %d %H:%M:%S%.f"))
+        parts.append(utc(year + "-" + g["vts"], "%Y-%m-%d %H:%M:%S"))
+        parts.append(utc(year + g["klts"], "%Y%m%d %H:%M:%S%.f"))
     inner_time = pl.select(pl.coalesce([p.cast(TIME) for p in parts])).to_series()
-    raw_level = pl.select(pl.coalesce([g["isolvl"], g["dlvl"], g["vlvl"], g["klvl"], g["nlvl"], g["plvl"], g["tlvl"]])).to_series()
-    json_level = df.get_column("text").str.extract(
-        r"^(?:\S+ (?:(?:stdout|stderr) [FP] )?)?\{.{0,300}?\"(?:level|severity|lvl)\"\s*:\s*\"(\w+)\"", 1)
+    panic = pl.select(pl.when(g["gopanic"].is_not_null()).then(pl.lit("PANIC"))).to_series()
+    raw_level = pl.select(pl.coalesce([g["isolvl"], g["dlvl"], g["vlvl"], g["klvl"], g["nlvl"], g["plvl"], g["tlvl"],
+                                       g["lflvl"], g["lrlvl"], g["glvl"], g["blvl"], g["alvl"], g["rlvl"], g["ovlvl"],
+                                       panic])).to_series()
+    json_level = _json_level(df.get_column("text"),
+                             g["jopen"].is_not_null() | g["jts"].is_not_null() | g["jep"].is_not_null())
     level = pl.select(pl.coalesce([raw_level, json_level]).str.to_uppercase()).to_series().replace_strict(
         _LEVELS, default=None, return_dtype=pl.Utf8)
+    outer = pl.select(
+        pl.when(g["dmts"].is_not_null() | g["dmono"].is_not_null()).then(pl.lit("dmesg"))
+        .when(g["syts"].is_not_null() | g["jiso"].is_not_null()).then(pl.lit("syslog"))
+        .when(g["kts"].is_not_null() & g["cri"].is_not_null()).then(pl.lit("cri"))
+        .when(g["kts"].is_not_null()).then(pl.lit("kubectl-ts"))
+        .otherwise(pl.lit("plain"))
+    ).to_series()
+    text = df.get_column("text")
+    # the record's own format when it is known, else what wraps it
     fmt = pl.select(
         # tracing-style "2025-09-02T15:50:01.770028Z  INFO target: msg" is Dynamo's readable format
         pl.when(g["dlvl"].is_not_null() | (g["isolvl"].is_not_null() & g["iso"].str.contains("T", literal=True)))
@@ -234,23 +303,22 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
         .when(g["vlvl"].is_not_null()).then(pl.lit("vllm"))
         .when(g["klvl"].is_not_null()).then(pl.lit("klog"))
         .when(g["nlvl"].is_not_null()).then(pl.lit("nats"))
-        .when(g["plvl"].is_not_null() & df.get_column("text").str.contains(r"(?:INFO|WARNING|ERROR|DEBUG|CRITICAL):\s{2,}"))
+        .when(g["plvl"].is_not_null() & text.str.contains(r"(?:INFO|WARNING|ERROR|DEBUG|CRITICAL):\s{2,}"))
         .then(pl.lit("uvicorn"))
         .when(g["plvl"].is_not_null()).then(pl.lit("python"))
-        .when((g["jts"].is_not_null() | json_level.is_not_null())
-              & df.get_column("text").str.contains('"target":', literal=True)).then(pl.lit("dynamo-jsonl"))
-        .when(g["jts"].is_not_null() | json_level.is_not_null()).then(pl.lit("json"))
+        .when(g["lflvl"].is_not_null()).then(pl.lit("logfmt"))
+        .when(g["lrlvl"].is_not_null()).then(pl.lit("logrus"))
+        .when(g["ovlvl"].is_not_null()).then(pl.lit("ovs"))
+        .when((g["jts"].is_not_null() | g["jep"].is_not_null() | json_level.is_not_null())
+              & text.str.contains('"target":', literal=True)).then(pl.lit("dynamo-jsonl"))
+        .when(g["jts"].is_not_null() | g["jep"].is_not_null() | json_level.is_not_null()).then(pl.lit("json"))
         .when(g["sts"].is_not_null()).then(pl.lit("sglang"))
         .when(g["tlvl"].is_not_null()).then(pl.lit("trtllm"))
-        .when(g["gts"].is_not_null()).then(pl.lit("go"))
-        .when(g["dmts"].is_not_null() | g["dmono"].is_not_null()).then(pl.lit("dmesg"))
-        .when(g["syts"].is_not_null() | g["jiso"].is_not_null()).then(pl.lit("syslog"))
-        .when(g["kts"].is_not_null() & g["cri"].is_not_null()).then(pl.lit("cri"))
-        .when(g["kts"].is_not_null()).then(pl.lit("kubectl-ts"))
-        .otherwise(pl.lit("plain"))
+        .when(g["gts"].is_not_null() | g["gopanic"].is_not_null()).then(pl.lit("go"))
+        .otherwise(outer)
     ).to_series()
     line = df.get_column("line")
-    cont = g["cont"].is_not_null()
+    cont = g["cont"].is_not_null() | g["gocont"].is_not_null()
     tb = g["tb"].is_not_null()
     n = df.height
     row = pl.int_range(0, n, eager=True, dtype=pl.Int64)
@@ -291,6 +359,36 @@ def _iso(s: pl.Series) -> pl.Series:
     has_zone = norm.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$")
     norm = pl.select(pl.when(has_zone).then(norm).otherwise(norm + "Z")).to_series()
     return norm.str.to_datetime(_RFC3339, strict=False, time_unit="us").cast(TIME)
+
+
+def _groups(text: pl.Series) -> pl.DataFrame:
+    """The named groups of ``LINE_RX`` and, for the lines whose record it did not recognise, of
+    ``LINE_RX2`` (null elsewhere)."""
+    g = text.str.extract_groups(LINE_RX).struct.unnest()
+    none = pl.all_horizontal(pl.col(c).is_null() for c in _INNER)
+    rows = g.select(none.alias("n")).to_series().arg_true()
+    if not rows.len():
+        return g.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in _INNER2)
+    g2 = text.gather(rows).str.extract_groups(LINE_RX2).struct.unnest()
+    empty = pl.Series([None], dtype=pl.Utf8).extend_constant(None, text.len() - 1) if text.len() else pl.Series([], dtype=pl.Utf8)
+    return g.with_columns(empty.clone().scatter(rows, g2.get_column(c)).alias(c) for c in _INNER2)
+
+
+def _json_level(text: pl.Series, is_json: pl.Series) -> pl.Series:
+    """The level of the JSON records among ``text`` (rows where ``is_json``: a record opens after
+    the prefix), wherever its key stands; null elsewhere."""
+    rows = is_json.arg_true()
+    out = pl.Series("level", [None] * text.len(), dtype=pl.Utf8)
+    if rows.len():
+        got = text.gather(rows).str.extract(r'"(?:level|severity|lvl|levelname)"\s*:\s*"(\w+)"', 1)
+        out = out.scatter(rows, got)
+    return out
+
+
+def _epoch(s: pl.Series) -> pl.Series:
+    """Seconds since the epoch as text (zap's ``"ts":1640666407.3959372``) -> UTC datetimes."""
+    us = (s.cast(pl.Float64, strict=False) * 1_000_000).cast(pl.Int64, strict=False)
+    return us.cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
 
 
 def _gather(values: pl.Series, idx: pl.Series, initial) -> pl.Series:

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import regex
+
 from analyzer.parse.quantity import GPU, GPUCORES, GPUMEM, GPUMEM_PCT, count, parse_time
 from analyzer.tables import to_json
 
@@ -142,3 +144,128 @@ def pod_rows(obj: dict, path: str, origin: str = "json") -> tuple[dict, list[dic
         "scheduled_at": parse_time(scheduled_c.get("lastTransitionTime")),
     }
     return pod, containers
+
+
+# A container status pasted as YAML without its pod (``kubectl get pod -o yaml`` cut to the
+# part that matters): ``state:``/``lastState:`` with ``terminated:``/``waiting:``/``running:``
+# and their fields, inside a ``- name: ...`` item of containerStatuses or standing alone.
+_STATE_KEY = regex.compile(r"^(?P<ind> *)(?:- )?(?P<which>state|lastState):\s*$")
+_KIND_KEY = regex.compile(r"^(?P<ind> *)(?P<kind>terminated|waiting|running):\s*$")
+_FIELD = regex.compile(r"^(?P<ind> *)(?P<dash>- )?(?P<key>[\w.\-/]+):(?:[ \t]+(?P<val>.*?))?\s*$")
+_ITEM_FIELDS = {"name": str, "image": str, "restartCount": int, "ready": bool}
+
+
+def status_fragment_rows(text: str, path: str) -> list[dict]:
+    """``containers`` rows of the container statuses in a YAML paste that is not a whole object
+    (no apiVersion/kind: the paste starts inside ``status:``); none when it holds no state.
+
+    >>> rows = status_fragment_rows(
+    ...     "  - name: vllm\\n    lastState:\\n      terminated:\\n        exitCode: 137\\n"
+    ...     "        reason: OOMKilled\\n    restartCount: 4\\n    state:\\n      waiting:\\n"
+    ...     "        reason: CrashLoopBackOff\\n", "paste.txt")
+    >>> [(r["name"], r["last_reason"], r["last_exit_code"], r["state_reason"], r["restart_count"]) for r in rows]
+    [('vllm', 'OOMKilled', 137, 'CrashLoopBackOff', 4)]
+    """
+    if "terminated:" not in text and "waiting:" not in text:
+        return []
+    lines = text.splitlines()
+    found: dict[int, dict] = {}   # first line of the container item (or of the state block) -> status
+    for i, line in enumerate(lines):
+        m = _STATE_KEY.match(line)
+        if not m or i + 1 >= len(lines):
+            continue
+        k = _KIND_KEY.match(lines[i + 1])
+        ind = len(m["ind"]) + (2 if line.lstrip().startswith("- ") else 0)
+        if not k or len(k["ind"]) <= ind:
+            continue
+        body = next((ln for ln in lines[i + 2:] if ln.strip()), "")
+        depth = len(body) - len(body.lstrip(" "))
+        fields = _block(lines, i + 2, depth) if depth > len(k["ind"]) else {}
+        item = _item_start(lines, i, ind)
+        cs = found.setdefault(item if item is not None else i, {"_line": (item if item is not None else i) + 1})
+        cs[m["which"]] = {k["kind"]: fields}
+        if item is not None:
+            cs.update(_item_fields(lines, item))
+    rows = []
+    for cs in found.values():
+        if not any((st.get("terminated") or st.get("waiting") or {}).get(f) is not None
+                   for st in (cs.get("state") or {}, cs.get("lastState") or {}) for f in ("reason", "exitCode")):
+            continue
+        line = cs.pop("_line")
+        obj = {"spec": {"containers": [{"name": cs.get("name"), "image": cs.get("image")}]},
+               "status": {"containerStatuses": [cs]}}
+        for row in pod_rows(obj, path, origin="yaml")[1]:
+            rows.append({**row, "line": line})
+    return rows
+
+
+def _scalar(value: str | None) -> Any:
+    if value is None:
+        return None
+    v = value.strip()
+    if len(v) >= 2 and v[0] == v[-1] and v[0] in "'\"":
+        v = v[1:-1]
+    return v
+
+
+def _block(lines: list[str], start: int, indent: int) -> dict[str, Any]:
+    """The ``key: value`` fields at ``indent`` from ``start`` on (a value continued on more
+    indented lines, or a ``>-``/``|`` block, is joined with spaces)."""
+    out: dict[str, Any] = {}
+    key = None
+    for line in lines[start:]:
+        if not line.strip():
+            continue
+        ind = len(line) - len(line.lstrip(" "))
+        if ind < indent:
+            break
+        m = _FIELD.match(line)
+        if ind == indent and m:
+            key = m["key"]
+            out[key] = _scalar(m["val"])
+            if out[key] in (">", ">-", "|", "|-", ">+", "|+"):
+                out[key] = ""
+        elif key is not None and ind > indent:
+            out[key] = ((out[key] or "") + " " + _scalar(line)).strip()
+    if "exitCode" in out:
+        try:
+            out["exitCode"] = int(out["exitCode"])
+        except (TypeError, ValueError):
+            out["exitCode"] = None
+    return out
+
+
+def _item_start(lines: list[str], at: int, indent: int) -> int | None:
+    """The line of the ``- `` list item that holds line ``at`` (fields at ``indent``)."""
+    for j in range(at, -1, -1):
+        line = lines[j]
+        if not line.strip():
+            continue
+        ind = len(line) - len(line.lstrip(" "))
+        if line.lstrip().startswith("- ") and ind + 2 == indent:
+            return j
+        if ind < indent and not line.lstrip().startswith("- "):
+            return None
+    return None
+
+
+def _item_fields(lines: list[str], item: int) -> dict[str, Any]:
+    """name, image, restartCount and ready of the list item starting at line ``item``."""
+    first = lines[item]
+    indent = len(first) - len(first.lstrip(" ")) + 2
+    out: dict[str, Any] = {}
+    for j, line in enumerate(lines[item:]):
+        if not line.strip():
+            continue
+        ind = len(line) - len(line.lstrip(" "))
+        if j and (ind < indent or (ind == indent - 2 and line.lstrip().startswith("- "))):
+            break
+        m = _FIELD.match(line)
+        if m and (ind == indent or (j == 0 and m["dash"])) and m["key"] in _ITEM_FIELDS:
+            value = _scalar(m["val"])
+            try:
+                out[m["key"]] = (value == "true" if _ITEM_FIELDS[m["key"]] is bool
+                                 else _ITEM_FIELDS[m["key"]](value)) if value is not None else None
+            except ValueError:
+                pass
+    return out

@@ -99,10 +99,11 @@ def _evidence_view(ev: dict[str, Any]) -> dict[str, Any]:
     before, match, after = split_match(text, span)
     line = ev.get("line")
     path = ev.get("path") or ""
+    end = ev.get("end_line")
     return {
         "path": path,
         "line": line,
-        "location": f"{path}:{line}" if line is not None else path,
+        "location": (path if line is None else f"{path}:{line}-{end}" if end else f"{path}:{line}"),
         "time": fmt_time(ev.get("time")),
         "text": text,
         "before": before,

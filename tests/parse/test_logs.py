@@ -6,6 +6,7 @@ import io
 from datetime import datetime, timezone
 
 import polars as pl
+import pytest
 
 from analyzer.parse.logs import iter_line_blocks, log_frames
 
@@ -76,6 +77,100 @@ def test_formats_levels_and_times():
     df = _frame("\n".join(lines) + "\n")
     for (text, (fmt, level, time)), row in zip(lines.items(), df.iter_rows(named=True)):
         assert (row["format"], row["level"], row["time"]) == (fmt, level, time), text
+
+
+def _utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+# Lines as Go programs, kubelet, containerd and CRI-O print them, alone and inside journald's
+# short formats (must-gather host_service_logs, journalctl -u kubelet), with their format, level
+# and time. Journald's short time has no year: the bundle's reference year (2021 here) gives it,
+# and a record inside with a full time needs none.
+GO_AND_HOST_FORMATS = [
+    # logrus/logfmt as troubleshoot stores pod logs (traefik, local-path-provisioner)
+    ('time="2022-12-20T23:41:04Z" level=error msg="Error watching kubernetes events: could not retrieve '
+     'server version: Get \\"https://10.43.0.1:443/version?timeout=32s\\": dial tcp 10.43.0.1:443: i/o timeout"',
+     "logfmt", "ERROR", _utc(2022, 12, 20, 23, 41, 4)),
+    ('time="2022-12-21T09:43:10Z" level=fatal msg="Error starting daemon: Cannot start Provisioner: failed '
+     'to get Kubernetes server version"', "logfmt", "CRITICAL", _utc(2022, 12, 21, 9, 43, 10)),
+    # go-kit (Prometheus): level before ts
+    ('level=info ts=2021-08-03T09:27:24.107Z caller=main.go:426 vm_limits="(soft=unlimited, hard=unlimited)"',
+     "logfmt", "INFO", _utc(2021, 8, 3, 9, 27, 24, 107000)),
+    # CRI-O under journald: the record's own time (with its year) wins
+    ('Aug 03 09:21:22.276786 ip-10-0-195-177 crio[1314]: time="2021-08-03 09:21:22.276784981Z" level=info '
+     'msg="Adding pod openshift-kube-controller-manager_revision-pruner-4 to CNI network \\"multus-cni-network\\""',
+     "logfmt", "INFO", _utc(2021, 8, 3, 9, 21, 22, 276784)),
+    # containerd under journalctl's default short format
+    ('Jan 15 10:30:00 gpu-node-1 containerd[812]: time="2021-01-15T10:30:00.123456789Z" level=error '
+     'msg="PullImage \\"nvcr.io/nvidia/k8s-device-plugin:v0.14.1\\" failed" error="failed to pull and unpack image"',
+     "logfmt", "ERROR", _utc(2021, 1, 15, 10, 30, 0, 123456)),
+    # kubelet (hyperkube) klog under journald: journald's time, klog's level
+    ('Aug 03 09:20:17.589552 ip-10-0-189-142 hyperkube[1359]: E0803 09:20:17.589529    1359 kubelet.go:2303] '
+     '"Error getting node" err="node \\"ip-10-0-189-142.ec2.internal\\" not found"',
+     "klog", "ERROR", _utc(2021, 8, 3, 9, 20, 17, 589552)),
+    ('2021-08-03T09:20:17+0000 gpu-a kubelet[2301]: W0803 09:20:17.123456    2301 pod_workers.go:1298] "Error syncing pod"',
+     "klog", "WARNING", _utc(2021, 8, 3, 9, 20, 17)),
+    ('Aug 03 09:17:42.077259 ip-10-0-195-177 systemd[1]: Starting Kubernetes Kubelet...',
+     "syslog", None, _utc(2021, 8, 3, 9, 17, 42, 77259)),
+    ('Aug 03 09:15:59.508959 ip-10-0-195-177 NetworkManager[1562]: <warn>  [1627982159.5086] dhcp4 (br-ex): request timed out',
+     "syslog", "WARNING", _utc(2021, 8, 3, 9, 15, 59, 508959)),
+    ('Aug 03 09:19:53.179217 localhost ovs-vsctl[1079]: ovs|00001|vsctl|INFO|Called as ovs-vsctl --no-wait -- init',
+     "ovs", "INFO", _utc(2021, 8, 3, 9, 19, 53, 179217)),
+    # zap's production JSON (controller-runtime): epoch seconds
+    ('{"level":"error","ts":1640666407.3959372,"logger":"controller.predictor","msg":"Reconciler error"}',
+     "json", "ERROR", _utc(2021, 12, 28, 4, 40, 7, 395937)),
+    # zap's console encoder: tab-separated
+    ('2021-06-11T08:00:00Z\tERROR\tReconciler error\t{"controller": "inferenceservice"}',
+     "dynamo", "ERROR", _utc(2021, 6, 11, 8, 0)),
+    # logrus on a terminal (docker compose): seconds since start, no time
+    ('WARN[0000] The "HF_TOKEN" variable is not set. Defaulting to a blank string.', "logrus", "WARNING", None),
+    ("2021/01/15 10:30:00 [ERROR] failed to register device plugin", "go", "ERROR", _utc(2021, 1, 15, 10, 30)),
+    ("[WARNING] No files matching import glob pattern: /etc/coredns/custom/*.server", "plain", "WARNING", None),
+    ('panic: unable to load configmap based request-header-client-ca-file: Get "https://10.43.0.1:443/api": '
+     "dial tcp 10.43.0.1:443: i/o timeout", "go", "CRITICAL", None),
+    # a kubectl timestamp before text that looks like "host ident:" is still a kubectl timestamp
+    ('2021-08-03T09:18:21.821717084Z - lastTransitionTime: "2021-08-03T09:18:01Z"',
+     "kubectl-ts", None, _utc(2021, 8, 3, 9, 18, 21, 821717)),
+    # wrappers around a vLLM record: Ray's worker tag, docker compose's service column
+    ("(RayWorkerWrapper pid=2271, ip=10.0.0.2) ERROR 08-06 21:18:16 [worker_base.py:620] Error executing method 'init_device'.",
+     "vllm", "ERROR", _utc(2021, 8, 6, 21, 18, 16)),
+    ("vllm-1  | INFO 11-20 10:00:01 [api_server.py:1090] Starting vLLM API server on http://0.0.0.0:8000",
+     "vllm", "INFO", _utc(2021, 11, 20, 10, 0, 1)),
+    ("2024-07-23 18:26:58.971 uvicorn.error INFO:     Started server process [1]",
+     "python", "INFO", _utc(2024, 7, 23, 18, 26, 58, 971000)),
+]
+
+
+@pytest.mark.parametrize("text, fmt, level, time", GO_AND_HOST_FORMATS,
+                         ids=[f"{i}-{f[1]}" for i, f in enumerate(GO_AND_HOST_FORMATS)])
+def test_go_kubelet_runtime_and_journald_formats(text, fmt, level, time):
+    row = _frame(text + "\n", year=2021).row(0, named=True)
+    assert (row["format"], row["level"], row["time"]) == (fmt, level, time)
+
+
+def test_journald_without_a_year_takes_the_time_of_the_record_inside():
+    crio = ('Aug 03 09:21:22.276786 ip-10-0-195-177 crio[1314]: time="2021-08-03 09:21:22.276784981Z" '
+            'level=warning msg="Found defunct process"')
+    kubelet = "Aug 03 09:20:17.589552 ip-10-0-189-142 hyperkube[1359]: I0803 09:20:17.589529    1359 kubelet.go:2303] ok"
+    rows = _frame(crio + "\n" + kubelet + "\n", year=None).rows(named=True)
+    assert (rows[0]["level"], rows[0]["time"]) == ("WARNING", _utc(2021, 8, 3, 9, 21, 22, 276784))
+    assert (rows[1]["level"], rows[1]["time"]) == ("INFO", None)   # neither journald nor klog says the year
+
+
+def test_go_panic_stack_belongs_to_the_panic():
+    text = ("I1221 09:43:29.498401       1 requestheader_controller.go:169] Starting RequestHeaderAuthRequestController\n"
+            "panic: runtime error: invalid memory address or nil pointer dereference\n"
+            "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x1a2b3c]\n"
+            "\n"
+            "goroutine 1 [running]:\n"
+            "main.main()\n"
+            "\t/go/src/github.com/NVIDIA/k8s-device-plugin/cmd/nvidia-device-plugin/main.go:30 +0x1e5\n"
+            "created by k8s.io/apimachinery/pkg/util/wait.(*Group).Start\n"
+            "I1221 09:43:30.000000       1 main.go:1] restarted\n")
+    df = _frame(text, year=2021)
+    assert df.get_column("record_line").to_list() == [1, 2, 2, 2, 2, 2, 2, 2, 9]
+    assert df.get_column("level").to_list()[1:8] == ["CRITICAL"] * 7
 
 
 def test_long_lines_are_cut_and_reported_without_holding_them():
