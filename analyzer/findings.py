@@ -130,6 +130,11 @@ class Finding:
     explains: tuple[str, ...] = ()          # categories the pattern says it explains
     merged_into: str | None = None          # a root cause of the same category leads
     also: list["Finding"] = field(default_factory=list, repr=False)
+    # no pattern or check produced it: the category was inferred from the words of an error
+    # line (``analyzer.infer``), how sure (0..1), and the words that drove it
+    inferred: bool = False
+    confidence: float | None = None
+    inferred_from: list[str] = field(default_factory=list)
 
     @property
     def layer(self) -> str:

@@ -15,11 +15,14 @@ from typing import Any
 import polars as pl
 
 from analyzer.checks import run_checks
+from analyzer.diagnose.fallback import Fallback, needed
 from analyzer.diagnose.findings import findings_from_signals, node_evidence
 from analyzer.diagnose.rules import GENERIC, RULE_INDEX
 from analyzer.findings import Finding, PodRef, iso
 from analyzer.gpu.cluster import GpuCluster
 from analyzer.gpu.status import cluster_status
+from analyzer.infer.lines import ErrorLines
+from analyzer.infer.vocab import vocabulary
 from analyzer.library import Library
 from analyzer.taxonomy import LAYER_ORDER, SEVERITY_RANK, layer_rank
 
@@ -34,6 +37,8 @@ class Diagnosis:
     checks: list[dict[str, Any]] = field(default_factory=list)
     # the cluster's GPUs and HAMi as the checks saw them, for the report (``analyzer.gpu.status``)
     gpu: dict[str, Any] = field(default_factory=dict)
+    # error lines and Warning events no pattern knows, most telling first (``diagnose.fallback``)
+    unexplained: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _scope_ok(scope: str, root: Finding, sym: Finding, pod_nodes: dict) -> bool:
@@ -243,7 +248,8 @@ def finding_dict(f: Finding, is_root: bool) -> dict[str, Any]:
         "remediation": f.remediation, "checks": list(f.checks), "symptoms": list(f.symptoms),
         "explanation": f.root_cause_text, "pattern": f.rule, "source": f.source, "node": f.node,
         "references": list(f.references), "details": f.details,
-        "merged_into": f.merged_into,
+        "merged_into": f.merged_into, "inferred": f.inferred,
+        **({"confidence": f.confidence, "inferred_from": list(f.inferred_from)} if f.inferred else {}),
     }
 
 
@@ -255,18 +261,25 @@ def pod_nodes_of(pods: pl.DataFrame) -> dict[tuple, str]:
     return {PodRef(ns, name).key: node for ns, name, node in rows}
 
 
-def diagnose(parsed, signals: pl.DataFrame, library: Library) -> Diagnosis:
+def diagnose(parsed, signals: pl.DataFrame, library: Library, errors: ErrorLines | None = None) -> Diagnosis:
     """Findings from signals and structured checks, correlated and ranked; the GPU and HAMi
-    status of the cluster, worked out once for the checks and the report."""
+    status of the cluster, worked out once for the checks and the report. ``errors``: the error
+    lines no pattern hit, collected while matching; when no pattern or check names a cause, the
+    most telling of them become inferred findings (``diagnose.fallback``)."""
     pod_nodes = pod_nodes_of(parsed.tables["pods"])
     signals = node_evidence(signals, {m.path: m.meta["node"] for m in parsed.bundle.members if m.meta.get("node")})
     findings = findings_from_signals(signals, library, pod_nodes)
     gpu = GpuCluster(parsed.tables, parsed.facts)
     check_findings, statuses = run_checks(parsed, signals, library, gpu)
     findings.extend(check_findings)
-    diagnosis = correlate(findings, pod_nodes, promote_warnings=parsed.bundle.layout == "file")
+    pasted = parsed.bundle.layout == "file"
+    fallback = Fallback(parsed.tables, signals, (errors or ErrorLines()).groups(), vocabulary(library), pasted)
+    if needed(findings):
+        findings.extend(fallback.findings())
+    diagnosis = correlate(findings, pod_nodes, promote_warnings=pasted)
     diagnosis.checks = statuses
     diagnosis.gpu = cluster_status(gpu)
+    diagnosis.unexplained = fallback.unexplained()
     return diagnosis
 
 

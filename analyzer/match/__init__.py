@@ -26,6 +26,7 @@ from typing import Iterable
 
 import polars as pl
 
+from analyzer.infer.lines import ErrorLines
 from analyzer.library import Library
 from analyzer.match.attribute import attribute, ref_patterns
 from analyzer.match.compact import KEEP_FIRST, compact
@@ -120,14 +121,21 @@ def carry_rows(before: pl.DataFrame | None, batch: pl.DataFrame) -> pl.DataFrame
 
 
 def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None,
-                    finder: HitFinder | None = None, before: pl.DataFrame | None = None) -> pl.DataFrame:
+                    finder: HitFinder | None = None, before: pl.DataFrame | None = None,
+                    errors: ErrorLines | None = None) -> pl.DataFrame:
     """Signals of one raw ``log_lines`` batch, compacted; time, level and record of kept rows.
     ``before`` (``carry_rows`` of the previous batches) are the lines just before the batch: a
-    record they start gives its time and start line to the hits it continues into this batch."""
+    record they start gives its time and start line to the hits it continues into this batch.
+    ``errors`` collects the error lines that no pattern hit (``analyzer.infer``)."""
     rows = log_rows(batch)
     if rows.is_empty() or not plan.patterns:
         return empty_signals()
     hits = (finder or polars_hits)(rows, plan)
+    if errors is not None:
+        lines = batch.select("path", "line", "text")
+        if before is not None and not before.is_empty():
+            lines = pl.concat([before, lines])
+        errors.add(rows.with_columns(batch.get_column("level")), hits.get_column("_row"), lines, ref_year)
     if hits.is_empty():
         return empty_signals()
     sig = hit_rows(rows, plan, hits)
@@ -151,8 +159,9 @@ def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None,
 
 
 def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] | None = None,
-                 finder: HitFinder | None = None) -> pl.DataFrame:
-    """All signals of a parsed bundle: logs streamed batch by batch, then events and metrics."""
+                 finder: HitFinder | None = None, errors: ErrorLines | None = None) -> pl.DataFrame:
+    """All signals of a parsed bundle: logs streamed batch by batch, then events and metrics;
+    ``errors`` collects the log lines that look like failures and that no pattern hit."""
     finder = finder or default_finder()
     batches = log_batches if log_batches is not None else prefetch(parsed.iter_log_batches(annotated=False))
     out: list[pl.DataFrame] = []
@@ -161,7 +170,7 @@ def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] |
     for b in batches:
         if plan is None:
             plan = plan_for(library, b.get_column("text").gather_every(max(1, b.height // SAMPLE_ROWS)))
-        sig = match_log_batch(b, plan, parsed.ref_year, finder, before)
+        sig = match_log_batch(b, plan, parsed.ref_year, finder, before, errors)
         before = carry_rows(before, b)
         if not sig.is_empty():
             out.append(sig)
