@@ -135,7 +135,10 @@ def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None,
         lines = batch.select("path", "line", "text")
         if before is not None and not before.is_empty():
             lines = pl.concat([before, lines])
-        errors.add(rows.with_columns(batch.get_column("level")), hits.get_column("_row"), lines, ref_year)
+        # a pattern that needs several lines to count (min_count) does not explain one of them
+        sure = [i for i, p in enumerate(plan.patterns) if p.min_count <= 1]
+        known = hits.filter(pl.col("_p").is_in(sure)).get_column("_row")
+        errors.add(rows.with_columns(batch.get_column("level")), known, lines, ref_year)
     if hits.is_empty():
         return empty_signals()
     sig = hit_rows(rows, plan, hits)
