@@ -29,7 +29,7 @@ import polars as pl
 
 from analyzer.diagnose.rules import GENERIC
 from analyzer.findings import Affected, Evidence, Finding, PodRef, iso
-from analyzer.infer.lines import GROUP_SCHEMA, IDENTITY, candidate_features, fold
+from analyzer.infer.lines import GROUP_SCHEMA, IDENTITY, candidate_features, fold, rank
 from analyzer.infer.template import message
 from analyzer.infer.vocab import Vocabulary
 from analyzer.taxonomy import CATEGORY_LAYER
@@ -91,29 +91,6 @@ def _failing_pods(tables: dict[str, pl.DataFrame]) -> set[tuple[str | None, str]
                           | ((pl.col("state") == "waiting") & ~pl.col("state_reason").fill_null("").is_in(_STARTING)))
         out.update(PodRef(ns, name).key for ns, name in bad.select("namespace", "pod").iter_rows())
     return out
-
-
-def rank(groups: pl.DataFrame) -> pl.DataFrame:
-    """Groups with their ``score`` (how telling, for the ranking) and final ``strong``.
-
-    Besides a line's own tell: the last error of a file is likelier the one that ended it (+1);
-    an error followed in its file by a reported exit is what the process died of (+1, strong);
-    repetition adds a little (a log10 of the count, at most +1)."""
-    if groups.is_empty():
-        return groups.with_columns(pl.lit(None, dtype=pl.Float64).alias("score"))
-    exits = groups.filter(pl.col("exit")).group_by("last_path").agg(pl.col("last_line").max().alias("_exit_line"))
-    last = groups.filter(~pl.col("exit") & ~pl.col("noise")).group_by("last_path").agg(
-        pl.col("last_line").max().alias("_last_line"))
-    out = groups.join(last, on="last_path", how="left").join(exits, on="last_path", how="left")
-    before_exit = (pl.col("_exit_line").is_not_null() & (pl.col("line") < pl.col("_exit_line"))
-                   & ~pl.col("exit") & ~pl.col("noise"))
-    out = out.with_columns(
-        (pl.col("tell") + pl.when(pl.col("last_line") == pl.col("_last_line")).then(1.0).otherwise(0.0)
-         + pl.when(before_exit).then(1.0).otherwise(0.0)
-         + (pl.col("count").cast(pl.Float64).log10().clip(0.0, 1.0))).alias("score"),
-        (pl.col("strong") | before_exit).alias("strong"))
-    return out.drop("_last_line", "_exit_line").sort(
-        ["score", "count", "path", "line"], descending=[True, True, False, False], nulls_last=True)
 
 
 def _shown_failure(groups: pl.DataFrame, events: pl.DataFrame, failing: set, pasted: bool) -> bool:

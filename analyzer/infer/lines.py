@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from analyzer.infer.template import message_expr, template_expr
-from analyzer.parse.logs import annotate_rows
+from analyzer.parse.logs import annotate, annotate_rows
 from analyzer.tables import TIME
 
 # anything that may be a failure: the cheap prefilter before the features below
@@ -145,6 +145,29 @@ def fold(frame: pl.DataFrame) -> pl.DataFrame:
     return grouped.select([pl.col(c).cast(t) for c, t in GROUP_SCHEMA.items()])
 
 
+def rank(groups: pl.DataFrame) -> pl.DataFrame:
+    """Groups with their ``score`` (how telling, for the ranking) and final ``strong``.
+
+    Besides a line's own tell: the last error of a file is likelier the one that ended it (+1);
+    an error followed in its file by a reported exit is what the process died of (+1, strong);
+    repetition adds a little (a log10 of the count, at most +1)."""
+    if groups.is_empty():
+        return groups.with_columns(pl.lit(None, dtype=pl.Float64).alias("score"))
+    exits = groups.filter(pl.col("exit")).group_by("last_path").agg(pl.col("last_line").max().alias("_exit_line"))
+    last = groups.filter(~pl.col("exit") & ~pl.col("noise")).group_by("last_path").agg(
+        pl.col("last_line").max().alias("_last_line"))
+    out = groups.join(last, on="last_path", how="left").join(exits, on="last_path", how="left")
+    before_exit = (pl.col("_exit_line").is_not_null() & (pl.col("line") < pl.col("_exit_line"))
+                   & ~pl.col("exit") & ~pl.col("noise"))
+    out = out.with_columns(
+        (pl.col("tell") + pl.when(pl.col("last_line") == pl.col("_last_line")).then(1.0).otherwise(0.0)
+         + pl.when(before_exit).then(1.0).otherwise(0.0)
+         + (pl.col("count").cast(pl.Float64).log10().clip(0.0, 1.0))).alias("score"),
+        (pl.col("strong") | before_exit).alias("strong"))
+    return out.drop("_last_line", "_exit_line").sort(
+        ["score", "count", "path", "line"], descending=[True, True, False, False], nulls_last=True)
+
+
 @dataclass
 class ErrorLines:
     """The unexplained error lines of a bundle, folded batch by batch (``add``) into template
@@ -186,3 +209,24 @@ class ErrorLines:
     def groups(self) -> pl.DataFrame:
         """Every template group so far (``GROUP_SCHEMA``)."""
         return fold(pl.concat(self._parts)) if self._parts else pl.DataFrame(schema=GROUP_SCHEMA)
+
+
+def most_telling(lines: list[str]) -> tuple[int, dict] | None:
+    """The most telling failure among ``lines`` (say the last log lines of a crashed container,
+    oldest first): its index and its row (``text``, ``template``, ``tell``, ``strong``...); None
+    when no line shows a failure. Levels come from the lines' own prefixes."""
+    if not lines:
+        return None
+    frame = pl.DataFrame({"path": ["-"] * len(lines), "line": pl.Series(range(1, len(lines) + 1), dtype=pl.UInt32),
+                          "text": pl.Series(lines, dtype=pl.Utf8)})
+    ann, _ = annotate(frame, None)
+    rows = ann.select("path", "line", "text", "level", "time").with_columns(
+        pl.lit("log").alias("source"), *(pl.lit(None, dtype=pl.Utf8).alias(c) for c in IDENTITY))
+    cand = candidate_features(rows)
+    if cand.is_empty():
+        return None
+    best = rank(fold(cand)).filter(~pl.col("exit") | (pl.col("tell") > 0))
+    if best.is_empty():
+        return None
+    row = best.row(0, named=True)
+    return int(row["line"]) - 1, row

@@ -97,3 +97,21 @@ def test_errorlines_stay_bounded() -> None:
              for i in range(MAX_GROUPS + 300)]
     acc.add(rows(*lines))
     assert acc.groups().height <= MAX_GROUPS
+
+
+def test_classify_lines_names_what_a_crashed_process_died_of() -> None:
+    """For the last lines of a crash-looping container (the current-state work calls it)."""
+    from analyzer.infer import classify_lines
+
+    last = ["INFO 03-01 10:00:00 [api_server.py:1] vLLM API server version 0.9.2",
+            "WARNING 03-01 10:00:01 [config.py:9] The --max-num-seqs default is deprecated",
+            "ERROR 03-01 10:00:02 [core.py:700] EngineCore failed to start.",
+            "Traceback (most recent call last):",
+            '  File "/usr/lib/python3.12/site-packages/vllm/v1/engine/core.py", line 700, in run_engine_core',
+            "urllib3.exceptions.NameResolutionError: <HTTPSConnection(host='hub.internal', port=443)>: "
+            "Failed to resolve 'hub.internal' ([Errno -2] Name or service not known)"]
+    got = classify_lines(last)
+    assert got is not None and got["index"] == 5 and got["strong"]
+    assert got["category"] == "network.dns" and "NameResolutionError" in got["inferred_from"]
+    assert classify_lines(["INFO all good", "INFO serving"]) is None
+    assert classify_lines([]) is None
