@@ -16,9 +16,9 @@ groups while the logs were matched) and the Warning events no pattern hit. Outpu
 
 Severity: an inferred finding is an ``error`` only when its line says that a process failed (an
 uncaught exception, a panic, a fatal level, a closing ``Error:``, or an error followed by an exit
-in the same file) and, in a collected bundle, its pod is failing too; otherwise it is a
-``warning``, which a pasted text still names as its root cause when nothing else is found, and
-which a healthy bundle with ERROR-level noise never raises to an alarm.
+in the same file) and, in a collected bundle, its pod is failing in the recorded state; otherwise
+it is a ``warning``, which a pasted text still names as its root cause when nothing else is
+found, and which a healthy bundle with ERROR-level noise never raises to an alarm.
 """
 
 from __future__ import annotations
@@ -148,9 +148,10 @@ class Fallback:
     def _severity(self, r: dict[str, Any], pod: PodRef | None) -> str:
         if not r["strong"]:
             return "warning"
-        if self.pasted or pod is None:
+        if self.pasted:
             return "error"
-        return "error" if pod.key in self.failing else "warning"
+        # in a collected bundle the recorded state decides: a pod that is failing now
+        return "error" if pod is not None and pod.key in self.failing else "warning"
 
     def _finding(self, r: dict[str, Any]) -> Finding:
         pod = PodRef(r["namespace"], r["pod"], r["container"]) if r["pod"] else None
