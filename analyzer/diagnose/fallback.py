@@ -79,7 +79,8 @@ def event_groups(events: pl.DataFrame, signals: pl.DataFrame) -> pl.DataFrame:
 
 def _failing_pods(tables: dict[str, pl.DataFrame]) -> set[tuple[str | None, str]]:
     """Pods whose recorded state shows a failure: not running (and not done), a container that
-    exited non-zero or waits for another reason than starting."""
+    exited non-zero, waits for another reason than starting, or is not ready after a non-zero
+    exit (a container that restarted once and runs ready since has recovered)."""
     out: set[tuple[str | None, str]] = set()
     pods = tables.get("pods")
     if pods is not None and not pods.is_empty():
@@ -87,7 +88,8 @@ def _failing_pods(tables: dict[str, pl.DataFrame]) -> set[tuple[str | None, str]
         out.update(PodRef(ns, name).key for ns, name in bad.select("namespace", "name").iter_rows())
     ctrs = tables.get("containers")
     if ctrs is not None and not ctrs.is_empty():
-        bad = ctrs.filter((pl.col("state_exit_code").fill_null(0) != 0) | (pl.col("last_exit_code").fill_null(0) != 0)
+        bad = ctrs.filter((pl.col("state_exit_code").fill_null(0) != 0)
+                          | ((pl.col("last_exit_code").fill_null(0) != 0) & ~pl.col("ready").fill_null(False))
                           | ((pl.col("state") == "waiting") & ~pl.col("state_reason").fill_null("").is_in(_STARTING)))
         out.update(PodRef(ns, name).key for ns, name in bad.select("namespace", "pod").iter_rows())
     return out
