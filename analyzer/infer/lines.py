@@ -73,6 +73,7 @@ CODE = (r"^\s*(?:return|await|async|def|class|if|elif|else|for|while|with|assert
 DESCRIBE_MESSAGE = r"^\s*(?:Message|Error):\s+\S"
 
 MAX_GROUPS = 5000      # template groups kept while folding (the most telling survive)
+LEVEL_WINDOW = 5       # lines before a candidate read to find the level of its record
 IDENTITY = ("namespace", "pod", "container")
 GROUP_SCHEMA: dict[str, pl.DataType] = {
     "template": pl.Utf8, "namespace": pl.Utf8, "pod": pl.Utf8, "container": pl.Utf8,
@@ -190,7 +191,9 @@ class ErrorLines:
         if rows.is_empty():
             return
         if lines is not None and rows.get_column("level").null_count() == rows.height:
-            ann = annotate_rows(lines, rows.select("path", "line").unique(), ref_year)
+            # a line's level is its own prefix's or its record's; a short window finds the
+            # records that matter (an ERROR line's continuation) at a fraction of the cost
+            ann = annotate_rows(lines, rows.select("path", "line").unique(), ref_year, window=LEVEL_WINDOW)
             rows = rows.drop("level", "time").join(ann.select("path", "line", "level", "time"),
                                                    on=["path", "line"], how="left", nulls_equal=True)
         cand = candidate_features(rows)
