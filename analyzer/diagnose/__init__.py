@@ -273,7 +273,8 @@ def diagnose(parsed, signals: pl.DataFrame, library: Library, errors: ErrorLines
     check_findings, statuses = run_checks(parsed, signals, library, gpu)
     findings.extend(check_findings)
     pasted = parsed.bundle.layout == "file"
-    fallback = Fallback(parsed.tables, signals, (errors or ErrorLines()).groups(), vocabulary(library), pasted)
+    fallback = Fallback(parsed.tables, signals, (errors or ErrorLines()).groups(), vocabulary(library), pasted,
+                        {f.rule for f in findings})
     if needed(findings):
         findings.extend(fallback.findings())
     diagnosis = correlate(findings, pod_nodes, promote_warnings=pasted)

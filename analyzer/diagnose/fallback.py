@@ -113,9 +113,12 @@ class Fallback:
     """The unexplained errors of one bundle, ranked, with their inferred categories."""
 
     def __init__(self, tables: dict[str, pl.DataFrame], signals: pl.DataFrame, log_groups: pl.DataFrame,
-                 vocab: Vocabulary, pasted: bool) -> None:
+                 vocab: Vocabulary, pasted: bool, named: set[str] = frozenset()) -> None:
+        """``named``: the patterns and checks that made findings; lines a pattern hit but needed
+        more of (``held``) are explained when it made one after all."""
         events = tables.get("events", pl.DataFrame())
         groups = pl.concat([log_groups.select(list(GROUP_SCHEMA)), event_groups(events, signals)])
+        groups = groups.filter(~pl.col("held").is_in(sorted(named)).fill_null(False))
         self.groups = rank(groups)
         self.failing = _failing_pods(tables)
         self.shown = _shown_failure(self.groups, events, self.failing, pasted)

@@ -81,6 +81,9 @@ GROUP_SCHEMA: dict[str, pl.DataType] = {
     "level": pl.Utf8, "time": TIME, "last_time": TIME, "last_path": pl.Utf8, "last_line": pl.UInt32,
     "tell": pl.Float64,
     "strong": pl.Boolean, "noise": pl.Boolean, "exit": pl.Boolean,
+    # a pattern that hit these lines but needs several to count (min_count): if it counts in
+    # the end, it explains them
+    "held": pl.Utf8,
 }
 
 
@@ -133,6 +136,8 @@ def fold(frame: pl.DataFrame) -> pl.DataFrame:
     if "count" not in frame.columns:
         frame = frame.with_columns(pl.lit(1, dtype=pl.Int64).alias("count"), pl.col("time").alias("last_time"),
                                    pl.col("path").alias("last_path"), pl.col("line").alias("last_line"))
+    if "held" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, dtype=pl.Utf8).alias("held"))
     keys = ["template", *IDENTITY]
     order = ["path", "line"]
     grouped = frame.sort(order, nulls_last=True).group_by(keys, maintain_order=True).agg(
@@ -140,7 +145,8 @@ def fold(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("text").first(), pl.col("level").first(), pl.col("time").min(), pl.col("last_time").max(),
         pl.col("last_path").sort_by("last_path", "last_line").last(),
         pl.col("last_line").sort_by("last_path", "last_line").last(),
-        pl.col("tell").max(), pl.col("strong").any(), pl.col("noise").all(), pl.col("exit").any())
+        pl.col("tell").max(), pl.col("strong").any(), pl.col("noise").all(), pl.col("exit").any(),
+        pl.col("held").drop_nulls().first())
     if grouped.height > MAX_GROUPS:
         grouped = grouped.sort(["tell", "count"], descending=True).head(MAX_GROUPS)
     return grouped.select([pl.col(c).cast(t) for c, t in GROUP_SCHEMA.items()])
@@ -178,16 +184,25 @@ class ErrorLines:
     _rows: int = 0
 
     def add(self, rows: pl.DataFrame, hit_rows: pl.Series | None = None,
-            lines: pl.DataFrame | None = None, ref_year: int | None = None) -> None:
+            lines: pl.DataFrame | None = None, ref_year: int | None = None,
+            held: pl.DataFrame | None = None) -> None:
         """Fold the candidates of one batch. ``rows``: path, line, text, level, time, source and
-        the identity columns; ``hit_rows``: positions of the rows a pattern hit (explained lines).
+        the identity columns; ``hit_rows``: positions of the rows a pattern hit (explained lines);
+        ``held``: positions (``_row``) of rows hit only by a pattern that needs several lines,
+        with its ``pattern_id`` (they stay candidates unless that pattern makes a finding).
         Rows without a level (a raw batch) get theirs from ``lines`` (path, line, text: the batch
         and the lines carried before it), as the matcher annotates its hits."""
         if rows.is_empty():
             return
+        rows = rows.with_row_index("_r")
         if hit_rows is not None and len(hit_rows):
-            rows = rows.with_row_index("_r").filter(~pl.col("_r").is_in(hit_rows.unique().implode())).drop("_r")
-        rows = prefilter(rows.select("path", "line", "text", "level", "time", "source", *IDENTITY))
+            rows = rows.filter(~pl.col("_r").is_in(hit_rows.unique().implode()))
+        if held is not None and not held.is_empty():
+            first = held.group_by("_row").agg(pl.col("pattern_id").min().alias("held"))
+            rows = rows.join(first, left_on="_r", right_on="_row", how="left")
+        else:
+            rows = rows.with_columns(pl.lit(None, dtype=pl.Utf8).alias("held"))
+        rows = prefilter(rows.select("path", "line", "text", "level", "time", "source", *IDENTITY, "held"))
         if rows.is_empty():
             return
         if lines is not None and rows.get_column("level").null_count() == rows.height:

@@ -135,10 +135,14 @@ def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None,
         lines = batch.select("path", "line", "text")
         if before is not None and not before.is_empty():
             lines = pl.concat([before, lines])
-        # a pattern that needs several lines to count (min_count) does not explain one of them
-        sure = [i for i, p in enumerate(plan.patterns) if p.min_count <= 1]
-        known = hits.filter(pl.col("_p").is_in(sure)).get_column("_row")
-        errors.add(rows.with_columns(batch.get_column("level")), known, lines, ref_year)
+        # a pattern that needs several lines to count (min_count) explains them only if it
+        # counts in the end: the diagnosis decides (``held``)
+        sure = pl.col("_p").is_in([i for i, p in enumerate(plan.patterns) if p.min_count <= 1])
+        ids = pl.Series([p.id for p in plan.patterns], dtype=pl.Utf8)
+        held = hits.filter(~sure)
+        held = held.with_columns(ids.gather(held.get_column("_p")).alias("pattern_id"))
+        errors.add(rows.with_columns(batch.get_column("level")), hits.filter(sure).get_column("_row"), lines,
+                   ref_year, held.select("_row", "pattern_id"))
     if hits.is_empty():
         return empty_signals()
     sig = hit_rows(rows, plan, hits)

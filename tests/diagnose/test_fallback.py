@@ -168,3 +168,17 @@ def test_the_fallback_is_needed_only_without_a_specific_cause() -> None:
     assert needed([_finding("runtime.crashloop", "error"), _finding("network.dns", "warning")])
     assert not needed([_finding("runtime.cuda_oom", "critical")])
     assert Fallback is not None
+
+
+def test_a_line_a_pattern_needs_several_of_stays_a_candidate(tmp_path: Path) -> None:
+    """OPR010 counts a serving operator's reconcile error from its third repeat (one conflict now
+    and then is normal): a single one is not explained by it, so the fallback still sees it."""
+    line = ('{"level":"error","ts":"2025-02-04T09:12:30Z","msg":"Reconciler error","controller":"inferenceservice",'
+            '"controllerGroup":"serving.kserve.io","controllerKind":"InferenceService","namespace":"ml","name":"llama",'
+            '"error":"fails to reconcile predictor: no runtime found to support predictor"}')
+    once = analyze(tmp_path, line + "\n", "once.txt")
+    assert not [f for f in once["findings"] if f["pattern"] == "OPR010"]
+    assert [u["count"] for u in once["unexplained"]] == [1]
+    assert top(once)["inferred"] is True
+    thrice = analyze(tmp_path, (line + "\n") * 3, "thrice.txt")
+    assert top(thrice)["pattern"] == "OPR010" and thrice["unexplained"] == []
