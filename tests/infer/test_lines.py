@@ -108,8 +108,8 @@ def test_classify_lines_names_what_a_crashed_process_died_of() -> None:
             "ERROR 03-01 10:00:02 [core.py:700] EngineCore failed to start.",
             "Traceback (most recent call last):",
             '  File "/usr/lib/python3.12/site-packages/vllm/v1/engine/core.py", line 700, in run_engine_core',
-            "urllib3.exceptions.NameResolutionError: <HTTPSConnection(host='hub.internal', port=443)>: "
-            "Failed to resolve 'hub.internal' ([Errno -2] Name or service not known)"]
+            ("urllib3.exceptions.NameResolutionError: <HTTPSConnection(host='hub.internal', port=443)>: "
+             "Failed to resolve 'hub.internal' ([Errno -2] Name or service not known)")]
     got = classify_lines(last)
     assert got is not None and got["index"] == 5 and got["strong"]
     assert got["category"] == "network.dns" and "NameResolutionError" in got["inferred_from"]
