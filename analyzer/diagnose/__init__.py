@@ -274,7 +274,7 @@ def diagnose(parsed, signals: pl.DataFrame, library: Library, errors: ErrorLines
     findings.extend(check_findings)
     pasted = parsed.bundle.layout == "file"
     fallback = Fallback(parsed.tables, signals, (errors or ErrorLines()).groups(), vocabulary(library), pasted,
-                        {f.rule for f in findings})
+                        {f.rule for f in findings}, library)
     if needed(findings):
         findings.extend(fallback.findings())
     diagnosis = correlate(findings, pod_nodes, promote_warnings=pasted)

@@ -31,7 +31,8 @@ from analyzer.diagnose.rules import GENERIC
 from analyzer.findings import Affected, Evidence, Finding, PodRef, iso
 from analyzer.infer.lines import GROUP_SCHEMA, IDENTITY, candidate_features, fold, rank
 from analyzer.infer.template import message
-from analyzer.infer.vocab import Vocabulary
+from analyzer.infer.vocab import Vocabulary, closest_pattern
+from analyzer.library import CONTEXT_NAMES
 from analyzer.taxonomy import CATEGORY_LAYER
 
 UNCLASSIFIED = "unclassified.error"
@@ -113,9 +114,11 @@ class Fallback:
     """The unexplained errors of one bundle, ranked, with their inferred categories."""
 
     def __init__(self, tables: dict[str, pl.DataFrame], signals: pl.DataFrame, log_groups: pl.DataFrame,
-                 vocab: Vocabulary, pasted: bool, named: set[str] = frozenset()) -> None:
+                 vocab: Vocabulary, pasted: bool, named: set[str] = frozenset(), library=None) -> None:
         """``named``: the patterns and checks that made findings; lines a pattern hit but needed
-        more of (``held``) are explained when it made one after all."""
+        more of (``held``) are explained when it made one after all. ``library``: where an
+        inferred finding looks up the known failure it most resembles, for its next step."""
+        self.library = library
         events = tables.get("events", pl.DataFrame())
         groups = pl.concat([log_groups.select(list(GROUP_SCHEMA)), event_groups(events, signals)])
         groups = groups.filter(~pl.col("held").is_in(sorted(named)).fill_null(False))
@@ -177,6 +180,14 @@ class Fallback:
             remediation = (f"Confirm the failure in the evidence and the lines before it, then follow the "
                            f"remediation of the {category} patterns (bundle-analyzer patterns list). Once known, "
                            "add a pattern for this message so that the next bundle names it.")
+            known = closest_pattern(self.library, category, r["text"]) if self.library is not None else None
+            if known is not None:
+                # the known failure it resembles most: its next step, clearly attributed
+                blanks = {name: f"<{name}>" for name in (*known.group_names, *CONTEXT_NAMES)}
+                step = known.render(known.remediation, blanks).split("\n\n", 1)[0].strip()
+                remediation = (f"Confirm the failure in the evidence and the lines before it. The closest failure "
+                               f"the library knows is {known.id} ({known.title}); its next step: {step} Once "
+                               "known, add a pattern for this message so that the next bundle names it.")
         else:
             summary = f"{lines} like this, which no pattern knows and whose words point to no category"
             explanation = ("No pattern or check of the library recognises this message and its words do not "

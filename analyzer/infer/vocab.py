@@ -257,6 +257,20 @@ class Vocabulary:
         return best, confidence, words
 
 
+def closest_pattern(library, category: str, text: str):
+    """The pattern of ``category`` whose title, name and hints share the most words with an
+    error line (the known failure it most resembles), or None when none shares a word."""
+    words = {t for t in terms(template(text)) if " " not in t}
+    best, best_n = None, 0
+    for p in library:
+        if p.category != category:
+            continue
+        n = len(words & {t for t in terms(" ".join([p.title, p.name.replace("-", " "), *p.hint])) if " " not in t})
+        if n > best_n:
+            best, best_n = p, n
+    return best
+
+
 def library_documents(library, exclude: frozenset[str] = frozenset()) -> list[tuple[str, str]]:
     """The vocabulary's documents: one per pattern of ``library`` (ids in ``exclude`` left out:
     its title, name, hints, example lines templated, and the prose of its summary and root
