@@ -138,6 +138,11 @@ class Finding:
     # active | recovered | past at collection time (``analyzer.state``); None until judged
     state: str | None = None
     state_reason: str = ""
+    # no pattern or check produced it: the category was inferred from the words of an error
+    # line (``analyzer.infer``), how sure (0..1), and the words that drove it
+    inferred: bool = False
+    confidence: float | None = None
+    inferred_from: list[str] = field(default_factory=list)
 
     @property
     def layer(self) -> str:

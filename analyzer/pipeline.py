@@ -13,6 +13,7 @@ import polars as pl
 
 from analyzer.checks import reread_logs
 from analyzer.diagnose import Diagnosis, diagnose, finding_dict
+from analyzer.infer.lines import ErrorLines
 from analyzer.ingest import Limits, open_bundle
 from analyzer.library import Library, load_library
 from analyzer.match import match_parsed
@@ -59,10 +60,11 @@ def analyze_path(source: str, library: Library | None = None, redact: bool = Tru
         progress.stage("reading and matching logs", len(members), sum(m.size or 0 for m in members))
         parsed.on_member_done = lambda m: progress.advance(1, m.size or 0)
         parsed.keep_logs = reread_logs(parsed.tables)
-        signals = match_parsed(parsed, library)
+        errors = ErrorLines()
+        signals = match_parsed(parsed, library, errors=errors)
         parsed.on_member_done = None
         progress.stage("diagnosing")
-        diagnosis = diagnose(parsed, signals, library)
+        diagnosis = diagnose(parsed, signals, library, errors)
         result = build_result(parsed, diagnosis, source)
     except BaseException:
         bundle.close()
@@ -157,6 +159,7 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
                   "read_errors": errors.to_dicts()},
         "root_causes": [finding_dict(f, True) for f in diagnosis.root_causes],
         "findings": [finding_dict(f, f.id in roots) for f in diagnosis.findings],
+        "unexplained": diagnosis.unexplained,
         "checks": diagnosis.checks,
         "bundle": {"layout": parsed.bundle.layout, "root": Path(str(source)).name or str(source),
                    "collected_at": facts.get("collected_at"),
@@ -181,7 +184,9 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
 # rewrites the words of a pattern's page, but any secret the bundle put into it through a
 # capture is replaced there by the same pseudonym
 _BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "reason", "evidence", "input",
-                "bundle", "ft_summary", "state_reason")
+                "bundle", "ft_summary", "state_reason", "unexplained")
+# an inferred finding's title quotes the error line it was made of
+_INFERRED_KEYS = _BUNDLE_KEYS + ("title",)
 _STRUCTURAL = frozenset({"id", "category", "layer", "severity", "pattern", "source", "status",
                          "caused_by", "merged_into", "symptoms", "schema_version", "layout", "time",
                          "first_seen", "last_seen", "root_cause", "match", "line", "end_line", "count", "node"})
@@ -200,7 +205,8 @@ def redact_result(result: dict[str, Any], library: Library | None = None, red=No
         if isinstance(value, list):
             return [walk(v, inside) for v in value]
         if isinstance(value, dict):
-            return {k: (v if k in _STRUCTURAL else walk(v, inside or k in _BUNDLE_KEYS))
+            keys = _INFERRED_KEYS if value.get("inferred") is True else _BUNDLE_KEYS
+            return {k: (v if k in _STRUCTURAL else walk(v, inside or k in keys))
                     for k, v in value.items()}
         return value
 

@@ -30,6 +30,9 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "benchmark": ("benchmark.job_failed",),
     "performance": ("performance.high_latency", "performance.low_throughput",
                     "performance.memory_leak"),
+    # a failure no pattern or check knows and whose words point to no category: the line itself
+    # is the finding (``analyzer.infer``); last, so that anything named explains it
+    "unclassified": ("unclassified.error",),
 }
 
 LAYER_ORDER: tuple[str, ...] = tuple(LAYERS)

@@ -1,19 +1,25 @@
 """Real-world pastes: the analyzer must name the root cause that each public thread concluded.
 
-Every entry of ``tests/fixtures/realworld/index.yaml`` points at a text file that holds output
-exactly as a user pasted it into a public issue thread or forum. Each file is analyzed as a
-single pasted input, the way a support engineer feeds a ticket attachment to
-``bundle-analyzer analyze FILE``: in-process, by the runner ``tools/realworld_score.py`` uses
-(``score_one``), with the pattern library loaded once for the session.
+Two sets of text files hold output exactly as users pasted it into public issue threads or
+forums: ``tests/fixtures/realworld/`` (the pastes the library was written from) and
+``tests/fixtures/realworld_dev/`` (gathered later from threads the library had not seen; a
+healthy entry, ``expected: healthy``, is the output of a working system with alarming-looking
+lines). Each file is analyzed as a single pasted input, the way a support engineer feeds a
+ticket attachment to ``bundle-analyzer analyze FILE``: in-process, by the runner
+``tools/realworld_score.py`` uses (``score_one``), with the pattern library loaded once.
 
 How the tests gate:
 
-* ``test_index_*`` check the fixture set itself (files exist, categories are real, one entry
-  per thread); they need no analyzer.
-* ``test_fixture`` runs once per fixture (one test id per file). It fails when the analyzer
-  raises, names a category outside the taxonomy, or ranks another category first: the message
-  gives the expected category, what came first and the thread.
-* ``test_accuracy`` prints the per-fixture table and holds the share of hits to ``MIN_ACCURACY``.
+* ``test_index_*`` check the first set's index (files exist, categories are real, one entry per
+  thread); ``tests/test_realworld_dev_index.py`` checks the development set's.
+* ``test_fixture`` runs once per fixture of both sets (one test id per file). It fails when the
+  analyzer raises or names a category outside the taxonomy; in the first set it also fails when
+  another category comes first (every paste there stays right). The development set is held to
+  its bar as a whole by the gates below, and its misses are listed by ``test_accuracy``.
+* ``test_accuracy``, ``test_silent`` and ``test_no_alarm`` are the gates, one per set
+  (``GATES``): the share of failures whose top root cause category equals ``expected``, the share
+  of failures answered with no root cause at all, and the healthy outputs answered with a root
+  cause at ``error`` or ``critical``.
 * ``test_command_line_gives_what_the_runner_gives``: the CLI, in one process over one fixture of
   each kind, writes the JSON contract with the same ranked root causes as the in-process runner.
 """
@@ -23,6 +29,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -30,24 +37,47 @@ import pytest
 
 from analyzer.taxonomy import CATEGORIES
 from testkit.samples import library
-from tools.realworld_score import Outcome, load_index, score_one
+from tools.realworld_score import ALARM_SEVERITIES, HEALTHY, Outcome, load_index, score_one
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "realworld"
-MIN_ACCURACY = 0.9
+DEV_FIXTURES = REPO / "tests" / "fixtures" / "realworld_dev"
 MIN_FIXTURES = 40
 KINDS = frozenset({"describe-pod", "describe-node", "events", "log", "traceback", "yaml", "mixed"})
 REQUIRED_KEYS = ("file", "url", "title", "kind", "expected", "note")
 # a cold interpreter plus the pattern library and a few pastes; generous because the machine is shared
 CLI_TIMEOUT_S = 300
 
+
+@dataclass(frozen=True)
+class Gate:
+    """What a set must score: top-cause accuracy over its failures, at most this share of
+    failures without any root cause, at most this many healthy outputs with an alarm; ``strict``:
+    every fixture's top cause is asserted on its own."""
+
+    folder: Path
+    min_accuracy: float
+    max_silent_share: float
+    max_alarms: int
+    strict: bool
+
+
+GATES: dict[str, Gate] = {
+    # the pastes the library was written from: every one stays right
+    "realworld": Gate(FIXTURES, min_accuracy=1.0, max_silent_share=0.0, max_alarms=0, strict=True),
+    # issue 14's bar on output the library was not written from
+    "realworld_dev": Gate(DEV_FIXTURES, min_accuracy=0.85, max_silent_share=0.05, max_alarms=0, strict=False),
+}
+
 ENTRIES: list[dict[str, str]] = load_index(FIXTURES)
+SET_ENTRIES = {name: load_index(gate.folder) for name, gate in GATES.items()}
+ALL_ENTRIES = [(name, e) for name, entries in SET_ENTRIES.items() for e in entries]
 
 
 @cache
-def analyze(file: str, expected: str) -> Outcome:
+def analyze(set_name: str, file: str, expected: str) -> Outcome:
     """The runner's outcome for one fixture file (analyzed once per session)."""
-    return score_one(FIXTURES / file, expected, library())
+    return score_one(GATES[set_name].folder / file, expected, library())
 
 
 def _describe_miss(entry: dict[str, str], outcome: Outcome) -> str:
@@ -85,31 +115,65 @@ def test_index_threads_and_files_are_distinct() -> None:
 # --- the analyzer on each paste -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("entry", ENTRIES, ids=[e["file"].removesuffix(".txt") for e in ENTRIES])
-def test_fixture(entry: dict[str, str], record_property: pytest.RecordProperty) -> None:
-    outcome = analyze(entry["file"], entry["expected"])
+@pytest.mark.parametrize("set_name, entry", ALL_ENTRIES,
+                         ids=[f"{n}/{e['file'].removesuffix('.txt')}" for n, e in ALL_ENTRIES])
+def test_fixture(set_name: str, entry: dict[str, str], record_property: pytest.RecordProperty) -> None:
+    outcome = analyze(set_name, entry["file"], entry["expected"])
     assert outcome.status != "ERROR", f"{entry['file']}: analyzer failed: {outcome.error}"
     unknown = [c for c in outcome.categories if c not in CATEGORIES]
     assert not unknown, f"{entry['file']}: root causes with categories outside the taxonomy: {unknown}"
     record_property("expected", entry["expected"])
     record_property("top", outcome.top or "")
-    assert outcome.top == entry["expected"], _describe_miss(entry, outcome)
+    if GATES[set_name].strict:
+        assert outcome.top == entry["expected"], _describe_miss(entry, outcome)
 
 
-def test_accuracy() -> None:
-    rows = [(e, analyze(e["file"], e["expected"])) for e in ENTRIES]
+def _outcomes(set_name: str) -> list[tuple[dict[str, str], Outcome]]:
+    rows = [(e, analyze(set_name, e["file"], e["expected"])) for e in SET_ENTRIES[set_name]]
     broken = [f"{e['file']}: {o.error}" for e, o in rows if o.status == "ERROR"]
+    assert not broken, "analyzer failed on:\n" + "\n".join(broken[:10])
+    return rows
+
+
+def _failures(set_name: str) -> list[tuple[dict[str, str], Outcome]]:
+    return [(e, o) for e, o in _outcomes(set_name) if e["expected"] != HEALTHY]
+
+
+@pytest.mark.parametrize("set_name", list(GATES))
+def test_accuracy(set_name: str) -> None:
+    rows = _failures(set_name)
     hits = sum(1 for e, o in rows if o.top == e["expected"])
     accuracy = hits / len(rows)
     lines = [f"{'ok ' if o.top == e['expected'] else 'MISS'} {e['expected']:<34} {o.top or '-':<34} {e['file']}"
              for e, o in rows]
-    print("\n".join(["", f"real-world accuracy: {hits}/{len(rows)} = {accuracy:.1%}", *lines]))
-    assert not broken, "analyzer failed on:\n" + "\n".join(broken[:10])
+    print("\n".join(["", f"{set_name} top-cause accuracy: {hits}/{len(rows)} = {accuracy:.1%}", *lines]))
     misses = [_describe_miss(e, o) for e, o in rows if o.top != e["expected"]]
-    assert accuracy >= MIN_ACCURACY, (
-        f"top-cause accuracy {accuracy:.1%} < {MIN_ACCURACY:.0%} on {len(rows)} real pastes; misses:\n"
+    minimum = GATES[set_name].min_accuracy
+    assert accuracy >= minimum, (
+        f"{set_name}: top-cause accuracy {accuracy:.1%} < {minimum:.0%} on {len(rows)} real pastes; misses:\n"
         + "\n".join(misses)
     )
+
+
+@pytest.mark.parametrize("set_name", list(GATES))
+def test_silent(set_name: str) -> None:
+    """A failing paste is never answered with silence."""
+    rows = _failures(set_name)
+    silent = [e["file"] for e, o in rows if not o.categories]
+    limit = GATES[set_name].max_silent_share
+    assert len(silent) <= limit * len(rows), (
+        f"{set_name}: {len(silent)}/{len(rows)} failures without any root cause (at most {limit:.0%}): "
+        + ", ".join(silent))
+
+
+@pytest.mark.parametrize("set_name", list(GATES))
+def test_no_alarm(set_name: str) -> None:
+    """A healthy output has no root cause at error or critical."""
+    alarms = [f"{e['file']}: {', '.join(f'{c} ({s})' for c, s in zip(o.categories, o.severities))}"
+              for e, o in _outcomes(set_name)
+              if e["expected"] == HEALTHY and ALARM_SEVERITIES & set(o.severities)]
+    assert len(alarms) <= GATES[set_name].max_alarms, (
+        f"{set_name}: healthy outputs answered with an error or critical root cause:\n" + "\n".join(alarms))
 
 
 def test_command_line_gives_what_the_runner_gives(tmp_path: Path) -> None:
@@ -125,4 +189,4 @@ def test_command_line_gives_what_the_runner_gives(tmp_path: Path) -> None:
         report = json.loads((tmp_path / f"out-{e['file']}.json").read_text(encoding="utf-8"))
         assert report["input"]["layout"] == "file", e["file"]
         got = [rc["category"] for rc in report["root_causes"]]
-        assert got == analyze(e["file"], e["expected"]).categories, e["file"]
+        assert got == analyze("realworld", e["file"], e["expected"]).categories, e["file"]

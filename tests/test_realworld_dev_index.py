@@ -1,10 +1,10 @@
 """The real-world development set (``tests/fixtures/realworld_dev``) is well formed.
 
 These tests check the folder and its index only; they never run the analyzer (the score is
-measured with ``tools/realworld_score.py`` and not gated yet). They fail when a fixture is listed
-but missing, present but unlisted, labelled with a category the taxonomy does not know, or taken
-from a thread that is already cited (twice here, or by the first set in
-``tests/fixtures/realworld``), which would turn the development set into training data.
+measured with ``tools/realworld_score.py`` and gated by ``tests/test_realworld.py``). They fail
+when a fixture is listed but missing, present but unlisted, labelled with a category the
+taxonomy does not know, or taken from a thread that is already cited (twice here, or by the first
+set in ``tests/fixtures/realworld``), which would turn the development set into training data.
 """
 
 from __future__ import annotations

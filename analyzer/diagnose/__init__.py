@@ -18,11 +18,14 @@ from typing import Any
 import polars as pl
 
 from analyzer.checks import run_checks
+from analyzer.diagnose.fallback import Fallback, needed
 from analyzer.diagnose.findings import findings_from_signals, node_evidence
 from analyzer.diagnose.rules import GENERIC, RULE_INDEX
 from analyzer.findings import Finding, PodRef, iso
 from analyzer.gpu.cluster import GpuCluster
 from analyzer.gpu.status import cluster_status
+from analyzer.infer.lines import ErrorLines
+from analyzer.infer.vocab import vocabulary
 from analyzer.library import Library
 from analyzer.parse.collected import with_log_time
 from analyzer.state import ACTIVE, ClusterState, build_state, judge_findings
@@ -41,6 +44,8 @@ class Diagnosis:
     gpu: dict[str, Any] = field(default_factory=dict)
     # the cluster at collection time, as the checks and the judgement of every finding saw it
     state: ClusterState = field(default_factory=ClusterState)
+    # error lines and Warning events no pattern knows, most telling first (``diagnose.fallback``)
+    unexplained: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _scope_ok(scope: str, root: Finding, sym: Finding, pod_nodes: dict) -> bool:
@@ -260,6 +265,8 @@ def finding_dict(f: Finding, is_root: bool) -> dict[str, Any]:
         "explanation": f.root_cause_text, "pattern": f.rule, "source": f.source, "node": f.node,
         "references": list(f.references), "details": f.details,
         "merged_into": f.merged_into, "state": f.state or ACTIVE, "state_reason": f.state_reason,
+        "inferred": f.inferred,
+        **({"confidence": f.confidence, "inferred_from": list(f.inferred_from)} if f.inferred else {}),
     }
 
 
@@ -271,9 +278,11 @@ def pod_nodes_of(pods: pl.DataFrame) -> dict[tuple, str]:
     return {PodRef(ns, name).key: node for ns, name, node in rows}
 
 
-def diagnose(parsed, signals: pl.DataFrame, library: Library) -> Diagnosis:
+def diagnose(parsed, signals: pl.DataFrame, library: Library, errors: ErrorLines | None = None) -> Diagnosis:
     """Findings from signals and structured checks, correlated and ranked; the GPU and HAMi
-    status of the cluster, worked out once for the checks and the report."""
+    status of the cluster, worked out once for the checks and the report. ``errors``: the error
+    lines no pattern hit, collected while matching; when no pattern or check names a cause, the
+    most telling of them become inferred findings (``diagnose.fallback``)."""
     # the logs were read by now: a pasted log's newest line may be its only record of time
     with_log_time(parsed.facts, parsed.bundle, parsed.newest_log_time)
     state = build_state(parsed.tables, parsed.facts, snapshot=parsed.bundle.layout != "ft-results")
@@ -283,11 +292,17 @@ def diagnose(parsed, signals: pl.DataFrame, library: Library) -> Diagnosis:
     gpu = GpuCluster(parsed.tables, parsed.facts)
     check_findings, statuses = run_checks(parsed, signals, library, gpu, state)
     findings.extend(check_findings)
+    pasted = parsed.bundle.layout == "file"
+    fallback = Fallback(parsed.tables, signals, (errors or ErrorLines()).groups(), vocabulary(library), pasted,
+                        {f.rule for f in findings}, library)
+    if needed(findings):
+        findings.extend(fallback.findings())
     judge_findings(findings, state, library)
-    diagnosis = correlate(findings, pod_nodes, promote_warnings=parsed.bundle.layout == "file")
+    diagnosis = correlate(findings, pod_nodes, promote_warnings=pasted)
     diagnosis.checks = statuses
     diagnosis.gpu = cluster_status(gpu)
     diagnosis.state = state
+    diagnosis.unexplained = fallback.unexplained()
     return diagnosis
 
 

@@ -28,6 +28,7 @@ from typing import Iterable
 
 import polars as pl
 
+from analyzer.infer.lines import ErrorLines
 from analyzer.library import Library
 from analyzer.match.attribute import attribute, ref_patterns
 from analyzer.match.compact import KEEP_FIRST, compact
@@ -132,15 +133,18 @@ def carry_rows(before: pl.DataFrame | None, batch: pl.DataFrame) -> pl.DataFrame
 
 
 def match_log_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None,
-                    finder: HitFinder | None = None, before: pl.DataFrame | None = None) -> pl.DataFrame:
+                    finder: HitFinder | None = None, before: pl.DataFrame | None = None,
+                    errors: ErrorLines | None = None) -> pl.DataFrame:
     """Signals of one raw ``log_lines`` batch, compacted; time, level and record of kept rows.
     ``before`` (``carry_rows`` of the previous batches) are the lines just before the batch: a
-    record they start gives its time and start line to the hits it continues into this batch."""
-    return _match_batch(batch, plan, ref_year, finder, before, final=True)[0]
+    record they start gives its time and start line to the hits it continues into this batch.
+    ``errors`` collects the error lines that no pattern hit (``analyzer.infer``)."""
+    return _match_batch(batch, plan, ref_year, finder, before, final=True, errors=errors)[0]
 
 
 def _match_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None, finder: HitFinder | None,
-                 before: pl.DataFrame | None, final: bool) -> tuple[pl.DataFrame, int]:
+                 before: pl.DataFrame | None, final: bool,
+                 errors: ErrorLines | None = None) -> tuple[pl.DataFrame, int]:
     """(signals, rows held): unless ``final``, the rows of the message the batch ends in are not
     matched here but held (their count is returned) for the next batch, which may continue it."""
     rows, tail = logical_rows(log_rows(batch), final=final)
@@ -151,6 +155,11 @@ def _match_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None, finder: 
     if rows.is_empty() or not plan.patterns:
         return empty_signals(), held
     sig = _hits(rows, plan, finder)
+    lines = batch.select("path", "line", "text")
+    if before is not None and not before.is_empty():
+        lines = pl.concat([before, lines])
+    if errors is not None:
+        _collect_errors(errors, rows, batch, sig, plan, lines, ref_year)
     if sig.is_empty():
         return empty_signals(), held
     # attribute before compacting: compaction keeps a few rows per affected object, and a line
@@ -160,9 +169,6 @@ def _match_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None, finder: 
         is_ref = pl.col("pattern_id").is_in(refs)
         sig = pl.concat([with_captures(sig.filter(is_ref), plan), sig.filter(~is_ref)])
     sig = attribute(sig)
-    lines = batch.select("path", "line", "text")
-    if before is not None and not before.is_empty():
-        lines = pl.concat([before, lines])
     sig = _annotate(_cheap_time(sig), lines, ref_year, all_rows=False)
     sig = compact(sig)
     sig = _annotate(sig, lines, ref_year, all_rows=True)
@@ -170,6 +176,27 @@ def _match_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None, finder: 
     # Polars strings are views into the batch's buffers: copy the kept texts out, or every
     # signal would keep its whole batch alive and memory would grow with the bundle
     return sig.with_columns(pl.Series("text", sig.get_column("text").to_list(), dtype=pl.Utf8)), held
+
+
+def _collect_errors(errors: ErrorLines, rows: pl.DataFrame, batch: pl.DataFrame, sig: pl.DataFrame, plan: Plan,
+                    lines: pl.DataFrame, ref_year: int | None) -> None:
+    """Give ``errors`` the logical ``rows`` of a batch with the ones a pattern hit marked: a
+    pattern that needs several lines to count (min_count) explains them only if it counts in
+    the end, so those rows are held with its id and the diagnosis decides."""
+    level = batch.get_column("level")
+    if level.null_count() == level.len():
+        rows = rows.with_columns(pl.lit(None, dtype=level.dtype).alias("level"))
+    else:
+        rows = rows.join(batch.select("path", "line", "level"), on=["path", "line"], how="left",
+                         nulls_equal=True, maintain_order="left")
+    if sig.is_empty():
+        errors.add(rows, None, lines, ref_year, None)
+        return
+    pos = rows.select("path", "line").with_row_index("_row")
+    hit = sig.select("pattern_id", "path", "line").join(pos, on=["path", "line"], how="inner", nulls_equal=True)
+    sure = pl.col("pattern_id").is_in([p.id for p in plan.patterns if p.min_count <= 1])
+    errors.add(rows, hit.filter(sure).get_column("_row"), lines, ref_year,
+               hit.filter(~sure).select(pl.col("_row").cast(pl.UInt32), "pattern_id"))
 
 
 def _hits(rows: pl.DataFrame, plan: Plan, finder: HitFinder | None) -> pl.DataFrame:
@@ -190,8 +217,9 @@ def _hits(rows: pl.DataFrame, plan: Plan, finder: HitFinder | None) -> pl.DataFr
 
 
 def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] | None = None,
-                 finder: HitFinder | None = None) -> pl.DataFrame:
-    """All signals of a parsed bundle: logs streamed batch by batch, then events and metrics."""
+                 finder: HitFinder | None = None, errors: ErrorLines | None = None) -> pl.DataFrame:
+    """All signals of a parsed bundle: logs streamed batch by batch, then events and metrics;
+    ``errors`` collects the log lines that look like failures and that no pattern hit."""
     finder = finder or default_finder()
     batches = log_batches if log_batches is not None else prefetch(parsed.iter_log_batches(annotated=False))
     out: list[pl.DataFrame] = []
@@ -203,7 +231,7 @@ def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] |
             plan = plan_for(library, b.get_column("text").gather_every(max(1, b.height // SAMPLE_ROWS)))
         if pending is not None:
             b = pl.concat([pending, b])
-        sig, held = _match_batch(b, plan, parsed.ref_year, finder, before, final=False)
+        sig, held = _match_batch(b, plan, parsed.ref_year, finder, before, final=False, errors=errors)
         pending = _detached(b.slice(b.height - held)) if held else None
         before = carry_rows(before, b.slice(0, b.height - held))
         if not sig.is_empty():
@@ -211,7 +239,7 @@ def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] |
         if sum(s.height for s in out) > FOLD_ROWS:  # many objects hit: fold the batches together
             out = [compact(pl.concat(out))]
     if pending is not None:
-        out.append(_match_batch(pending, plan, parsed.ref_year, finder, before, final=True)[0])
+        out.append(_match_batch(pending, plan, parsed.ref_year, finder, before, final=True, errors=errors)[0])
     plan = plan or plan_for(library)
     out.append(match_frame(event_rows(parsed.tables["events"]), plan, finder))
     out.append(match_frame(metric_rows(parsed.tables["metrics"]), plan, finder))

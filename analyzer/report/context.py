@@ -14,6 +14,7 @@ in report order:
   worked them out (``Diagnosis.gpu``, from ``analyzer.gpu.status``); recommended actions in
   priority order;
 - the timeline items (events, container restarts, first/last seen of each finding);
+- the errors no pattern knows (the result's ``unexplained`` templates);
 - checked and clear, not checked, could not read, and the bundle facts.
 
 Nothing here reads the clock: every time comes from the bundle, so the same input gives the same
@@ -154,6 +155,9 @@ def _finding_view(f: dict[str, Any]) -> dict[str, Any]:
         "merged": [],
         "state": f.get("state") or "active",
         "state_reason": f.get("state_reason") or "",
+        "inferred": bool(f.get("inferred")),
+        "confidence": f.get("confidence"),
+        "inferred_from": list(f.get("inferred_from") or []),
     }
     # what the HTML filter box searches: everything a reader might type
     view["search"] = " ".join([
@@ -202,6 +206,30 @@ def history(by_id: dict[str, dict], roots: list[dict]) -> list[dict[str, Any]]:
     past = [f for fid, f in by_id.items() if f["state"] != "active" and fid not in shown]
     past.sort(key=lambda f: (SEVERITY_RANK.get(f["severity"], 9), f["first_seen"] or "9999", f["id"]))
     return past
+
+
+# --------------------------------------------------------------------------- errors no pattern knows
+
+def unexplained_view(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The result's ``unexplained`` templates as the reports list them (most telling first)."""
+    out = []
+    for u in result.get("unexplained") or []:
+        evidence = [_evidence_view(e) for e in u.get("evidence") or []]
+        out.append({
+            "template": u.get("template") or "",
+            "count": u.get("count") or 1,
+            "category": u.get("category") or "",
+            "confidence": u.get("confidence"),
+            "inferred_from": list(u.get("inferred_from") or []),
+            "level": u.get("level") or "",
+            "source": u.get("source") or "",
+            "affected": [object_label(a) for a in u.get("affected") or []],
+            "first_seen": fmt_time(u.get("first_seen")),
+            "evidence": evidence,
+            "location": evidence[0]["location"] if evidence else "",
+            "finding": u.get("finding") or "",
+        })
+    return out
 
 
 # --------------------------------------------------------------------------- actions
@@ -358,7 +386,9 @@ def _verdict(result: dict[str, Any], roots: list[dict], others: list[dict],
     top = roots[0]
     objects = [a["label"] for a in top["affected"]][:3]
     more = len(top["affected"]) - len(objects)
-    text = (f"Most likely root cause: {top['title']} ({top['severity']}, {top['category']})"
+    how = "" if not top.get("inferred") else (
+        ", no pattern knows it" if top["category"] == "unclassified.error" else ", inferred from its words")
+    text = (f"Most likely root cause: {top['title']} ({top['severity']}, {top['category']}{how})"
             + (f" affecting {', '.join(objects)}" + (f" and {more} more" if more > 0 else "")
                if objects else "") + ". ")
     if top["summary"]:
@@ -465,6 +495,7 @@ def build_context(result: dict[str, Any], tables: dict[str, pl.DataFrame],
         "allocation": gpu.get("allocation"),
         "actions": recommended_actions(roots),
         "timeline": timeline_items(result, tables, roots, by_id),
+        "unexplained": unexplained_view(result),
         "checked_clear": checks["clear"],
         "checks_found": checks["found"],
         "not_checked": checks["not_checked"],

@@ -3,7 +3,8 @@
 Written: ``findings.parquet`` (one row per finding, root causes included, flattened, with its
 ``state`` at collection time: active, recovered or past),
 ``root_causes.parquet`` (rank, id, symptom ids), ``evidence.parquet`` (one row per evidence line),
-``checks.parquet``, ``signals.parquet``, one file per parsed table, and ``log_lines.parquet``
+``checks.parquet``, ``unexplained.parquet`` (the errors no pattern knows: one row per template),
+``signals.parquet``, one file per parsed table, and ``log_lines.parquet``
 streamed batch by batch so memory stays bounded whatever the size of the logs. Files are
 written by ``analyzer.tables`` (the same rules as the ``tables`` command).
 """
@@ -26,6 +27,13 @@ _FINDING_SCHEMA = {
     "pattern": pl.Utf8, "source": pl.Utf8, "affected": pl.Utf8,
     "namespaces": pl.List(pl.Utf8), "pods": pl.List(pl.Utf8), "evidence_lines": pl.Int64,
     "state": pl.Utf8, "state_reason": pl.Utf8,
+    "inferred": pl.Boolean, "confidence": pl.Float64, "inferred_from": pl.List(pl.Utf8),
+}
+_UNEXPLAINED_SCHEMA = {
+    "rank": pl.Int32, "template": pl.Utf8, "count": pl.Int64, "category": pl.Utf8, "confidence": pl.Float64,
+    "inferred_from": pl.List(pl.Utf8), "source": pl.Utf8, "level": pl.Utf8, "affected": pl.Utf8,
+    "first_seen": pl.Utf8, "last_seen": pl.Utf8, "path": pl.Utf8, "line": pl.Int64, "text": pl.Utf8,
+    "finding": pl.Utf8,
 }
 
 
@@ -54,8 +62,26 @@ def findings_frame(result: dict[str, Any]) -> pl.DataFrame:
             "pods": sorted({a["name"] for a in affected if a.get("kind") == "Pod"}),
             "evidence_lines": len(f.get("evidence") or []),
             "state": f.get("state"), "state_reason": f.get("state_reason"),
+            "inferred": bool(f.get("inferred")), "confidence": f.get("confidence"),
+            "inferred_from": list(f.get("inferred_from") or []),
         })
     return pl.DataFrame(rows, schema=_FINDING_SCHEMA)
+
+
+def unexplained_frame(result: dict[str, Any]) -> pl.DataFrame:
+    """One row per template of the result's ``unexplained`` list (errors no pattern knows), in
+    rank order, with its first evidence line."""
+    rows = []
+    for i, u in enumerate(result.get("unexplained") or [], 1):
+        ev = (u.get("evidence") or [{}])[0]
+        rows.append({
+            "rank": i, "template": u.get("template"), "count": u.get("count"), "category": u.get("category"),
+            "confidence": u.get("confidence"), "inferred_from": list(u.get("inferred_from") or []),
+            "source": u.get("source"), "level": u.get("level"), "affected": _cj(u.get("affected") or []),
+            "first_seen": u.get("first_seen"), "last_seen": u.get("last_seen"), "path": ev.get("path"),
+            "line": ev.get("line"), "text": ev.get("text"), "finding": u.get("finding"),
+        })
+    return pl.DataFrame(rows, schema=_UNEXPLAINED_SCHEMA)
 
 
 def evidence_frame(result: dict[str, Any]) -> pl.DataFrame:
@@ -87,6 +113,7 @@ def write_parquet(result: dict[str, Any], tables: dict[str, pl.DataFrame],
     put("findings", findings)
     put("root_causes", findings.filter(pl.col("root_cause")).sort("rank"))
     put("evidence", evidence_frame(result))
+    put("unexplained", unexplained_frame(result))
     put("checks", pl.DataFrame(result.get("checks") or [],
                                schema={"name": pl.Utf8, "status": pl.Utf8, "reason": pl.Utf8}))
     if signals is not None:

@@ -30,6 +30,7 @@ MD_EVIDENCE_LINES = 3     # evidence lines per finding in Markdown ("N more" aft
 MD_LINE_CAP = 240         # characters of one evidence line in Markdown
 MD_TIMELINE_ROWS = 25
 MD_HISTORY_ROWS = 20  # history entries listed in Markdown (the HTML and JSON list them all)
+MD_UNEXPLAINED_ROWS = 15  # templates of "errors no pattern knows" in Markdown (HTML lists all)
 HTML_EVIDENCE_LINES = 50
 
 
@@ -185,7 +186,7 @@ def render_context(context: dict[str, Any], fmt: Literal["md", "html"],
     if fmt == "md":
         text = env.get_template("report.md.j2").render(
             **context, md_evidence_lines=MD_EVIDENCE_LINES, md_timeline_rows=MD_TIMELINE_ROWS,
-            md_history_rows=MD_HISTORY_ROWS)
+            md_history_rows=MD_HISTORY_ROWS, md_unexplained_rows=MD_UNEXPLAINED_ROWS)
         text = regex.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
         return cut_markdown(text, max_chars) if max_chars else text
     if fmt != "html":

@@ -25,7 +25,7 @@ def test_everything_is_written(multi_fault, tmp_path):
     signals = pl.DataFrame({"pattern_id": ["CUDA001"], "path": ["x.log"], "line": [412]})
     written = write_parquet(result, tables, signals, _log_batches(4), tmp_path / "out")
     files = sorted(p.stem for p in (tmp_path / "out").glob("*.parquet"))
-    assert files == sorted(["findings", "root_causes", "evidence", "checks", "signals",
+    assert files == sorted(["findings", "root_causes", "evidence", "checks", "unexplained", "signals",
                             "log_lines", *tables])
     findings = pl.read_parquet(tmp_path / "out" / "findings.parquet")
     assert findings.height == 7 == written["findings"]
@@ -89,3 +89,28 @@ def test_analyze_parquet_and_the_tables_command_write_tables_alike(tmp_path):
                   for g in range(f.metadata.num_row_groups)}
         assert codecs <= {"ZSTD"}, (name, codecs)
     assert pq.ParquetFile(tmp_path / "tables" / "log_lines.parquet").metadata.row_group(0).column(0).compression == "ZSTD"
+
+
+def test_errors_no_pattern_knows_and_inferred_findings(tmp_path):
+    """``unexplained.parquet``: one row per template, in rank order; findings carry ``inferred``."""
+    result = {"root_causes": [], "checks": [], "findings": [
+        {"id": "F1", "category": "unclassified.error", "layer": "unclassified", "severity": "warning",
+         "affected": [], "evidence": [], "inferred": True, "confidence": None, "inferred_from": []},
+        {"id": "F2", "category": "network.dns", "layer": "network", "severity": "warning",
+         "affected": [], "evidence": [], "inferred": True, "confidence": 0.7, "inferred_from": ["nxdomain"]}],
+        "unexplained": [
+        {"template": "shard <n> lost its lease", "count": 4, "category": None, "confidence": None,
+         "inferred_from": [], "source": "log", "level": "ERROR", "affected": [], "first_seen": None,
+         "last_seen": None, "evidence": [{"path": "a.log", "line": 7, "text": "ERROR shard 3 lost its lease"}],
+         "finding": "F1"},
+        {"template": "lookup <q> failed: NXDOMAIN", "count": 1, "category": "network.dns", "confidence": 0.7,
+         "inferred_from": ["nxdomain"], "source": "log", "level": None, "affected": [], "first_seen": None,
+         "last_seen": None, "evidence": [{"path": "a.log", "line": 9, "text": "lookup 'x.svc' failed: NXDOMAIN"}],
+         "finding": "F2"}]}
+    write_parquet(result, {}, None, iter(()), tmp_path)
+    u = pl.read_parquet(tmp_path / "unexplained.parquet")
+    assert u["rank"].to_list() == [1, 2] and u["count"].to_list() == [4, 1]
+    assert u.row(0, named=True)["path"] == "a.log" and u.row(0, named=True)["line"] == 7
+    assert u["category"].to_list() == [None, "network.dns"] and u["finding"].to_list() == ["F1", "F2"]
+    f = pl.read_parquet(tmp_path / "findings.parquet")
+    assert f["inferred"].to_list() == [True, True] and f["confidence"].to_list() == [None, 0.7]
