@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 
 import regex
 
-from analyzer.ingest.bundle import Bundle, Member, ReadFailed
+from analyzer.ingest.bundle import Bundle, Member, ReadError, ReadFailed
 from analyzer.ingest.sniff import sniff_kind
 from analyzer.sources import match_source
 
@@ -48,6 +48,9 @@ def strip_common_top(bundle: Bundle) -> None:
         bundle.top = top
         for m in bundle.members:
             m.path = m.path[len(top) + 1:]
+        # problems of entries under the top folder read like every other path
+        bundle.read_errors = [ReadError(e.path[len(top) + 1:], e.error) if e.path.startswith(top + "/") else e
+                              for e in bundle.read_errors]
 
 
 def classify(bundle: Bundle) -> None:

@@ -197,7 +197,7 @@ def _safe_relpath(path: str) -> str | None:
 
 def _redact_member(member: Any, red: Redactor) -> tuple[bytes, bool, str | None]:
     """(bytes to write, whether anything was replaced, reason when the member is withheld)."""
-    gz = member.path.endswith(".gz")
+    gz = member.compression()  # told by magic bytes: written back in its own format
     with member.open() as f:
         if member.kind == "binary":
             raw = _read_upto(f, BINARY_SCAN_BYTES + 1)
@@ -207,15 +207,15 @@ def _redact_member(member: Any, red: Redactor) -> tuple[bytes, bool, str | None]
                 return b"", False, f"binary file larger than {BINARY_SCAN_BYTES >> 20} MiB, not checked for secrets"
             if red.find(raw.decode("latin-1")):
                 return b"", False, "binary file holds a secret"
-            return (_recompress(raw) if gz else raw), False, None
+            return (_recompress(raw, gz) if gz else raw), False, None
         head = _read_upto(f, WHOLE_TEXT_BYTES + 1)
         if len(head) <= WHOLE_TEXT_BYTES:
             text = head.decode("utf-8", "surrogateescape")
             new = red.text(text, member.path, 1)
             if new == text:
-                return (_recompress(head) if gz else head), False, None
+                return (_recompress(head, gz) if gz else head), False, None
             data = new.encode("utf-8", "surrogateescape")
-            return (_recompress(data) if gz else data), True, None
+            return (_recompress(data, gz) if gz else data), True, None
         return _redact_lines(_lines(head, f), member.path, red, gz)
 
 
@@ -244,7 +244,7 @@ def _lines(head: bytes, rest: Any) -> Iterable[bytes]:
     yield carry
 
 
-def _redact_lines(lines: Iterable[bytes], path: str, red: Redactor, gz: bool) -> tuple[bytes, bool, None]:
+def _redact_lines(lines: Iterable[bytes], path: str, red: Redactor, gz: str | None) -> tuple[bytes, bool, None]:
     """Large members: batches of lines through the vectorised table redaction.
 
     A batch never ends inside a multi-line secret: from the last line that can start one
@@ -277,12 +277,13 @@ def _redact_lines(lines: Iterable[bytes], path: str, red: Redactor, gz: bool) ->
             flush(final=False)
     flush(final=True)
     data = b"\n".join(pieces)
-    return (_recompress(data) if gz else data), changed, None
+    return (_recompress(data, gz) if gz else data), changed, None
 
 
-def _recompress(data: bytes) -> bytes:
-    # mtime 0: the same input gives the same bytes
-    return gzip.compress(data, compresslevel=6, mtime=0)
+def _recompress(data: bytes, kind: str) -> bytes:
+    from analyzer.ingest.streams import recompress
+
+    return recompress(kind, data)
 
 
 def _node_hosts(bundle: Any) -> list[str]:
