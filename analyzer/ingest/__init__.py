@@ -45,9 +45,10 @@ from typing import Callable, Iterator
 from analyzer.ingest.archive import read_source
 from analyzer.ingest.bundle import Bundle, BundleError, Limits, Member, ReadError, ReadFailed
 from analyzer.ingest.layout import classify, strip_common_top
+from analyzer.ingest.streams import UnsupportedFormat
 
-__all__ = ["Bundle", "BundleError", "Limits", "Member", "ReadError", "ReadFailed", "default_limits",
-           "open_bundle"]
+__all__ = ["Bundle", "BundleError", "Limits", "Member", "ReadError", "ReadFailed", "UnsupportedFormat",
+           "default_limits", "open_bundle"]
 
 _DEFAULT: list[Limits] = [Limits()]
 

@@ -24,7 +24,8 @@ from typing import IO, Any, Callable, Iterator
 from analyzer.ingest.bundle import (Bundle, BundleError, Limits, Member, ReadFailed, display_name, file_opener,
                                     iter_tar, safe_name)
 from analyzer.ingest.streams import (MAGIC_BYTES, Capped, Prefixed, ReadAheadStream, compression, decompressor,
-                                     describe_error, one_line, read_head, stream_error, unsupported_format)
+                                     UnsupportedFormat, describe_error, one_line, read_head, stream_error,
+                                     unsupported_format)
 from analyzer.ingest.zipscan import overlapping_entries, recover_zip
 
 _MAGIC_ZIP = b"PK\x03\x04"
@@ -109,10 +110,10 @@ def _sniff_container(path: Path) -> str:
             head = f.read(512)
     except OSError as exc:
         raise BundleError(f"{path}: cannot read: {exc.strerror or one_line(exc)}") from None
-    return _container(head) or "file"
+    return _container(head, str(path)) or "file"
 
 
-def _container(head: bytes) -> str | None:
+def _container(head: bytes, who: str) -> str | None:
     """``zip``, ``tar``, a compression (``gz``, ``zst``, ``xz``, ``bz2``) or None, from the first
     512 bytes; BundleError naming a format that is recognised but not read."""
     if head.startswith((_MAGIC_ZIP, _MAGIC_ZIP_EMPTY)):
@@ -124,18 +125,12 @@ def _container(head: bytes) -> str | None:
         return "tar"
     name = unsupported_format(head)
     if name:
-        raise BundleError(f"this input is a {name}, a format that is not read: unpack it and give the "
-                          "folder, or repack it as .tar.gz")
+        raise UnsupportedFormat(who, name)
     return None
 
 
 def _open_file(path: Path, limits: Limits, on_read: Callable[[int], None] | None = None) -> Bundle:
-    try:
-        kind = _sniff_container(path)
-    except BundleError as exc:
-        if str(exc).startswith(str(path)):
-            raise
-        raise BundleError(f"{path}: {exc}") from None
+    kind = _sniff_container(path)
     size = path.stat().st_size
     if kind == "zip":
         bundle = _open_zip(path, limits)
@@ -293,10 +288,7 @@ def _open_stdin(limits: Limits, on_read: Callable[[int], None] | None = None) ->
         head = read_head(raw, 512)
     except OSError as exc:
         raise BundleError(f"standard input: cannot read: {exc.strerror or one_line(exc)}") from None
-    try:
-        kind = _container(head)
-    except BundleError as exc:
-        raise BundleError(f"standard input: {exc}") from None
+    kind = _container(head, "standard input")
     stream: IO[bytes] = Prefixed(head, raw)
     # the bytes spooled to disk (decompressed) stop at --max-stdin-bytes: what came before is read
     cap = limits.max_stdin_bytes
@@ -370,9 +362,8 @@ def _unpack(source: IO[bytes], tmp: Path, display: str, limits: Limits, single_n
         bundle.root = display
     else:
         inner = unsupported_format(head[:MAGIC_BYTES])
-        if inner:
-            raise BundleError(f"{display}: holds a {inner}, a format that is not read: unpack it and give "
-                              "the folder, or repack it as .tar.gz")
+        if inner:  # a compressed file holding one
+            raise UnsupportedFormat(f"{display} (decompressed)", inner)
         bundle = Bundle(root=display, layout="file", limits=limits)
         bundle.members.append(Member(single_name, blob.stat().st_size, file_opener(blob), limits=limits))
     if truncated:

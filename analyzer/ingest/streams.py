@@ -34,6 +34,14 @@ class BundleError(Exception):
     """The input cannot be opened at all; the message is one line saying what to do."""
 
 
+class UnsupportedFormat(BundleError):
+    """The input is an archive or compression format that is recognised but not read."""
+
+    def __init__(self, who: str, name: str):
+        super().__init__(f"{who} is a {name}, a format that is not read: unpack it and give the folder, "
+                         "or repack it as .tar.gz")
+
+
 class ReadFailed(Exception):
     """One member cannot be read; recorded as a ReadError, the rest goes on."""
 
