@@ -39,7 +39,7 @@ class Limits:
     # all decompression of one bundle (the archive, zip members, nested .gz/.xz/... members):
     # at most max_bundle_ratio times the input's size, and never less than expanded_floor
     max_bundle_ratio: int = 100
-    expanded_floor: int = 1 << 30
+    expanded_floor: int = 256 << 20
     max_stdin_bytes: int = 1 << 30         # standard input is spooled to disk: --max-stdin-bytes
 
     def budget(self, input_bytes: int) -> Budget:
@@ -158,6 +158,9 @@ class Bundle:
     read_errors: list[ReadError] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
     top: str = ""
+    # where the layout's tree starts inside the bundle: a prefix of member paths to drop and one
+    # to add (troubleshoot's cluster-resources folder given alone); see ``layout.layout_path``
+    layout_base: tuple[str, str] = ("", "")
     limits: Limits = field(default_factory=Limits)
     # what decompression may still produce for this bundle (``Limits.budget``)
     budget: Budget | None = field(default=None, repr=False)
