@@ -14,6 +14,7 @@ import io
 import os
 import shutil
 import stat
+import sys
 import tarfile
 import tempfile
 import weakref
@@ -23,7 +24,8 @@ from typing import IO, Any, Callable, Iterator
 
 from analyzer.ingest.bundle import (Bundle, BundleError, Limits, Member, ReadFailed, display_name, file_opener,
                                     iter_tar, safe_name)
-from analyzer.ingest.streams import (MAGIC_BYTES, Capped, Prefixed, ReadAheadStream, compression, decompressor,
+from analyzer.ingest.streams import (MAGIC_BYTES, Capped, Prefixed, ReadAheadStream, Slice, compression, decompressor,
+                                     expansion_cap,
                                      UnsupportedFormat, describe_error, one_line, read_head, stream_error,
                                      unsupported_format)
 from analyzer.ingest.zipscan import overlapping_entries, recover_zip
@@ -155,6 +157,7 @@ def _open_tar(path: Path, limits: Limits) -> Bundle:
         raise BundleError(f"{path}: not a readable tar archive ({one_line(exc)})") from None
     bundle.on_close(tf.close)
     count = 0
+    size = path.stat().st_size
     try:
         for info in iter_tar(tf):
             count += 1
@@ -162,7 +165,7 @@ def _open_tar(path: Path, limits: Limits) -> Bundle:
                 bundle.error(display_name(info.name), f"more than {limits.max_members} archive entries; "
                                                       "the rest were not read")
                 break
-            _add_tar_member(bundle, tf, info, limits)
+            _add_tar_member(bundle, tf, info, limits, path, size)
     except Exception as exc:  # noqa: BLE001 - a damaged header ends the listing, not the run
         bundle.error(path.name, f"archive truncated or corrupt after {count} entries: {describe_error(exc)}")
     return bundle
@@ -181,7 +184,8 @@ def _refusal(info: tarfile.TarInfo) -> str | None:
     return None
 
 
-def _add_tar_member(bundle: Bundle, tf: tarfile.TarFile, info: tarfile.TarInfo, limits: Limits) -> None:
+def _add_tar_member(bundle: Bundle, tf: tarfile.TarFile, info: tarfile.TarInfo, limits: Limits,
+                    path: Path, archive_size: int) -> None:
     name = safe_name(info.name)
     if name is None:
         bundle.error(display_name(info.name), "unsafe member path (absolute or '..') refused")
@@ -191,6 +195,14 @@ def _add_tar_member(bundle: Bundle, tf: tarfile.TarFile, info: tarfile.TarInfo, 
     if refused is not None:
         if refused:
             bundle.error(name, refused)
+        return
+
+    there = archive_size - info.offset_data
+    if not info.sparse and there < info.size:  # the archive ends inside this member: its first bytes
+        cut = f"cut short: the archive ends after {max(there, 0)} of its {info.size} bytes"
+        bundle.error(name, cut)
+        bundle.members.append(Member(name, info.size, lambda: Slice(str(path), info.offset_data, max(there, 0), cut),
+                                     limits=limits))
         return
 
     def opener(info=info) -> IO[bytes]:
@@ -232,9 +244,9 @@ def _open_zip(path: Path, limits: Limits) -> Bundle:
         if id(info) in overlapping:
             bundle.error(name, "shares its compressed data with another member: refused (possible zip bomb)")
             continue
-        # a member may expand at most max_ratio times its compressed size (past 64 MiB): a zip
+        # a member may expand at most max_ratio times its compressed size (past the floor): a zip
         # bomb stops at that cap, whatever its header claims
-        cap = min(limits.max_member_bytes, max(64 << 20, info.compress_size * limits.max_ratio))
+        cap = expansion_cap(limits.max_member_bytes, limits.max_ratio, info.compress_size, limits.ratio_floor)
         if info.file_size > cap:
             bundle.error(name, f"expands {info.file_size} bytes from {info.compress_size}: compression "
                                "ratio over the limit, refused (possible zip bomb)")
@@ -252,7 +264,7 @@ def _open_compressed(path: Path, kind: str, limits: Limits,
     as one text file."""
     st = path.stat()
     budget = limits.budget(st.st_size)
-    cap = min(budget.total, max(64 << 20, st.st_size * limits.max_ratio))
+    cap = expansion_cap(budget.total, limits.max_ratio, st.st_size, limits.ratio_floor)
 
     @contextlib.contextmanager
     def replay() -> Iterator[IO[bytes]]:
@@ -262,7 +274,7 @@ def _open_compressed(path: Path, kind: str, limits: Limits,
                 raise ReadFailed("the archive changed after it was opened")
             ahead = ReadAheadStream(Capped(decompressor(kind, raw), cap, str(path)))
             try:
-                yield io.BufferedReader(ahead, 1 << 20)
+                yield ahead  # unbuffered, see _unpack
             finally:
                 ahead.close()
 
@@ -280,10 +292,19 @@ def _inner_name(name: str) -> str:
         else name
 
 
+def _stdin() -> IO[bytes]:
+    """Standard input as a raw stream: its file descriptor itself, not ``sys.stdin.buffer``, so
+    that a reader thread blocked on a slow pipe holds no lock that interpreter shutdown needs (an
+    interrupted run ends at once); a stand-in without a descriptor (a test runner) as it is."""
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, OSError, ValueError):
+        return sys.stdin.buffer
+    return io.FileIO(fd, "rb", closefd=False)
+
+
 def _open_stdin(limits: Limits, on_read: Callable[[int], None] | None = None) -> Bundle:
-    # the file descriptor itself, not sys.stdin.buffer: a reader thread blocked on a slow pipe
-    # then holds no lock that interpreter shutdown needs (an interrupted run ends at once)
-    raw = io.FileIO(0, "rb", closefd=False)
+    raw = _stdin()
     try:
         head = read_head(raw, 512)
     except OSError as exc:
@@ -347,8 +368,9 @@ def _unpack(source: IO[bytes], tmp: Path, display: str, limits: Limits, single_n
     except ReadFailed as exc:
         head, truncated = b"", str(exc)
     if truncated is None and len(head) >= 262 and head[257:262] == b"ustar":
-        return _extract_tar(io.BufferedReader(Prefixed(head, source), 1 << 20), tmp / "tree", display, limits,
-                            defer=defer)
+        # unbuffered: a BufferedReader's read(n) would drop the bytes it gathered before an error
+        # of the stream (a cut archive); tarfile takes short reads
+        return _extract_tar(Prefixed(head, source), tmp / "tree", display, limits, defer=defer)
     blob = tmp / "input"
     with open(blob, "wb") as out:
         out.write(head)
@@ -465,7 +487,9 @@ def _write_member(bundle: Bundle, src: IO[bytes], target: Path, name: str, size:
     with out:
         try:
             while True:
-                chunk = src.read(1 << 20)
+                # small reads: when the archive stops, tarfile drops what it gathered for the
+                # read under way, so at most this much of the cut member is lost
+                chunk = src.read(64 << 10)
                 if not chunk:
                     break
                 out.write(chunk)

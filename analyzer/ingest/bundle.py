@@ -35,7 +35,8 @@ class Limits:
     max_line_bytes: int = 1 << 20          # longer lines are cut and recorded
     max_members: int = 200_000             # entries in one archive
     max_object_bytes: int = 256 << 20      # JSON/YAML documents parsed whole
-    max_ratio: int = 200                   # one member: decompressed/compressed beyond 64 MiB: a bomb
+    max_ratio: int = 200                   # one member: decompressed/compressed beyond ratio_floor: a bomb
+    ratio_floor: int = 64 << 20
     # all decompression of one bundle (the archive, zip members, nested .gz/.xz/... members):
     # at most max_bundle_ratio times the input's size, and never less than expanded_floor
     max_bundle_ratio: int = 100
@@ -93,7 +94,7 @@ class Member:
     def content(self, raw: IO[bytes]) -> IO[bytes]:
         """The content stream of this member from a stream of its stored bytes (``open``)."""
         stored = self.stored_size if self.stored_size is not None else self.size
-        ratio_cap = expansion_cap(self.limits.max_member_bytes, self.limits.max_ratio, stored)
+        ratio_cap = expansion_cap(self.limits.max_member_bytes, self.limits.max_ratio, stored, self.limits.ratio_floor)
         try:
             return content_stream(raw, self.path, self.limits.max_member_bytes, ratio_cap,
                                   self._charge if self.budget is not None else None, self.compressed)

@@ -178,15 +178,13 @@ class Budget:
         return self.used > self.total
 
 
-def expansion_cap(max_member_bytes: int, max_ratio: int, compressed_size: int | None) -> int:
+def expansion_cap(max_member_bytes: int, max_ratio: int, compressed_size: int | None,
+                  floor: int = 64 << 20) -> int:
     """How many bytes one compressed member may expand to: ``max_ratio`` times its compressed
-    size past a floor of 64 MiB, never past ``max_member_bytes``."""
+    size past ``floor``, never past ``max_member_bytes``."""
     if compressed_size is None:
         return max_member_bytes
-    return min(max_member_bytes, max(RATIO_FLOOR, compressed_size * max_ratio))
-
-
-RATIO_FLOOR = 64 << 20
+    return min(max_member_bytes, max(floor, compressed_size * max_ratio))
 
 
 class Capped(io.RawIOBase):
@@ -198,6 +196,7 @@ class Capped(io.RawIOBase):
     def __init__(self, raw: IO[bytes], cap: int, path: str, charge: Callable[[int], None] | None = None,
                  over: str | None = None):
         self._raw, self._cap, self._path, self._pos = raw, cap, path, 0
+        self._read = getattr(raw, "read1", None) or raw.read
         self._charge = charge
         self._over = over or f"larger than the {cap} byte limit"
         self._error: ReadFailed | None = None
@@ -212,7 +211,9 @@ class Capped(io.RawIOBase):
         if self._pos > self._cap:
             raise ReadFailed(self._over)
         try:
-            data = self._raw.read(min(n, self._cap + 1 - self._pos))
+            # read1 where there is one: a decoder hands over what it decoded before its error
+            # (a BufferedReader's read(n) drops the bytes gathered so far when it raises)
+            data = self._read(min(n, self._cap + 1 - self._pos))
         except ReadFailed:
             raise
         except Exception as exc:  # noqa: BLE001 - every decoder has its own error types
@@ -256,6 +257,31 @@ class Capped(io.RawIOBase):
             pass
         finally:
             super().close()
+
+
+class Slice(io.RawIOBase):
+    """``length`` bytes of a file from ``start``; when ``cut`` (the file ends inside them), an
+    EOFError after the bytes that are there."""
+
+    def __init__(self, path: str, start: int, length: int, cut: str | None = None):
+        self._f = open(path, "rb")
+        self._f.seek(start)
+        self._left, self._cut = length, cut
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        data = self._f.read(min(len(b), self._left)) if self._left > 0 else b""
+        self._left -= len(data)
+        if not data and self._cut:
+            raise EOFError(self._cut)
+        b[:len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._f.close()
+        super().close()
 
 
 class Transcoded(io.RawIOBase):

@@ -28,10 +28,10 @@ _STORED, _DEFLATED = 0, 8
 def overlapping_entries(infos: list[zipfile.ZipInfo]) -> set[int]:
     """``id``s of the entries whose data starts inside the data of the entry before them: many
     central directory entries pointing at one deflate stream expand it again and again."""
-    spans = sorted((info.header_offset, info) for info in infos if not info.is_dir())
     bad: set[int] = set()
     end = -1
-    for offset, info in spans:
+    for info in sorted((i for i in infos if not i.is_dir()), key=lambda i: i.header_offset):
+        offset = info.header_offset
         if offset < end:
             bad.add(id(info))
         # the data ends at least past the fixed header, the name and the compressed bytes
