@@ -99,8 +99,8 @@ def write_tables(source: str, out_dir: Path, fmt: str = "parquet", redact: bool 
         from analyzer.redact import Redactor
 
         red = Redactor()
-    out_dir.mkdir(parents=True, exist_ok=True)
     with open_bundle(source) as bundle:
+        out_dir.mkdir(parents=True, exist_ok=True)  # once the input opened: a bad input leaves nothing
         parsed = parse_bundle(bundle)
         # log_lines first: reading the logs may add read errors
         written = {"log_lines": write_table_batches(_output_log_batches(parsed, red), out_dir / f"log_lines.{fmt}",

@@ -124,11 +124,31 @@ def test_a_tree_1100_levels_deep_is_read(tmp_path):
     finally:
         os.close(fd)
     (root / "top.log").write_text(INFO)
-    with open_bundle(root) as bundle:
-        parsed = parse_bundle(bundle)
-        paths = set(parsed.log_lines().get_column("path").to_list())
-        assert _errors(parsed) == {}
-    assert "top.log" in paths and "d/" * 1100 + "bottom.log" in paths
+    try:
+        with open_bundle(root) as bundle:
+            parsed = parse_bundle(bundle)
+            paths = set(parsed.log_lines().get_column("path").to_list())
+            assert _errors(parsed) == {}
+        assert "top.log" in paths and "d/" * 1100 + "bottom.log" in paths
+    finally:
+        _remove_tree(root)
+
+
+def _remove_tree(root: Path) -> None:
+    """Remove a tree too deep for shutil.rmtree (it recurses once per level)."""
+    stack = [str(root)]
+    while stack:
+        subdirs = []
+        with os.scandir(stack[-1]) as it:
+            for entry in it:
+                if entry.is_dir(follow_symlinks=False):
+                    subdirs.append(entry.path)
+                else:
+                    os.unlink(entry.path)
+        if subdirs:
+            stack.extend(subdirs)
+        else:
+            os.rmdir(stack.pop())
 
 
 def test_a_folder_that_cannot_be_listed_is_a_read_error(tmp_path, monkeypatch):
