@@ -484,16 +484,24 @@ def _write_member(bundle: Bundle, src: IO[bytes], target: Path, name: str, size:
         bundle.error(name, f"cannot be extracted: {exc.strerror or one_line(exc)}")
         return
     written = 0
+    pending = bytearray()
     with out:
         try:
             while True:
                 # small reads: when the archive stops, tarfile drops what it gathered for the
-                # read under way, so at most this much of the cut member is lost
+                # read under way, so at most this much of the cut member is lost; written to
+                # disk a MiB at a time
                 chunk = src.read(64 << 10)
+                if chunk:
+                    pending += chunk
+                if pending and (not chunk or len(pending) >= 1 << 20):
+                    out.write(pending)
+                    written += len(pending)
+                    pending.clear()
                 if not chunk:
                     break
-                out.write(chunk)
-                written += len(chunk)
         except Exception as exc:  # noqa: BLE001 - recorded on the member, then ends the archive
+            out.write(pending)
+            written += len(pending)
             bundle.error(name, f"cut short after {written} of {size} bytes: {describe_error(exc)}")
             raise
