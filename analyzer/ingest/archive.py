@@ -24,10 +24,9 @@ from typing import IO, Any, Callable, Iterator
 
 from analyzer.ingest.bundle import (Bundle, BundleError, Limits, Member, ReadFailed, display_name, file_opener,
                                     iter_tar, safe_name)
-from analyzer.ingest.streams import (MAGIC_BYTES, Capped, Prefixed, ReadAheadStream, Slice, compression, decompressor,
-                                     expansion_cap,
-                                     UnsupportedFormat, describe_error, one_line, read_head, stream_error,
-                                     unsupported_format)
+from analyzer.ingest.streams import (MAGIC_BYTES, Capped, Prefixed, ReadAheadStream, Slice, UnsupportedFormat,
+                                     compression, decompressor, describe_error, expansion_cap, one_line, read_head,
+                                     stream_error, unsupported_format)
 from analyzer.ingest.zipscan import overlapping_entries, recover_zip
 
 _MAGIC_ZIP = b"PK\x03\x04"

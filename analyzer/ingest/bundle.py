@@ -14,12 +14,11 @@ import os
 import shutil
 import tarfile
 import weakref
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Callable, Iterator
 
-from analyzer.ingest.streams import (MAGIC_BYTES, Budget, BundleError, Capped, ReadFailed, Tee, compression,
+from analyzer.ingest.streams import (MAGIC_BYTES, Budget, BundleError, ReadFailed, Tee, compression,
                                      content_stream, describe_error, expansion_cap, read_head)
 
 __all__ = ["Bundle", "BundleError", "Limits", "Member", "ReadError", "ReadFailed", "display_name",

@@ -162,7 +162,7 @@ def test_a_signal_ends_a_run_on_a_slow_pipe_at_once_and_cleans_up(tmp_path, sig,
     assert any(tmp.iterdir()), "standard input was never spooled"
     started = time.monotonic()
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=30)
     took = time.monotonic() - started
     RUN_COUNTS["hostile cases"] += 1
     assert proc.returncode == code, err.decode()

@@ -162,3 +162,9 @@ def test_every_issue_case_is_in_the_suite():
             "bomb_tar_gz", "bomb_zip", "million_members", "long_line", "bad_bytes", "truncated_gzip",
             "truncated_zip", "yaml_bomb", "deep_json", "empty_tar", "empty_zip", "empty_dir",
             "not_a_bundle"} <= names
+    # issue 16, items 1 and 4: one read path for every byte, names and encodings
+    assert {"gz_corrupt_first_block_dir", "gz_corrupt_mid_stream_tar", "must_gather_corrupt_gz_xz",
+            "zip_encrypted_member", "zip_unknown_method", "zip_corrupt_deflate", "zip_corrupt_lzma",
+            "zip_overlapping_entries", "gz_members_bomb_dir", "non_utf8_names_dir", "non_utf8_names_tar",
+            "utf16_log", "member_name_too_long", "deep_dir", "unreadable_folder", "escape_sequences",
+            "truncated_tar_xz", "truncated_tar_bz2", "seven_zip"} <= names

@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 import zstandard
 
-from analyzer.ingest import BundleError, Limits, ReadFailed, UnsupportedFormat, open_bundle
+from analyzer.ingest import Limits, ReadFailed, UnsupportedFormat, open_bundle
 from analyzer.ingest.streams import Capped, compression, unsupported_format
 from analyzer.parse import parse_bundle
 
