@@ -84,24 +84,26 @@ def _walk(root: Path, bundle: Bundle) -> Iterator[tuple[str, str, os.stat_result
     while stack:
         rel, full = stack.pop()
         try:
+            # names only: a DirEntry kept per file of a 200,000-file folder is tens of MB
             with os.scandir(full) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                names = sorted(entry.name for entry in it)
         except OSError as exc:
             bundle.error(f"{display_name(rel)}/" if rel else ".",
                          f"cannot read folder: {exc.strerror or one_line(exc)}")
             continue
         subdirs = []
-        for entry in entries:
-            shown = display_name(f"{rel}/{entry.name}" if rel else entry.name)
+        for name in names:
+            path = os.path.join(full, name)
+            shown = display_name(f"{rel}/{name}" if rel else name)
             try:
-                st = entry.stat(follow_symlinks=False)
+                st = os.lstat(path)
             except OSError as exc:
                 bundle.error(shown, f"cannot stat: {exc.strerror or one_line(exc)}")
                 continue
             if stat.S_ISDIR(st.st_mode):
-                subdirs.append((f"{rel}/{entry.name}" if rel else entry.name, entry.path))
+                subdirs.append((f"{rel}/{name}" if rel else name, path))
             else:
-                yield shown, entry.path, st
+                yield shown, path, st
         stack.extend(reversed(subdirs))
 
 

@@ -297,6 +297,8 @@ def display_name(name: str) -> str:
     >>> display_name(b"caf\\xe9.log".decode("utf-8", "surrogateescape"))
     'caf\\\\xe9.log'
     """
+    if name.isascii():
+        return name  # the common case: the same string object, no copy per member
     try:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a lone surrogate that no decoder made (a zip name, JSON)
