@@ -1,16 +1,22 @@
 """The `bundle-analyzer` command: option parsing only; every command calls one library function.
 
-Library errors become one-line messages (exit 2) that say what to do next.
+Library errors become one-line messages (exit 2) that say what to do next. Ctrl-C and SIGTERM end
+a run at once (exit 130 and 143), after the temporary files are removed. Whatever reaches a
+terminal passes ``analyzer.terminal.for_terminal`` (no escape sequence from a bundle is obeyed).
 """
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import click
 
 from analyzer import __version__
+from analyzer.terminal import for_terminal
 
 
 class UsageError(click.ClickException):
@@ -18,8 +24,106 @@ class UsageError(click.ClickException):
 
     exit_code = 2
 
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(for_terminal(message).split()))
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class Interrupted(click.ClickException):
+    """The run was stopped by Ctrl-C (exit 130) or SIGTERM (exit 143)."""
+
+    def __init__(self, name: str, code: int) -> None:
+        super().__init__(f"interrupted by {name}; temporary files removed")
+        self.exit_code = code
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread like Ctrl-C so that every cleanup runs."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:  # noqa: ARG001 - signal handler signature
+    raise _Terminated()
+
+
+class _Main(click.Group):
+    """The command group: SIGTERM and Ctrl-C become a one-line message after cleanup."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        previous = None
+        with contextlib.suppress(ValueError):  # not the main thread (an embedding caller)
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        try:
+            return super().invoke(ctx)
+        except _Terminated:
+            raise Interrupted("SIGTERM", 128 + signal.SIGTERM) from None
+        except KeyboardInterrupt:
+            raise Interrupted("Ctrl-C", 128 + signal.SIGINT) from None
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _echo(text: str, nl: bool = True) -> None:
+    """Write to stdout; a terminal gets the text without escape sequences."""
+    click.echo(for_terminal(text) if sys.stdout.isatty() else text, nl=nl)
+
+
+def _byte_count(value: str) -> int:
+    from analyzer.parse.quantity import byte_size
+
+    size = byte_size(value)
+    if size is None or size < 1:
+        raise click.BadParameter(f"{value!r} is not a size (e.g. 1GiB, 512M, 3000000)")
+    return int(size)
+
+
+def max_stdin_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--max-stdin-bytes``: how much of standard input (INPUT ``-``) is read at most."""
+    return click.option(
+        "--max-stdin-bytes", "max_stdin", default="1GiB", show_default=True, metavar="SIZE",
+        callback=lambda ctx, param, value: _byte_count(value),
+        help="Read at most SIZE bytes (decompressed) from standard input (INPUT -); the rest is "
+             "listed as not read.")(command)
+
+
+@contextlib.contextmanager
+def _stdin_limit(max_stdin: int) -> Iterator[None]:
+    from dataclasses import replace
+
+    from analyzer.ingest import Limits, default_limits
+
+    with default_limits(replace(Limits(), max_stdin_bytes=max_stdin)):
+        yield
+
+
+def _output_file(path: Path | None) -> None:
+    """``-o`` must name a file: not a directory, and not below a file."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise UsageError(f"{path} is a directory: -o takes a file name here (e.g. {path / 'report'})")
+    _no_file_above(path)
+
+
+def _output_dir(path: Path) -> None:
+    """``-o`` must name a directory (made when missing): not an existing file, and not below one."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path} is a file: -o takes a directory here")
+    _no_file_above(path)
+
+
+def _no_file_above(path: Path) -> None:
+    for parent in path.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"{parent} is a file, not a directory: cannot write {path}")
+            return
+
+
+def _write_error(path: Path | None, exc: OSError) -> UsageError:
+    return UsageError(f"cannot write {exc.filename or path}: {exc.strerror or exc}")
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="bundle-analyzer")
 def main() -> None:
     """Find root causes in support bundles of GPU inference on Kubernetes.
@@ -35,15 +139,20 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet",
               show_default=True)
 @click.option("--no-redact", is_flag=True, help="Keep secrets found in the bundle (off by default).")
-def tables(input_path: str, output: Path, fmt: str, no_redact: bool) -> None:
+@max_stdin_option
+def tables(input_path: str, output: Path, fmt: str, no_redact: bool, max_stdin: int) -> None:
     """Write the parsed tables of INPUT (dir, archive, file or -) as Parquet or CSV."""
     from analyzer.ingest import BundleError
     from analyzer.pipeline import write_tables
 
+    _output_dir(output)
     try:
-        written = write_tables(input_path, output, fmt, redact=not no_redact)
+        with _stdin_limit(max_stdin):
+            written = write_tables(input_path, output, fmt, redact=not no_redact)
     except BundleError as exc:
         raise UsageError(str(exc)) from exc
+    except OSError as exc:
+        raise _write_error(output, exc) from exc
     for name, rows in written.items():
         click.echo(f"{name}\t{rows}")
 
@@ -54,15 +163,20 @@ def tables(input_path: str, output: Path, fmt: str, no_redact: bool) -> None:
               help="New directory, or a .tar.gz/.tgz/.tar file, for the redacted copy.")
 @click.option("--pseudonymize", default="", metavar="ips,hosts",
               help="Also replace IP addresses and/or host names by pseudonyms.")
-def redact(input_path: str, output: Path, pseudonymize: str) -> None:
+@max_stdin_option
+def redact(input_path: str, output: Path, pseudonymize: str, max_stdin: int) -> None:
     """Write a redacted copy of INPUT to OUTPUT, plus OUTPUT.mapping.private.json (keep it private)."""
     from analyzer.redact import RedactError, redact_bundle
 
+    _no_file_above(output)
     try:
-        report = redact_bundle(input_path, output, pseudonymize)
+        with _stdin_limit(max_stdin):
+            report = redact_bundle(input_path, output, pseudonymize)
     except RedactError as exc:
         raise UsageError(str(exc)) from exc
-    click.echo(report.format_text())
+    except OSError as exc:
+        raise _write_error(output, exc) from exc
+    _echo(report.format_text())
 
 
 @main.command()
@@ -92,13 +206,15 @@ def collector(output: Path | None) -> None:
 @click.option("--kubeconfig", type=click.Path(path_type=Path), default=None, metavar="FILE",
               help="Where to write the kubeconfig for kubectl (default: a file in the temp folder).")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request on stderr.")
-def serve(input_path: str, port: int, kubeconfig: Path | None, verbose: bool) -> None:
+@max_stdin_option
+def serve(input_path: str, port: int, kubeconfig: Path | None, verbose: bool, max_stdin: int) -> None:
     """Serve INPUT as a read-only Kubernetes API on 127.0.0.1 for kubectl get/describe/logs."""
     from analyzer.ingest import BundleError
     from analyzer.serve import serve as run
 
     try:
-        run(input_path, port, kubeconfig, echo=lambda line: click.echo(line), verbose=verbose)
+        with _stdin_limit(max_stdin):
+            run(input_path, port, kubeconfig, echo=lambda line: click.echo(for_terminal(line)), verbose=verbose)
     except BundleError as exc:
         raise UsageError(str(exc)) from exc
     except OSError as exc:
@@ -178,19 +294,25 @@ def patterns_check(directory: Path | None) -> None:
 @click.option("--sla", type=float, default=None, metavar="SECONDS",
               help="Count successful requests slower than this (Violations Before/After).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Write here, not stdout.")
-def ft_summary(dirs: tuple[Path, ...], fmt: str, sla: float | None, output: Path | None) -> None:
+@max_stdin_option
+def ft_summary(dirs: tuple[Path, ...], fmt: str, sla: float | None, output: Path | None, max_stdin: int) -> None:
     """The fault-tolerance test summary of DIR (a results root or a test_fault_scenario[...] folder,
     as a directory or an archive such as .tgz or .zip)."""
     from analyzer.ft import FtInputError, render, summarize
 
+    _output_file(output)
     try:
-        text = render(summarize(list(dirs), sla=sla), fmt)
+        with _stdin_limit(max_stdin):
+            text = render(summarize(list(dirs), sla=sla), fmt)
     except FtInputError as exc:
         raise UsageError(str(exc)) from exc
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _write_error(output, exc) from exc
     else:
-        click.echo(text, nl=False)
+        _echo(text, nl=False)
 
 
 SEVERITY_CHOICES = click.Choice(["critical", "error", "warning", "info"])
@@ -207,23 +329,34 @@ SEVERITY_CHOICES = click.Choice(["critical", "error", "warning", "info"])
               help="Exit 1 when a root cause at or above this severity is found.")
 @click.option("--no-redact", is_flag=True, help="Show secrets found in the bundle (off by default).")
 @click.option("--max-chars", type=int, help="Markdown: cut at a section boundary to fit N characters.")
+@max_stdin_option
 def analyze(inputs: tuple[str, ...], fmt: str, output: Path | None, extra: tuple[Path, ...],
-            fail_on: str | None, no_redact: bool, max_chars: int | None) -> None:
+            fail_on: str | None, no_redact: bool, max_chars: int | None, max_stdin: int) -> None:
     """Diagnose INPUT (bundle dir, archive, pasted file, or - for stdin) and write a report."""
-    from analyzer.ingest import BundleError
+    with _stdin_limit(max_stdin):
+        _analyze(inputs, fmt, output, extra, fail_on, no_redact, max_chars)
+
+
+def _analyze(inputs: tuple[str, ...], fmt: str, output: Path | None, extra: tuple[Path, ...],
+             fail_on: str | None, no_redact: bool, max_chars: int | None) -> None:
+    from analyzer.ingest import BundleError, UnsupportedFormat
     from analyzer.pipeline import analyze_path, write_report
     from analyzer.taxonomy import at_least
 
     if fmt == "parquet" and output is None:
         raise UsageError("--format parquet writes a directory of tables: give it with -o DIR")
+    if output is not None:
+        (_output_dir if fmt == "parquet" else _output_file)(output)
     library = _library(extra)
     worst_hit = False
     for source in inputs:
         try:
             analysis = analyze_path(source, library, redact=not no_redact)
+        except UnsupportedFormat as exc:  # the same line as every other command's
+            raise UsageError(str(exc)) from exc
         except BundleError as exc:
-            raise UsageError(f"{exc}. Give a bundle directory, a .tar/.tar.gz/.tar.zst/.zip archive, "
-                             "a text file, or - for stdin.") from exc
+            raise UsageError(f"{exc}. Give a bundle directory, a .tar/.tar.gz/.tar.xz/.tar.bz2/.tar.zst/.zip "
+                             "archive, a text file, or - for stdin.") from exc
         if analysis.result["input"]["files_read"] == 0:
             errors = analysis.result["input"]["read_errors"]
             analysis.close()
@@ -234,9 +367,12 @@ def analyze(inputs: tuple[str, ...], fmt: str, output: Path | None, extra: tuple
         if output is not None and len(inputs) > 1:
             target = output.with_name(f"{output.stem}-{Path(source).name}{output.suffix}")
         with analysis:
-            text = write_report(analysis, fmt, target, max_chars=max_chars)
+            try:
+                text = write_report(analysis, fmt, target, max_chars=max_chars)
+            except OSError as exc:
+                raise _write_error(target, exc) from exc
         if text is not None:
-            click.echo(text, nl=not text.endswith("\n"))
+            _echo(text, nl=not text.endswith("\n"))
         if fail_on and any(at_least(rc["severity"], fail_on) for rc in analysis.result["root_causes"]):
             worst_hit = True
     if worst_hit:

@@ -105,8 +105,8 @@ def write_tables(source: str, out_dir: Path, fmt: str = "parquet", redact: bool 
         from analyzer.redact import Redactor
 
         red = Redactor()
-    out_dir.mkdir(parents=True, exist_ok=True)
     with open_bundle(source) as bundle:
+        out_dir.mkdir(parents=True, exist_ok=True)  # once the input opened: a bad input leaves nothing
         parsed = parse_bundle(bundle)
         # log_lines first: reading the logs may add read errors
         written = {"log_lines": write_table_batches(_output_log_batches(parsed, red), out_dir / f"log_lines.{fmt}",
@@ -152,10 +152,13 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
     files = parsed.tables["files"]
     facts = parsed.facts
     by_kind = dict(sorted(files.group_by("kind").len().iter_rows())) if not files.is_empty() else {}
+    # one definition for both keys: files whose content was read, i.e. every listed file but
+    # the empty ones (never opened) and the binary ones (skipped); files_by_kind counts them all
+    files_read = files.height - int(by_kind.get("binary", 0)) - int(by_kind.get("empty", 0))
     result = {
         "schema_version": SCHEMA_VERSION,
         "input": {"path": str(source), "layout": parsed.bundle.layout,
-                  "files_read": files.height - int(by_kind.get("binary", 0)) - int(by_kind.get("empty", 0)),
+                  "files_read": files_read,
                   "read_errors": errors.to_dicts()},
         "root_causes": [finding_dict(f, True) for f in diagnosis.root_causes],
         "findings": [finding_dict(f, f.id in roots) for f in diagnosis.findings],
@@ -168,7 +171,7 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
                    "namespaces": facts.get("namespaces") or sorted(
                        {n for n in parsed.tables["pods"].get_column("namespace").to_list() if n}),
                    "hami_namespace": facts.get("hami_namespace"),
-                   "files_read": files.height, "files_by_kind": by_kind,
+                   "files_read": files_read, "files_by_kind": by_kind,
                    # the cluster at collection time (analyzer.state) and what that made of the findings
                    "state": {**diagnosis.state.summary(), "findings": state_counts(diagnosis.findings)}},
     }

@@ -71,11 +71,13 @@ class ReadAhead(Generic[T]):
             raise StopIteration
         return item  # type: ignore[return-value]
 
-    def close(self) -> None:
-        """Stop the producer; wait at most ``grace`` seconds for it (see the module docstring)."""
+    def close(self, wait: bool = True) -> None:
+        """Stop the producer; wait at most ``grace`` seconds for it (see the module docstring), or
+        not at all when ``wait`` is false (an interrupted run ends now)."""
         self._finished = True
         self._stop.set()
-        self._thread.join(self._grace)
+        if wait:
+            self._thread.join(self._grace)
 
     def __enter__(self) -> "ReadAhead[T]":
         return self

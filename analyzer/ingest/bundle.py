@@ -1,6 +1,8 @@
 """The Bundle and Member types: what ``open_bundle`` hands to the parse stage.
 
-A member is read through ``Member.open`` (bounded by the limits, gzip members decompressed).
+A member is read through ``Member.open``: the one read path of ``streams.content_stream``
+(compressed members decompressed by their magic bytes within a ratio cap and the bundle's
+``Budget``, UTF-16/32 read as UTF-8, every decoder error a ``ReadFailed``).
 Members of a compressed archive that were left in it (big logs, ``Member.deferred``) are read by
 ``Bundle.stream`` in one more pass over the archive (see ``analyzer.ingest.archive``).
 """
@@ -12,15 +14,15 @@ import os
 import shutil
 import tarfile
 import weakref
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, Callable, Iterator
 
-from analyzer.ingest.streams import BundleError, Capped, ReadFailed, Tee, decompressor, one_line
+from analyzer.ingest.streams import (MAGIC_BYTES, Budget, BundleError, ReadFailed, Tee, compression,
+                                     content_stream, describe_error, expansion_cap, read_head)
 
-__all__ = ["Bundle", "BundleError", "Limits", "Member", "ReadError", "ReadFailed", "file_opener",
-           "failing_opener", "iter_tar", "safe_name"]
+__all__ = ["Bundle", "BundleError", "Limits", "Member", "ReadError", "ReadFailed", "display_name",
+           "file_opener", "failing_opener", "iter_tar", "safe_name"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,17 @@ class Limits:
     max_line_bytes: int = 1 << 20          # longer lines are cut and recorded
     max_members: int = 200_000             # entries in one archive
     max_object_bytes: int = 256 << 20      # JSON/YAML documents parsed whole
-    max_ratio: int = 200                   # decompressed/compressed beyond 64 MiB: a bomb
+    max_ratio: int = 200                   # one member: decompressed/compressed beyond ratio_floor: a bomb
+    ratio_floor: int = 64 << 20
+    # all decompression of one bundle (the archive, zip members, nested .gz/.xz/... members):
+    # at most max_bundle_ratio times the input's size, and never less than expanded_floor
+    max_bundle_ratio: int = 100
+    expanded_floor: int = 256 << 20
+    max_stdin_bytes: int = 1 << 30         # standard input is spooled to disk: --max-stdin-bytes
+
+    def budget(self, input_bytes: int) -> Budget:
+        """The decompression budget of a bundle whose input holds ``input_bytes``."""
+        return Budget(min(self.max_total_bytes, max(self.expanded_floor, input_bytes * self.max_bundle_ratio)))
 
 
 @dataclass(frozen=True)
@@ -55,41 +67,75 @@ class Member:
     # archive, or unpacked to disk on the first ``open`` (see ``Bundle.leave_in_archive``)
     deferred: bool = False
     cached_head: bytes | None = field(default=None, repr=False)
+    # the opener already decompresses (a deflated zip member) from ``stored_size`` bytes
+    compressed: bool = False
+    stored_size: int | None = None
+    # decompression of the whole bundle (set by ``open_bundle``); charged once per byte of a
+    # member, however often it is read
+    budget: Budget | None = field(default=None, repr=False)
+    _charged: int = field(default=0, repr=False)
 
     @property
     def name(self) -> str:
         return PurePosixPath(self.path).name
 
     def open(self) -> IO[bytes]:
-        """A binary stream of the content (gzip members decompressed), capped at the limit."""
+        """A binary stream of the content (decompressed, UTF-8), capped at the limits; it raises
+        only ReadFailed (see ``streams.content_stream``)."""
         try:
             raw = self.opener()
-        except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError) as exc:
-            raise ReadFailed(f"cannot open: {one_line(exc)}") from None
-        if self.path.endswith(".gz"):
-            raw = decompressor("gz", raw)
-        return Capped(raw, self.limits.max_member_bytes, self.path)
+        except ReadFailed:
+            raise
+        except Exception as exc:  # noqa: BLE001 - zipfile raises RuntimeError, NotImplementedError...
+            raise ReadFailed(f"cannot open: {describe_error(exc)}") from None
+        return self.content(raw)
+
+    def content(self, raw: IO[bytes]) -> IO[bytes]:
+        """The content stream of this member from a stream of its stored bytes (``open``)."""
+        stored = self.stored_size if self.stored_size is not None else self.size
+        ratio_cap = expansion_cap(self.limits.max_member_bytes, self.limits.max_ratio, stored, self.limits.ratio_floor)
+        try:
+            return content_stream(raw, self.path, self.limits.max_member_bytes, ratio_cap,
+                                  self._charge if self.budget is not None else None, self.compressed)
+        except BaseException:
+            raw.close()
+            raise
+
+    def _charge(self, pos: int) -> None:
+        """Charge the bundle's budget for decompressed bytes past what this member already used."""
+        if pos > self._charged and self.budget is not None:
+            extra, self._charged = pos - self._charged, pos
+            self.budget.charge(extra)
+
+    def compression(self) -> str | None:
+        """How the stored bytes are compressed (``gz``, ``xz``, ``bz2``, ``zst``) or None: the
+        format to write the content back in."""
+        try:
+            with self.opener() as raw:
+                return compression(read_head(raw, MAGIC_BYTES))
+        except Exception:  # noqa: BLE001 - unreadable: open() tells why
+            return None
 
     def read_bytes(self, limit: int | None = None) -> bytes:
         """The whole content; ReadFailed when corrupt or larger than ``limit``."""
         cap = self.limits.max_member_bytes if limit is None else limit
         with self.open() as f:
-            try:
-                data = f.read(cap + 1)
-            except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, ValueError) as exc:
-                raise ReadFailed(f"corrupt or truncated: {one_line(exc)}") from None
+            data = f.read(cap + 1)
+            if len(data) <= cap:
+                f.read(1)  # raises the error met after the bytes read (a truncated member)
         if len(data) > cap:
             raise ReadFailed(f"larger than the {cap} byte limit for this kind of file")
         return data
 
     def head(self, n: int = 8192) -> bytes:
-        """The first ``n`` bytes (for sniffing); empty on error."""
-        if self.cached_head is not None and (n <= len(self.cached_head) or self.size == len(self.cached_head)):
+        """The first ``n`` bytes of the content (for sniffing); empty on error."""
+        if self.cached_head is not None and (self.deferred or n <= len(self.cached_head)
+                                             or self.size == len(self.cached_head)):
             return self.cached_head[:n]
         try:
             with self.open() as f:
                 return f.read(n)
-        except (ReadFailed, OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, ValueError):
+        except ReadFailed:
             return b""
 
 
@@ -112,7 +158,12 @@ class Bundle:
     read_errors: list[ReadError] = field(default_factory=list)
     manifest: dict[str, Any] = field(default_factory=dict)
     top: str = ""
+    # where the layout's tree starts inside the bundle: a prefix of member paths to drop and one
+    # to add (troubleshoot's cluster-resources folder given alone); see ``layout.layout_path``
+    layout_base: tuple[str, str] = ("", "")
     limits: Limits = field(default_factory=Limits)
+    # what decompression may still produce for this bundle (``Limits.budget``)
+    budget: Budget | None = field(default=None, repr=False)
     _cleanup: list[Callable[[], None]] = field(default_factory=list, repr=False)
     # a compressed archive whose big logs were left in it: the decompressed tar again, from its
     # start, and the archive entry name of each deferred member
@@ -191,7 +242,11 @@ class Bundle:
                     if m is None or id(m) not in left or not info.isfile():
                         continue
                     del left[id(m)]
-                    src = Capped(tf.extractfile(info) or io.BytesIO(), m.limits.max_member_bytes, m.path)
+                    try:
+                        src = m.content(tf.extractfile(info) or io.BytesIO())
+                    except ReadFailed as exc:
+                        yield m, exc
+                        continue
                     if not (keep(m) and self._spool_dir is not None):
                         yield m, src
                         continue
@@ -204,7 +259,7 @@ class Bundle:
         except ReadFailed as exc:
             failure = str(exc)
         except Exception as exc:  # noqa: BLE001 - tar or decompressor error: the members left fail
-            failure = f"archive unreadable when read again: {one_line(exc)}"
+            failure = f"archive unreadable when read again: {describe_error(exc)}"
         for m in left.values():
             yield m, ReadFailed(failure)
 
@@ -232,6 +287,22 @@ class Bundle:
     def by_kind(self, *kinds: str) -> list[Member]:
         """The members of the given kinds, in path order."""
         return [m for m in self.members if m.kind in kinds]
+
+
+def display_name(name: str) -> str:
+    """A name as shown in tables and reports: bytes that are not UTF-8 (an OS or tar name
+    decoded with ``surrogateescape``) written as ``\\xNN``, so that nothing is lost and every
+    output stays valid UTF-8.
+
+    >>> display_name(b"caf\\xe9.log".decode("utf-8", "surrogateescape"))
+    'caf\\\\xe9.log'
+    """
+    if name.isascii():
+        return name  # the common case: the same string object, no copy per member
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that no decoder made (a zip name, JSON)
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def safe_name(name: str) -> str | None:

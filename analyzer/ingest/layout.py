@@ -5,6 +5,13 @@ Layouts: ``collector`` (ours: ``manifest.json``, paths from
 (Replicated support bundle), ``must-gather`` (OpenShift, ``oc adm inspect``, GPU Operator flat
 must-gather), ``cluster-info-dump``, ``file`` (one pasted file) and ``loose`` (anything else:
 each file sniffed on its own).
+
+A layout is told by markers inside the tree, at any depth, so that a part of a bundle is read as
+what it is: troubleshoot's ``cluster-resources/<kind>/<namespace>.json`` (or its
+``cluster-resources`` folder given alone), must-gather's ``namespaces/<ns>/core/<plural>.yaml``,
+``namespaces/<ns>/<ns>.yaml``, ``pods/<pod>/<pod>.yaml`` and container logs (or one namespace
+folder given alone), the cluster-info dump's ``nodes.json`` beside ``<ns>/pods.json`` (or one
+namespace folder of it). ``Bundle.layout_base`` says where the layout's tree starts.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from pathlib import Path, PurePosixPath
 
 import regex
 
-from analyzer.ingest.bundle import Bundle, Member, ReadFailed
+from analyzer.ingest.bundle import Bundle, Member, ReadError, ReadFailed
 from analyzer.ingest.sniff import sniff_kind
 from analyzer.sources import match_source
 
@@ -26,8 +33,31 @@ FT_AIPERF_EXPORT = regex.compile(r"^(?:client_\d+/attempt_[^/]+|load)/profile_ex
 _FT_SCENARIO = regex.compile(r"(?:^|/)test_(?:fault_scenario|worker_failure)\[[^/]+\](?:/|$)")
 _TS_LOG = regex.compile(r"^cluster-resources/pods/logs/(?P<namespace>[^/]+)/(?P<pod>[^/]+)/(?P<container>.+?)(?P<previous>-previous)?\.log$")
 _TS_ERRORS = regex.compile(r"(?:-errors\.json|-logs-errors\.log)$")
-_MG_LOG = regex.compile(r"(?:^|/)namespaces/(?P<namespace>[^/]+)/pods/(?P<pod>[^/]+)/(?P<container>[^/]+)/[^/]+/logs/(?P<which>current|previous|current\.insecure|previous\.insecure)\.log(?:\.gz)?$")
-_MG_ROTATED = regex.compile(r"(?:^|/)namespaces/(?P<namespace>[^/]+)/pods/(?P<pod>[^/]+)/(?P<container>[^/]+)/[^/]+/logs/rotated/")
+# the namespace folder above ``pods/`` is missing when one namespace folder is the input
+_MG_LOG = regex.compile(r"(?:^|/)(?:(?P<namespace>[^/]+)/)?pods/(?P<pod>[^/]+)/(?P<container>[^/]+)/[^/]+/logs/(?P<which>current|previous|current\.insecure|previous\.insecure)\.log(?:\.gz)?$")
+_MG_ROTATED = regex.compile(r"(?:^|/)(?:(?P<namespace>[^/]+)/)?pods/(?P<pod>[^/]+)/(?P<container>[^/]+)/[^/]+/logs/rotated/")
+# oc adm inspect / must-gather: the core group's lists (and node files), a namespace's and a
+# pod's own file
+_MG_CORE_LIST = regex.compile(r"(?:^|/)core/(?:(?:pods|events|configmaps|services|endpoints|persistentvolumeclaims|"
+                              r"replicationcontrollers|secrets|serviceaccounts|limitranges|resourcequotas|nodes|"
+                              r"persistentvolumes|namespaces)\.yaml|nodes/[^/]+\.yaml)$")
+_MG_OWN_FILE = regex.compile(r"(?:^|/)(?:namespaces|pods)/(?P<name>[^/]+)/(?P=name)\.yaml$")
+# troubleshoot's cluster-resources folder: <kind>/<namespace>.json, cluster-scoped lists, logs
+_TS_KIND_DIRS = ("pods|deployments|statefulsets|daemonsets|replicasets|jobs|cronjobs|services|ingress|"
+                 "network-policy|resource-quota|limitranges|pvcs|roles|rolebindings|endpoints|endpointslices|"
+                 "serviceaccounts|leases|configmaps|pod-disruption-budgets|events|auth-cani-list")
+_TS_ROOT_FILES = ("nodes|namespaces|pvs|storage-classes|ingress-classes|priorityclasses|custom-resource-definitions|"
+                  "clusterroles|clusterrolebindings|volumeattachments|groups|resources")
+_TS_MARKER = regex.compile(rf"^(?P<base>(?:.*/)?)cluster-resources/(?:(?:{_TS_KIND_DIRS})/[^/]+\.json|"
+                           rf"(?:{_TS_ROOT_FILES})\.json|pods/logs/.+)$")
+_TS_KIND_FILE = regex.compile(rf"^(?:{_TS_KIND_DIRS})/[^/]+\.json$")
+_TS_ROOT_FILE = regex.compile(rf"^(?:{_TS_ROOT_FILES})\.json$|^pods/logs/")
+# kubectl cluster-info dump: nodes.json beside <namespace>/pods.json; one namespace folder alone
+_CID_PODS = regex.compile(r"^(?P<base>(?:.*/)?)(?P<namespace>[^/]+)/pods\.(?:json|yaml)$")
+_CID_NAMESPACE_FILES = ("pods.json", "replication-controllers.json")
+# what ``detect`` returns as the prefix to add when the input is one namespace folder: the
+# folder's own name, known only to the bundle (``subset_namespace``)
+NAMESPACE_FOLDER = "<namespace>/"
 _MG_GPU_POD_LOG = regex.compile(r"^(?:.*/)?gpu_operand_pod_(?P<pod>.+?)(?P<previous>\.previous)?\.log$|^(?:.*/)?gpu_operator_pod(?P<previous2>\.previous)?\.log$")
 _CID_LOGS = regex.compile(r"^(?P<namespace>[^/]+)/(?P<pod>[^/]+)/logs\.txt$")
 _FT_POD = regex.compile(r"(?:^|/)(?P<service>[^/]+)/(?P<pod>[^/]+?)(?P<suffix>\.previous\.log|\.metrics\.log|\.log|\.yaml)$")
@@ -48,13 +78,18 @@ def strip_common_top(bundle: Bundle) -> None:
         bundle.top = top
         for m in bundle.members:
             m.path = m.path[len(top) + 1:]
+        # problems of entries under the top folder read like every other path
+        bundle.read_errors = [ReadError(e.path[len(top) + 1:], e.error) if e.path.startswith(top + "/") else e
+                              for e in bundle.read_errors]
 
 
 def classify(bundle: Bundle) -> None:
     """Set ``bundle.layout`` (unless a single file) and each member's ``kind`` and ``meta``."""
     paths = [m.path for m in bundle.members]
     if bundle.layout != "file":
-        bundle.layout = detect_layout(paths)
+        bundle.layout, bundle.layout_base = detect(paths)
+        if bundle.layout_base[1] == NAMESPACE_FOLDER:
+            bundle.layout_base = (bundle.layout_base[0], subset_namespace(bundle) + "/")
     handler = _HANDLERS.get(bundle.layout, _classify_loose)
     for m in bundle.members:
         if m.size == 0:
@@ -72,23 +107,61 @@ def classify(bundle: Bundle) -> None:
 
 def detect_layout(paths: list[str]) -> str:
     """The layout whose marker files are present."""
+    return detect(paths)[0]
+
+
+def detect(paths: list[str]) -> tuple[str, tuple[str, str]]:
+    """The layout whose markers are present, and where its tree starts (``layout_base``: a
+    prefix of the member paths to drop, and one to add for a part given alone)."""
     pset = set(paths)
+    none = ("", "")
     if "manifest.json" in pset and any(p.startswith(("cluster/", "namespaces/")) for p in paths):
-        return "collector"
+        return "collector", none
     if any(_FT_SCENARIO.search(p) for p in paths) or any(
             PurePosixPath(p).name == "test.log.txt" for p in paths):
-        return "ft-results"
-    if any(p.startswith("cluster-resources/") for p in paths) and (
-            "version.yaml" in pset or any(p.startswith("cluster-info/") for p in paths)
-            or any(p.startswith("cluster-resources/pods/") for p in paths)):
-        return "troubleshoot"
-    if any("cluster-scoped-resources/" in p for p in paths) or any(_MG_LOG.search(p) for p in paths) \
+        return "ft-results", none
+    bases = {m["base"] for m in map(_TS_MARKER.match, paths) if m}
+    if bases:
+        return "troubleshoot", (min(bases, key=lambda b: (b.count("/"), b)), "")
+    if any("cluster-scoped-resources/" in p or _MG_LOG.search(p) or _MG_CORE_LIST.search(p)
+           or _MG_OWN_FILE.search(p) for p in paths) \
             or any(PurePosixPath(p).name in ("cluster_policy.yaml", "gpu_operand_pods.yaml",
                                             "gpu_operator_pod.yaml") for p in paths):
-        return "must-gather"
-    if "nodes.json" in pset and any(regex.match(r"^[^/]+/pods\.json$", p) for p in paths):
-        return "cluster-info-dump"
-    return "loose"
+        return "must-gather", none
+    dump = _cluster_info_dump_base(paths, pset)
+    if dump is not None:
+        return "cluster-info-dump", dump
+    kinds = {p.split("/", 1)[0] for p in paths if _TS_KIND_FILE.match(p)}
+    if kinds and (len(kinds) > 1 or any(_TS_ROOT_FILE.match(p) for p in paths)):
+        return "troubleshoot", ("", "cluster-resources/")  # its cluster-resources folder alone
+    return "loose", none
+
+
+def _cluster_info_dump_base(paths: list[str], pset: set[str]) -> tuple[str, str] | None:
+    """Where a cluster-info dump starts: the folder with nodes.json and <ns>/pods.json; a
+    namespace folder of one given alone (pods.json beside replication-controllers.json) is read
+    with its own name as the namespace (``NAMESPACE_FOLDER``, replaced by ``classify``)."""
+    for m in map(_CID_PODS.match, paths):
+        if m and f"{m['base']}nodes.json" in pset or m and f"{m['base']}nodes.yaml" in pset:
+            return m["base"], ""
+    if all(name in pset for name in _CID_NAMESPACE_FILES):
+        return "", NAMESPACE_FOLDER
+    return None
+
+
+def layout_path(bundle: Bundle, path: str) -> str | None:
+    """``path`` relative to where the layout's tree starts (``Bundle.layout_base``), None when
+    it lies outside it (read as a loose file)."""
+    strip, add = bundle.layout_base
+    if strip and not path.startswith(strip):
+        return None
+    return add + path[len(strip):]
+
+
+def subset_namespace(bundle: Bundle) -> str:
+    """The namespace a single namespace folder given alone stands for: its name (the archive's
+    top folder, or the folder given)."""
+    return bundle.top or Path(bundle.root.rstrip("/")).name
 
 
 def _sniff(m: Member) -> str:
@@ -125,7 +198,10 @@ def _classify_collector(bundle: Bundle, m: Member) -> None:
 
 
 def _classify_troubleshoot(bundle: Bundle, m: Member) -> None:
-    p = m.path
+    p = layout_path(bundle, m.path)
+    if p is None:
+        _classify_loose(bundle, m)
+        return
     lm = _TS_LOG.match(p)
     if lm:
         m.kind = "log"
@@ -155,13 +231,14 @@ def _classify_must_gather(bundle: Bundle, m: Member) -> None:
     lm = _MG_LOG.search(p)
     if lm:
         m.kind = "log"
-        m.meta.update(namespace=lm["namespace"], pod=lm["pod"], container=lm["container"],
-                      previous=lm["which"].startswith("previous"))
+        m.meta.update(namespace=lm["namespace"] or subset_namespace(bundle), pod=lm["pod"],
+                      container=lm["container"], previous=lm["which"].startswith("previous"))
         return
     rm = _MG_ROTATED.search(p)
     if rm:
         m.kind = "log"
-        m.meta.update(namespace=rm["namespace"], pod=rm["pod"], container=rm["container"], rotated=True)
+        m.meta.update(namespace=rm["namespace"] or subset_namespace(bundle), pod=rm["pod"],
+                      container=rm["container"], rotated=True)
         return
     gm = _MG_GPU_POD_LOG.match(p)
     if gm:
@@ -185,14 +262,18 @@ def _classify_must_gather(bundle: Bundle, m: Member) -> None:
 
 
 def _classify_cluster_info_dump(bundle: Bundle, m: Member) -> None:
-    lm = _CID_LOGS.match(m.path)
+    p = layout_path(bundle, m.path)
+    if p is None:
+        _classify_loose(bundle, m)
+        return
+    lm = _CID_LOGS.match(p)
     if lm:
         m.kind = "log_multi"  # containers concatenated between START/END markers
         m.meta.update(namespace=lm["namespace"], pod=lm["pod"])
         return
-    if m.path.endswith((".json", ".yaml")):
+    if p.endswith((".json", ".yaml")):
         m.kind = "objects"
-        parts = m.path.split("/")
+        parts = p.split("/")
         if len(parts) == 2:
             m.meta["namespace"] = parts[0]
         return

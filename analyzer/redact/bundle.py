@@ -217,9 +217,10 @@ def _redact_member(member: Any, red: Redactor, content: Content, shown: str) -> 
     """(redacted content, whether anything was replaced); raises Withheld or Unreadable."""
     with member.open() as f:
         data, changed = content.redact(f, shown, red, "binary" if member.kind == "binary" else "text")
-    if member.path.endswith(".gz"):
-        # ingest reads a .gz member decompressed: the copy is compressed again
-        data = content.pack(data, "gz")
+    kind = member.compression()  # told by magic bytes, as ingest reads it
+    if kind:
+        # ingest reads a compressed member decompressed: the copy is compressed again, in its own format
+        data = content.pack(data, kind)
     return data, changed
 
 

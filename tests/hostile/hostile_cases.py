@@ -8,14 +8,19 @@ extractor would write to; none may exist after the run.
 
 from __future__ import annotations
 
+import bz2
+import codecs
 import gzip
 import io
 import json
+import lzma
 import os
 import stat
+import struct
 import tarfile
 import uuid
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -321,12 +326,247 @@ def not_a_bundle(root: Path) -> Case:
     return Case("not-a-bundle", d, None, exits=(0, 2))
 
 
+# ------------------------------------------------ one read path for every byte (issue 16 item 1)
+
+def _corrupt_gzip(before: bytes = b"") -> bytes:
+    """A gzip member whose deflate stream turns invalid after ``before`` (a reserved block type)."""
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    body = (c.compress(before) + c.flush(zlib.Z_FULL_FLUSH)) if before else b""
+    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + body + b"\x07" + b"\x00" * 32
+
+
+def _collector_dir(root: Path) -> Path:
+    b = root / "bundle"
+    (b / "namespaces/llm/logs/llama-8b-0").mkdir(parents=True)
+    (b / "manifest.json").write_bytes(MANIFEST)
+    (b / LOG_PATH).write_bytes(LOG)
+    return b
+
+
+def gz_corrupt_first_block_dir(root: Path) -> Case:
+    b = _collector_dir(root)
+    (b / "namespaces/llm/logs/llama-8b-0/sidecar.log.gz").write_bytes(_corrupt_gzip())
+    return Case("gz-corrupt-first-block-in-dir", b, "corrupt compressed data")
+
+
+def gz_corrupt_mid_stream_tar(root: Path) -> Case:
+    entries = _base_entries() + [_file("gpu-bundle-x/namespaces/llm/logs/llama-8b-0/old.log.gz",
+                                       _corrupt_gzip(LOG * 5000))]
+    path = root / "mid.tar.gz"
+    path.write_bytes(_tar_bytes(entries))
+    return Case("gz-corrupt-mid-stream-in-tar-gz", path, "corrupt compressed data")
+
+
+def must_gather_corrupt_gz_xz(root: Path) -> Case:
+    """A must-gather published as .tar.xz whose compressed pod log is corrupt."""
+    top = "must-gather.local.1/quay-io-x"
+    pods = b"apiVersion: v1\nkind: List\nitems: []\n"
+    entries = [_file(f"{top}/namespaces/llm/core/pods.yaml", pods),
+               _file(f"{top}/namespaces/llm/pods/vllm-0/vllm/vllm/logs/current.log.gz", _corrupt_gzip(LOG * 100)),
+               _file(f"{top}/namespaces/llm/pods/vllm-0/vllm/vllm/logs/previous.log", LOG)]
+    path = root / "must-gather.tar.xz"
+    path.write_bytes(lzma.compress(_tar_bytes(entries, gz=False)))
+    return Case("must-gather-tar-xz-corrupt-log-gz", path, "corrupt compressed data")
+
+
+def _zip_member_patch(data: bytes, name: str, *, flags: int | None = None, method: int | None = None,
+                      data_patch: bytes | None = None) -> bytes:
+    out = bytearray(data)
+    local = zipfile.ZipFile(io.BytesIO(data)).getinfo(name).header_offset
+    central = out.find(b"PK\x01\x02")
+    while out[central + 46:central + 46 + len(name)] != name.encode():
+        central = out.find(b"PK\x01\x02", central + 1)
+    if flags is not None:
+        struct.pack_into("<H", out, local + 6, flags)
+        struct.pack_into("<H", out, central + 8, flags)
+    if method is not None:
+        struct.pack_into("<H", out, local + 8, method)
+        struct.pack_into("<H", out, central + 10, method)
+    if data_patch is not None:
+        nlen, xlen = struct.unpack_from("<HH", out, local + 26)
+        start = local + 30 + nlen + xlen
+        out[start:start + len(data_patch)] = data_patch
+    return bytes(out)
+
+
+def _zip_with_bad_member(root: Path, name: str, compress_type: int = zipfile.ZIP_DEFLATED, **patch) -> Path:
+    buf = io.BytesIO()
+    bad = f"gpu-bundle-x/namespaces/llm/logs/llama-8b-0/{name}.log"
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("gpu-bundle-x/manifest.json", MANIFEST)
+        zf.writestr(f"gpu-bundle-x/{LOG_PATH}", LOG, compress_type=zipfile.ZIP_DEFLATED)
+        zf.writestr(bad, LOG * 2000, compress_type=compress_type)
+    path = root / f"{name}.zip"
+    path.write_bytes(_zip_member_patch(buf.getvalue(), bad, **patch))
+    return path
+
+
+def zip_encrypted_member(root: Path) -> Case:
+    return Case("zip-encrypted-member", _zip_with_bad_member(root, "encrypted", flags=0x1), "encrypted")
+
+
+def zip_unknown_method(root: Path) -> Case:
+    # 99 is WinZip AES: zipfile raises NotImplementedError
+    return Case("zip-unsupported-method", _zip_with_bad_member(root, "aes", method=99),
+                "unsupported compression method")
+
+
+def zip_corrupt_deflate(root: Path) -> Case:
+    return Case("zip-corrupt-deflate", _zip_with_bad_member(root, "deflate", data_patch=b"\x07" * 16), "corrupt")
+
+
+def zip_corrupt_lzma(root: Path) -> Case:
+    return Case("zip-corrupt-lzma", _zip_with_bad_member(root, "lzma", zipfile.ZIP_LZMA,
+                                                         data_patch=b"\x09\x04\x05\x00" + b"\xff" * 64), "corrupt")
+
+
+def zip_overlapping_entries(root: Path) -> Case:
+    """Many central directory entries pointing at one compressed member (the overlapping-entries
+    zip bomb): each would inflate the same 64 MiB again."""
+    buf = io.BytesIO()
+    big = b"2026-11-20T09:12:34.150039Z INFO " + b"A" * 990 + b"\n"
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("gpu-bundle-x/manifest.json", MANIFEST)
+        zf.writestr(f"gpu-bundle-x/{LOG_PATH}", big * ((64 << 20) // len(big)))
+    data = bytearray(buf.getvalue())
+    eocd = data.rfind(b"PK\x05\x06")
+    count, cd_size, cd_offset = struct.unpack_from("<HII", data, eocd + 10)
+    record = bytes(data[cd_offset + cd_size - (46 + len(f"gpu-bundle-x/{LOG_PATH}")):cd_offset + cd_size])
+    extra = b"".join(record[:46 + len("gpu-bundle-x/namespaces/llm/logs/llama-8b-0/")]
+                     + f"c{i:04d}.log"[-len("vllm.log"):].encode() for i in range(400))
+    new = data[:cd_offset + cd_size] + extra + data[cd_offset + cd_size:]
+    eocd = new.rfind(b"PK\x05\x06")
+    struct.pack_into("<HHI", new, eocd + 8, count + 400, count + 400, cd_size + len(extra))
+    path = root / "overlap.zip"
+    path.write_bytes(bytes(new))
+    return Case("zip-overlapping-entries", path, "shares its compressed data")
+
+
+def gz_members_bomb_dir(root: Path) -> Case:
+    """24 gzip members of 64 MiB each (1.5 GiB) in a directory bundle of 1.5 MiB: text (long lines,
+    cut at the line limit) so that every member is read, not skipped as binary."""
+    b = _collector_dir(root)
+    line = b"2026-11-20T09:12:34.150039Z INFO " + b"A" * (4 << 20) + b"\n"
+    c = zlib.compressobj(9, zlib.DEFLATED, 31)
+    member = c.compress(line * ((64 << 20) // len(line))) + c.flush()
+    for i in range(24):
+        (b / f"namespaces/llm/logs/llama-8b-0/rotated-{i:02d}.log.gz").write_bytes(member)
+    return Case("gz-members-bomb-in-dir", b, "decompressed data passed")
+
+
+def non_utf8_names_dir(root: Path) -> Case:
+    b = _collector_dir(root)
+    d = os.fsencode(b / "namespaces/llm/logs/llama-8b-0")
+    for name in (b"caf\xe9.log", b"\xff\xfe-\x80.log", b"ok-\xed\xa0\x80.log"):
+        with open(os.path.join(d, name), "wb") as f:
+            f.write(LOG)
+    os.mkdir(os.path.join(os.fsencode(b / "namespaces"), b"ns-\xff"))
+    return Case("non-utf8-names-in-dir", b, None)
+
+
+def non_utf8_names_tar(root: Path) -> Case:
+    entries = _base_entries()
+    for raw in (b"caf\xe9.log", b"\xff\xfe-\x80.log"):
+        info = tarfile.TarInfo("gpu-bundle-x/namespaces/llm/logs/llama-8b-0/"
+                               + raw.decode("utf-8", "surrogateescape"))
+        info.size = len(LOG)
+        entries.append((info, LOG))
+    path = root / "names.tar.gz"
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.GNU_FORMAT, encoding="utf-8",
+                      errors="surrogateescape") as tf:
+        for info, data in entries:
+            tf.addfile(info, io.BytesIO(data))
+    path.write_bytes(buf.getvalue())
+    return Case("non-utf8-names-in-tar", path, None)
+
+
+def utf16_log(root: Path) -> Case:
+    b = _collector_dir(root)
+    (b / "namespaces/llm/logs/llama-8b-0/win.log").write_bytes(codecs.BOM_UTF16_LE + LOG.decode().encode("utf-16-le"))
+    (b / "namespaces/llm/logs/llama-8b-0/win32.log").write_bytes(codecs.BOM_UTF32_BE + LOG.decode().encode("utf-32-be"))
+    return Case("utf16-utf32-logs", b, None)
+
+
+def member_name_too_long(root: Path) -> Case:
+    entries = _base_entries() + [_file("gpu-bundle-x/" + "x" * 300 + ".log", LOG),
+                                 _file("gpu-bundle-x/" + "d/" * 2100 + "deep.log", LOG),
+                                 _file("gpu-bundle-x/namespaces/llm/logs/llama-8b-0/after.log", LOG)]
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.PAX_FORMAT) as tf:
+        for info, data in entries:
+            tf.addfile(info, io.BytesIO(data))
+    path = root / "long-names.tar.gz"
+    path.write_bytes(buf.getvalue())
+    return Case("member-name-too-long-or-deep", path, "cannot be extracted")
+
+
+def deep_dir(root: Path) -> Case:
+    b = _collector_dir(root)
+    fd = os.open(b / "namespaces", os.O_RDONLY)
+    try:
+        for _ in range(1100):
+            os.mkdir("d", dir_fd=fd)
+            fd, old = os.open("d", os.O_RDONLY, dir_fd=fd), fd
+            os.close(old)
+        with open(os.open("deep.log", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "wb") as f:
+            f.write(LOG)
+    finally:
+        os.close(fd)
+    return Case("dir-1100-levels-deep", b, None)
+
+
+def unreadable_folder(root: Path) -> Case:
+    b = _collector_dir(root)
+    locked = b / "namespaces/locked"
+    locked.mkdir()
+    (locked / "x.log").write_bytes(LOG)
+    locked.chmod(0)
+    # root reads a mode-000 folder: then nothing is unreadable (tests/ingest covers the error)
+    return Case("unreadable-folder", b, None if os.geteuid() == 0 else "cannot read folder")
+
+
+def escape_sequences(root: Path) -> Case:
+    """OSC 52 (clipboard), OSC 0 (title) and CSI in log lines and in a file name."""
+    b = _collector_dir(root)
+    evil = b"\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b]0;owned\x07\x1b[2J\x1b[31m"
+    (b / LOG_PATH).write_bytes(LOG + b"2026-11-20T09:12:35Z ERROR " + evil + b" boom\n")
+    with open(os.path.join(os.fsencode(b / "namespaces/llm/logs/llama-8b-0"), b"x\x1b]0;t\x07.log"), "wb") as f:
+        f.write(LOG)
+    return Case("terminal-escape-sequences", b, None)
+
+
+def truncated_tar_xz(root: Path) -> Case:
+    data = lzma.compress(_tar_bytes(_base_entries() + [_file("gpu-bundle-x/namespaces/llm/logs/p/big.log",
+                                                             LOG * 20000)], gz=False))
+    path = root / "truncated.tar.xz"
+    path.write_bytes(data[: len(data) * 2 // 3])
+    return Case("truncated-tar-xz", path, "truncated", exits=(0,))
+
+
+def truncated_tar_bz2(root: Path) -> Case:
+    data = bz2.compress(_tar_bytes(_base_entries() + [_file("gpu-bundle-x/namespaces/llm/logs/p/big.log",
+                                                            os.urandom(300_000))], gz=False), compresslevel=1)
+    path = root / "truncated.tar.bz2"
+    path.write_bytes(data[: len(data) * 2 // 3])
+    return Case("truncated-tar-bz2", path, "truncated", exits=(0,))
+
+
+def seven_zip(root: Path) -> Case:
+    path = root / "bundle.tar.gz"  # the name lies; the bytes say 7z
+    path.write_bytes(b"7z\xbc\xaf\x27\x1c\x00\x04" + os.urandom(2048))
+    return Case("7z-named-tar-gz", path, None, exits=(2,))
+
+
 CASES: tuple[Callable[[Path], Case], ...] = (
     tar_dotdot, tar_absolute, tar_links, tar_devices, zip_unsafe, dir_links, bomb_tar_gz, bomb_zip, bomb_zip_text,
     million_members, long_line, bad_bytes, truncated_gzip, truncated_zip, yaml_bomb, deep_json,
     empty_tar, empty_tar_gz, empty_zip, empty_file, empty_dir, not_a_bundle,
+    gz_corrupt_first_block_dir, gz_corrupt_mid_stream_tar, must_gather_corrupt_gz_xz, zip_encrypted_member,
+    zip_unknown_method, zip_corrupt_deflate, zip_corrupt_lzma, zip_overlapping_entries, gz_members_bomb_dir,
+    non_utf8_names_dir, non_utf8_names_tar, utf16_log, member_name_too_long, deep_dir, unreadable_folder,
+    escape_sequences, truncated_tar_xz, truncated_tar_bz2, seven_zip,
 )
-
 
 # what the suite ran, for the terminal summary (conftest.py)
 RUN_COUNTS: dict[str, int] = {"hostile cases": 0, "property examples": 0}

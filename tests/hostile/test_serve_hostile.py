@@ -53,3 +53,32 @@ def test_serve_refuses_a_yaml_alias_bomb_and_answers(tmp_path: Path) -> None:
     assert [i["metadata"]["name"] for i in items] == ["fine"] and len(rows) == 1
     assert json_size < 10_000
     assert out["maxrss_kb"] // 1024 < MAX_RSS_MB
+
+
+def test_serve_answers_a_corrupt_compressed_log_with_a_status(tmp_path: Path) -> None:
+    """A must-gather whose pod log is a corrupt .log.gz: `kubectl logs` gets a Kubernetes Status
+    naming the problem, the previous log is served, nothing drops the connection."""
+    from analyzer.serve import load_cluster, respond
+    from hostile_cases import LOG, _corrupt_gzip
+
+    ns = tmp_path / "mg" / "quay-io-x" / "namespaces" / "llm"
+    logs = ns / "pods" / "vllm-0" / "vllm" / "vllm" / "logs"
+    logs.mkdir(parents=True)
+    (ns / "core").mkdir()
+    (ns / "core" / "pods.yaml").write_text(
+        "apiVersion: v1\nkind: PodList\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: vllm-0\n"
+        "    namespace: llm\n  spec:\n    containers:\n    - name: vllm\n      image: vllm/vllm-openai:v0.11.0\n"
+        "  status:\n    phase: Running\n    containerStatuses:\n    - name: vllm\n      restartCount: 1\n"
+        "      lastState:\n        terminated:\n          exitCode: 1\n")
+    (logs / "current.log.gz").write_bytes(_corrupt_gzip(LOG * 10))
+    (logs / "previous.log").write_bytes(LOG)
+    cluster = load_cluster(str(tmp_path / "mg"))
+    try:
+        current = respond(cluster, "GET", "/api/v1/namespaces/llm/pods/vllm-0/log?container=vllm")
+        previous = respond(cluster, "GET", "/api/v1/namespaces/llm/pods/vllm-0/log?container=vllm&previous=true")
+    finally:
+        cluster.close()
+    RUN_COUNTS["hostile cases"] += 1
+    status = json.loads(current.body)
+    assert current.status == 500 and status["kind"] == "Status" and "corrupt compressed data" in status["message"]
+    assert previous.status == 200 and b"gated repo" in previous.body

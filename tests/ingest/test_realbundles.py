@@ -1,0 +1,103 @@
+"""The real published bundles of ``../shared/realbundles/`` (must-gathers as ``.tar.xz``,
+troubleshoot and sbctl bundles as ``.tar.gz``) read as published and unpacked give the same
+tables and the same result, and parts of them are read as their layout, not as loose files.
+
+The folder lives beside the repository (``../shared/realbundles`` from the main checkout, found
+from a worktree too, or named by ``GBA_REALBUNDLES``). When it cannot be found these tests FAIL
+rather than skip: a missing folder must not pass for a green run.
+"""
+
+from __future__ import annotations
+
+import os
+import tarfile
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from analyzer.ingest import open_bundle
+from analyzer.pipeline import analyze_path
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLES = {"must-gather-aws": "tar.xz", "must-gather-azure": "tar.xz",
+           "troubleshoot-k3s": "tar.gz", "sbctl-support-bundle": "tar.gz"}
+LAYOUT = {"must-gather-aws": "must-gather", "must-gather-azure": "must-gather",
+          "troubleshoot-k3s": "troubleshoot", "sbctl-support-bundle": "troubleshoot"}
+
+
+def realbundles() -> Path:
+    """``shared/realbundles`` beside the repository (or beside the folder holding its worktrees)."""
+    named = os.environ.get("GBA_REALBUNDLES")
+    candidates = [Path(named)] if named else [p / "shared" / "realbundles" for p in ROOT.parents]
+    for c in candidates:
+        if c.is_dir():
+            return c
+    pytest.fail(f"the real bundles are missing: no shared/realbundles beside {ROOT} (or GBA_REALBUNDLES); "
+                "these tests must run, they are not skipped")
+
+
+@pytest.fixture(scope="module")
+def unpacked(tmp_path_factory) -> Path:
+    """Every published archive unpacked by tarfile (its safe 'data' filter), as a user would."""
+    dest = tmp_path_factory.mktemp("realbundles")
+    for name, ext in BUNDLES.items():
+        with tarfile.open(realbundles() / f"{name}.{ext}") as tf:
+            tf.extractall(dest / name, filter="data")
+    return dest
+
+
+def _analysis(source: Path) -> tuple[dict, dict[str, pl.DataFrame]]:
+    with analyze_path(str(source)) as a:
+        result = dict(a.result)
+        tables = dict(a.parsed.tables)
+        tables["read_errors"] = a.parsed.read_errors()
+        # logs left inside a compressed archive are streamed after those on disk (one more pass
+        # over the archive, see analyzer.ingest): the same rows, in another order
+        tables["log_lines"] = pl.concat(list(a.parsed.iter_log_batches()), how="vertical_relaxed").sort(
+            "path", "line", maintain_order=True)
+        tables["signals"] = a.signals
+    # where it came from is the only difference allowed
+    result["input"] = {k: v for k, v in result["input"].items() if k != "path"}
+    result["bundle"] = {k: v for k, v in result["bundle"].items() if k != "root"}
+    return result, tables
+
+
+@pytest.mark.parametrize("name", sorted(BUNDLES))
+def test_published_and_unpacked_give_the_same_tables_and_result(unpacked, name):
+    published, pub_tables = _analysis(realbundles() / f"{name}.{BUNDLES[name]}")
+    local, local_tables = _analysis(unpacked / name)
+    assert published["input"]["layout"] == LAYOUT[name]
+    assert published["input"]["files_read"] > 50
+    assert published["input"]["files_read"] == published["bundle"]["files_read"]
+    assert sorted(pub_tables) == sorted(local_tables)
+    for table in pub_tables:
+        assert pub_tables[table].equals(local_tables[table]), table
+    assert published == local
+
+
+def _part(root: Path, *parts: str) -> Path:
+    """A folder inside an unpacked bundle (the one folder under each level that has a single one)."""
+    p = root
+    while len(children := [c for c in p.iterdir() if c.is_dir()]) == 1 and not (p / parts[0]).exists():
+        p = children[0]
+    return p.joinpath(*parts)
+
+
+@pytest.mark.parametrize("name,part,layout", [
+    ("must-gather-aws", ("namespaces",), "must-gather"),
+    ("must-gather-aws", ("namespaces", "openshift-etcd"), "must-gather"),
+    ("must-gather-azure", ("cluster-scoped-resources",), "must-gather"),
+    ("sbctl-support-bundle", ("cluster-resources",), "troubleshoot"),
+])
+def test_parts_of_a_bundle_are_read_as_its_layout(unpacked, name, part, layout):
+    source = _part(unpacked / name, *part)
+    assert source.is_dir(), source
+    with open_bundle(source) as bundle:
+        assert bundle.layout == layout
+        logs = [m for m in bundle.members if m.kind == "log"]
+        if part[-1] == "openshift-etcd":   # one namespace folder: its logs carry its name
+            assert logs and {m.meta["namespace"] for m in logs} == {"openshift-etcd"}
+        if name == "sbctl-support-bundle":
+            assert any(m.meta.get("pod") for m in logs) and not any(m.kind == "text" for m in bundle.members
+                                                                   if m.path.endswith(".json"))
