@@ -13,6 +13,7 @@ from analyzer.checks.helpers import collected, object_evidence, pod_evidence, po
 from analyzer.findings import Affected, PodRef
 from analyzer.gpu.hami import REGISTER
 from analyzer.gpu.resources import GPU_PRESENT_LABEL, is_gpu_node, offers_gpus, requests_gpu, unscheduled
+from analyzer.parse.shape import dig, name_of, text
 from analyzer.tables import from_json
 
 
@@ -231,18 +232,17 @@ def runtimeclass(ctx: CheckContext) -> Outcome:
     """
     if not collected(ctx, "runtimeclasses") and not ctx.objects("RuntimeClass"):
         return Outcome(skipped="no RuntimeClass list in the bundle (cluster/runtimeclasses.json)")
-    have = {(o.get("metadata") or {}).get("name") for o in ctx.objects("RuntimeClass")}
+    have = {name_of(o) for o in ctx.objects("RuntimeClass")}
     users: list[tuple[str, str, str | None, str, int | None, str]] = []
     for p in pod_specs(ctx):
-        rc = (p.get("spec") or {}).get("runtimeClassName")
+        rc = text(dig(p, "spec", "runtimeClassName"))
         if rc:
-            users.append(("Pod", (p.get("metadata") or {}).get("name"), p["_ns"], p["_path"], p["_line"], rc))
+            users.append(("Pod", name_of(p), p["_ns"], p["_path"], p["_line"], rc))
     for kind in WORKLOAD_KINDS:
         for o in ctx.objects(kind):
-            rc = (((o.get("spec") or {}).get("template") or {}).get("spec") or {}).get("runtimeClassName")
+            rc = text(dig(o, "spec", "template", "spec", "runtimeClassName"))
             if rc:
-                meta = o.get("metadata") or {}
-                users.append((kind, meta.get("name"), meta.get("namespace"), o["_path"], o.get("_line"), rc))
+                users.append((kind, name_of(o), name_of(o, "namespace"), o["_path"], o.get("_line"), rc))
     out = Outcome(note=f"{len(users)} pod(s)/workload(s) name a RuntimeClass; cluster has: "
                        + (", ".join(sorted(str(h) for h in have)) or "none"))
     missing: dict[str, list] = defaultdict(list)

@@ -15,7 +15,7 @@ from analyzer.findings import Affected, Evidence, PodRef
 from analyzer.gpu.hami import ALLOCATED, device_plugin_config, scheduler_device_config
 from analyzer.gpu.resources import requests_hami
 from analyzer.parse.quantity import quantity
-from analyzer.parse.shape import list_of
+from analyzer.parse.shape import list_of, name_of
 from analyzer.tables import from_json
 
 
@@ -198,7 +198,7 @@ def hami_core_env(ctx: CheckContext) -> Outcome:
         return Outcome(skipped="no pod status in the bundle (pods JSON or describe)")
     pods = ctx.table("pods")
     pod_rows = {PodRef.of(r).key: r for r in pods.iter_rows(named=True)} if not pods.is_empty() else {}
-    specs = {PodRef(p["_ns"], metadata(p).get("name")).key: p for p in pod_specs(ctx)}
+    specs = {PodRef(p["_ns"], name_of(p)).key: p for p in pod_specs(ctx)}
     _, _, nv = scheduler_device_config(ctx.objects("ConfigMap"))
     global_force = str(nv.get("gpuCorePolicy") or "").lower() == "force"
     util: dict[PodRef, tuple[float, dict]] = {}

@@ -25,7 +25,7 @@ import regex
 from analyzer.checks.framework import CheckContext
 from analyzer.findings import Evidence
 from analyzer.ingest.bundle import ReadFailed
-from analyzer.parse.objects import ObjectsError, iter_objects, load_documents
+from analyzer.parse.objects import ObjectsError, read_objects
 from analyzer.parse.shape import dig, name_of, text
 
 # kubectl's answer for a resource type the cluster does not serve (a CRD not installed)
@@ -83,10 +83,10 @@ def pod_specs(ctx: CheckContext) -> list[dict]:
             if m.path not in paths:
                 continue
             try:
-                docs = load_documents(m.read_bytes(bundle.limits.max_object_bytes), m.name)
+                objects = read_objects(m.read_bytes(bundle.limits.max_object_bytes), m.name)
             except (ReadFailed, ObjectsError):
                 continue  # the parse stage already listed it under "could not read"
-            for obj in (o for d in docs for o in iter_objects(d)):
+            for obj in objects:
                 if obj.get("kind") != "Pod":
                     continue
                 ns = name_of(obj, "namespace") or m.meta.get("namespace")

@@ -34,6 +34,7 @@ import regex
 
 from analyzer.parse.documents import DocumentError, load_json, load_yaml
 from analyzer.parse.quantity import note_value, parse_time, quantity, value_problems
+from analyzer.parse.shape import dig
 from analyzer.tables import from_json
 
 REGISTER = "hami.io/node-nvidia-register"
@@ -288,13 +289,13 @@ def main_namespace(pods: list[tuple[dict[str, Any], str]], fact: str | None) -> 
 def is_hami_webhook(hook: dict[str, Any]) -> bool:
     """A MutatingWebhookConfiguration entry that is HAMi's: named ``vgpu.hami.io`` or served by a
     HAMi Service (``<release>-hami-scheduler``)."""
-    service = (hook.get("clientConfig") or {}).get("service") or {}
+    service = dig(hook, "clientConfig", "service", default={})
     return hook.get("name") == WEBHOOK or "hami" in str(service.get("name", ""))
 
 
 def hami_webhooks(configs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(configuration, entry) of every HAMi webhook entry among the configurations."""
-    return [(c, w) for c in configs for w in c.get("webhooks") or []
+    return [(c, w) for c in configs for w in dig(c, "webhooks", default=[])
             if isinstance(w, dict) and is_hami_webhook(w)]
 
 

@@ -10,7 +10,9 @@ tolerance JSON lines, HAMi's JSON annotations) is loaded here, so that each gets
   (the "billion laughs");
 - numbers: a JSON number that no float holds (``1e999``) and the non-standard ``NaN`` and
   ``Infinity`` are kept as the text they were written as, so that the quantity parser caps them
-  with a note naming the field and no output carries a JSON number that is not JSON.
+  with a note naming the field and no output carries a JSON number that is not JSON;
+- text: an escaped lone surrogate (``"\\ud800"``, no character of its own) reads as U+FFFD, as
+  Go's decoder (the API server's) reads it, so that every string can be written as UTF-8.
 
 Whatever goes wrong is a ``DocumentError`` with a one-line message.
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 import yaml
@@ -37,6 +40,10 @@ except AttributeError:  # pragma: no cover
 
 MAX_DEPTH = 200            # levels of mappings/lists in one document
 MAX_EXPANDED = 5_000_000   # nodes of a document with its YAML aliases copied out
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\[uU]0{0,4}[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class DocumentError(ValueError):
@@ -58,7 +65,7 @@ def load_json(text: str | bytes) -> Any:
         raise DocumentError(f"invalid JSON: {str(exc).splitlines()[0][:200]}") from None
     if _may_nest(text) and nested_too_deep(value):
         raise DocumentError(f"JSON nested deeper than {MAX_DEPTH} levels")
-    return value
+    return _whole_characters(value, text)
 
 
 def load_yaml(text: str) -> list[Any]:
@@ -75,7 +82,7 @@ def load_yaml(text: str) -> list[Any]:
         raise DocumentError("YAML aliases expand past the limit, refused (possible alias bomb)")
     if nested_too_deep(docs, MAX_DEPTH + 1):
         raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels")
-    return [_finite(d) for d in docs]
+    return [_whole_characters(_finite(d), text) for d in docs]
 
 
 def load_documents(data: bytes, name: str) -> list[Any]:
@@ -153,6 +160,20 @@ def _replace_nonfinite(value: Any, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [_replace_nonfinite(v, depth + 1) for v in value]
     return _finite(value) if isinstance(value, float) else value
+
+
+def _whole_characters(value: Any, text: str | bytes) -> Any:
+    """``value`` with lone surrogates (only an escape in ``text`` can make one) as U+FFFD."""
+    probe = text if isinstance(text, str) else text.decode("latin-1")
+    if not _SURROGATE_ESCAPE.search(probe):
+        return value
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_whole_characters(k, text): _whole_characters(v, text) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_characters(v, text) for v in value]
+    return value
 
 
 def _expanded_size(value: Any, limit: int) -> int:

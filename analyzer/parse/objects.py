@@ -21,7 +21,7 @@ from analyzer.parse.documents import DocumentError, load_documents
 from analyzer.parse.events import event_row
 from analyzer.parse.nodes import node_row
 from analyzer.parse.pods import pod_rows
-from analyzer.parse.shape import dict_of, text
+from analyzer.parse.shape import conform, dict_of, text
 from analyzer.tables import to_json
 
 # the one loader of JSON/YAML documents (bounded nesting, alias guard); ObjectsError is its error
@@ -32,14 +32,15 @@ def read_objects(data: bytes, name: str) -> list[dict]:
     """Every Kubernetes object of one JSON/YAML file, Lists unwrapped and Secret values dropped:
     the one reader of object files (the parse stage and ``serve`` both read through it).
 
-    Raises ObjectsError for a file that is not JSON/YAML (or an alias bomb).
+    Raises ObjectsError for a file that is not JSON/YAML (or an alias bomb). Each object's
+    top-level fields have the API's types (``analyzer.parse.shape.conform``).
 
     >>> read_objects(b'{"kind": "SecretList", "apiVersion": "v1", "items": [{"metadata": '
     ...              b'{"name": "hf"}, "data": {"HF_TOKEN": "aGZfeHl6"}}]}', "secrets.json")
     [{'kind': 'Secret', 'apiVersion': 'v1', 'metadata': {'name': 'hf'}, 'data': {'HF_TOKEN': ''}}]
     """
-    return [strip_secret(o) if is_secret(o) else o
-            for doc in load_documents(data, name) for o in iter_objects(doc)]
+    objects = (conform(o) for doc in load_documents(data, name) for o in iter_objects(doc))
+    return [strip_secret(o) if is_secret(o) else o for o in objects]
 
 
 def is_secret(obj: dict) -> bool:

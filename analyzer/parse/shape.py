@@ -100,3 +100,43 @@ def dig(obj: Any, *path: str, default: Any = None) -> Any:
 def name_of(obj: Any, key: str = "name") -> str | None:
     """``metadata.<key>`` of an object as text (None when absent or not a scalar)."""
     return text(dig(obj, "metadata", key))
+
+
+META_TEXT = ("name", "namespace", "uid", "generateName", "resourceVersion", "creationTimestamp", "deletionTimestamp")
+
+
+def conform(obj: dict) -> dict:
+    """An object whose top-level fields have the API's types: ``kind``/``apiVersion`` text,
+    ``metadata`` a mapping (its names text, ``labels``/``annotations`` string maps,
+    ``ownerReferences`` mappings), ``spec``/``status`` mappings; a field of another type is left
+    out (noted). Deeper fields stay as written (read them with ``dig``)."""
+    out = dict(obj)
+    for key in ("kind", "apiVersion"):
+        if key in out:
+            value = text(out[key], key)
+            if value is None:
+                del out[key]
+            else:
+                out[key] = value
+    meta = dict(dict_of(obj.get("metadata"), f"{out.get('kind')} metadata"))
+    where = f"{out.get('kind')} {text(meta.get('name'))} metadata"
+    for key in META_TEXT:
+        if key in meta:
+            value = text(meta[key], f"{where}.{key}")
+            if value is None:
+                del meta[key]
+            else:
+                meta[key] = value
+    for key in ("labels", "annotations"):
+        if key in meta:
+            meta[key] = labels_of(meta[key], f"{where}.{key}")
+    if "ownerReferences" in meta:
+        meta["ownerReferences"] = [o for o in list_of(meta["ownerReferences"], f"{where}.ownerReferences")
+                                   if isinstance(o, dict)]
+    if "metadata" in obj or meta:
+        out["metadata"] = meta
+    for key in ("spec", "status"):
+        if key in out and not isinstance(out[key], dict):
+            note_value(f"{out.get('kind')} {meta.get('name')} {key}", out[key], "is not a mapping")
+            del out[key]
+    return out
