@@ -204,18 +204,20 @@ def collector(output: Path | None) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=0, show_default=True,
               help="Port on 127.0.0.1; 0 picks a free one (printed).")
 @click.option("--kubeconfig", type=click.Path(path_type=Path), default=None, metavar="FILE",
-              help="Where to write the kubeconfig for kubectl (default: a file in the temp folder).")
+              help="Where to create the kubeconfig for kubectl, a new file (default: a new file of a random name "
+                   "in the temp folder); removed when serve stops.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request on stderr.")
 @max_stdin_option
 def serve(input_path: str, port: int, kubeconfig: Path | None, verbose: bool, max_stdin: int) -> None:
     """Serve INPUT as a read-only Kubernetes API on 127.0.0.1 for kubectl get/describe/logs."""
     from analyzer.ingest import BundleError
+    from analyzer.serve import KubeconfigError
     from analyzer.serve import serve as run
 
     try:
         with _stdin_limit(max_stdin):
             run(input_path, port, kubeconfig, echo=lambda line: click.echo(for_terminal(line)), verbose=verbose)
-    except BundleError as exc:
+    except (BundleError, KubeconfigError) as exc:
         raise UsageError(str(exc)) from exc
     except OSError as exc:
         raise UsageError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from exc

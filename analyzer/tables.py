@@ -150,7 +150,7 @@ def from_json(value: Any, default: Any = None) -> Any:
         return value
     try:
         return json.loads(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return default
 
 

@@ -48,3 +48,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG0
     if _COUNTS:
         terminalreporter.write_sep("-", "hostile input suite")
         terminalreporter.write_line(", ".join(f"{n} {what}" for what, n in sorted(_COUNTS.items())) + " run")
+
+from analyzer.checks import STRICT_ENV  # noqa: E402
+
+# a check that raises fails the test that ran it (commands run in subprocesses inherit this);
+# a user's run lists such a check as "could not check" instead
+os.environ[STRICT_ENV] = "1"

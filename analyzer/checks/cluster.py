@@ -12,6 +12,7 @@ from analyzer.checks.helpers import collected, object_evidence, pod_evidence, po
 from analyzer.findings import Affected, PodRef
 from analyzer.gpu.hami import REGISTER
 from analyzer.gpu.resources import GPU_PRESENT_LABEL, is_gpu_node, offers_gpus, requests_gpu, unscheduled
+from analyzer.parse.shape import dig, name_of, text
 from analyzer.state import RECOVERED, describe_container
 from analyzer.tables import from_json
 
@@ -89,7 +90,7 @@ def node_restarted(ctx: CheckContext) -> Outcome:
         out.findings.append(node_restarted.check.finding(
             summary=(f"Node {r.node} or its container runtime restarted at {when}: {len(r.containers)} containers of "
                      f"{len(pods)} pods ended then with exit code 255 / Unknown"
-                     + (f"; the node is Ready again" + (f" since {node.ready_since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+                     + ("; the node is Ready again" + (f" since {node.ready_since.strftime('%Y-%m-%dT%H:%M:%SZ')}"
                                                         if node.ready_since else "") if ready else "")),
             remediation=("Find why the node restarted (a reboot, kubelet or containerd/CRI-O restart, an upgrade, "
                          "memory pressure on the host): the node's system journal around that time. Restarts "
@@ -276,18 +277,17 @@ def runtimeclass(ctx: CheckContext) -> Outcome:
     """
     if not collected(ctx, "runtimeclasses") and not ctx.objects("RuntimeClass"):
         return Outcome(skipped="no RuntimeClass list in the bundle (cluster/runtimeclasses.json)")
-    have = {(o.get("metadata") or {}).get("name") for o in ctx.objects("RuntimeClass")}
+    have = {name_of(o) for o in ctx.objects("RuntimeClass")}
     users: list[tuple[str, str, str | None, str, int | None, str]] = []
     for p in pod_specs(ctx):
-        rc = (p.get("spec") or {}).get("runtimeClassName")
+        rc = text(dig(p, "spec", "runtimeClassName"))
         if rc:
-            users.append(("Pod", (p.get("metadata") or {}).get("name"), p["_ns"], p["_path"], p["_line"], rc))
+            users.append(("Pod", name_of(p), p["_ns"], p["_path"], p["_line"], rc))
     for kind in WORKLOAD_KINDS:
         for o in ctx.objects(kind):
-            rc = (((o.get("spec") or {}).get("template") or {}).get("spec") or {}).get("runtimeClassName")
+            rc = text(dig(o, "spec", "template", "spec", "runtimeClassName"))
             if rc:
-                meta = o.get("metadata") or {}
-                users.append((kind, meta.get("name"), meta.get("namespace"), o["_path"], o.get("_line"), rc))
+                users.append((kind, name_of(o), name_of(o, "namespace"), o["_path"], o.get("_line"), rc))
     out = Outcome(note=f"{len(users)} pod(s)/workload(s) name a RuntimeClass; cluster has: "
                        + (", ".join(sorted(str(h) for h in have)) or "none"))
     missing: dict[str, list] = defaultdict(list)

@@ -16,6 +16,7 @@ from analyzer.checks.helpers import (NO_RESOURCE_TYPE, collected, command_line, 
                                      manifest_records, metadata, object_evidence, pod_evidence, pod_specs,
                                      source_path, spec_evidence)
 from analyzer.findings import Affected, Evidence, PodRef
+from analyzer.parse.shape import labels_of
 from analyzer.tables import from_json
 
 DGD_LABEL = "nvidia.com/dynamo-graph-deployment-name"  # set by the Dynamo operator on a graph's pods
@@ -214,7 +215,7 @@ def dgd_groups(ctx: CheckContext) -> dict[tuple[str, str], list[dict]]:
     """(namespace, graph name) -> its pods (by the operator's graph-name label)."""
     out: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for p in pod_specs(ctx):
-        name = (metadata(p).get("labels") or {}).get(DGD_LABEL)
+        name = labels_of(metadata(p).get("labels")).get(DGD_LABEL)
         if name:
             out[(p["_ns"], name)].append(p)
     return out

@@ -16,6 +16,7 @@ from analyzer.gpu.fit import allocation_mismatches
 from analyzer.gpu.hami import (ALLOCATED, BIND_PHASE, BIND_TIME, HANDSHAKE, NOUSE_TYPE, NOUSE_UUID, USE_TYPE, USE_UUID,
                                WEBHOOK, container_component, handshake, hami_webhooks)
 from analyzer.parse.quantity import parse_time
+from analyzer.parse.shape import dig, name_of
 from analyzer.tables import from_json
 
 
@@ -196,17 +197,16 @@ def hami_webhook(ctx: CheckContext) -> Outcome:
             + [pod_evidence(r) for r in unmutated[:3]],
             details={"configurations": names, "unmutated_pods": [r["name"] for r in unmutated]}))
         return out
-    namespaces = {(o.get("metadata") or {}).get("name"): o for o in ctx.objects("Namespace")}
+    namespaces = {name_of(o): o for o in ctx.objects("Namespace")}
     for cfg, hook in hooks:
-        cname = (cfg.get("metadata") or {}).get("name")
-        client = hook.get("clientConfig") or {}
-        svc = client.get("service") or {}
+        cname = name_of(cfg)
+        client = dig(hook, "clientConfig", default={})
+        svc = dig(client, "service", default={})
         excluded: dict[str, list[dict]] = defaultdict(list)
         for r in unmutated:
             ns_obj = namespaces.get(r["namespace"])
             if ns_obj is not None:
-                labels = {"kubernetes.io/metadata.name": r["namespace"],
-                          **((ns_obj.get("metadata") or {}).get("labels") or {})}
+                labels = {"kubernetes.io/metadata.name": r["namespace"], **dig(ns_obj, "metadata", "labels", default={})}
                 ok, term = labels_match(hook.get("namespaceSelector"), labels)
                 if not ok:
                     excluded[f"namespaceSelector ({term}) excludes namespace {r['namespace']}"].append(r)
@@ -232,18 +232,18 @@ def hami_webhook(ctx: CheckContext) -> Outcome:
         if not rest:
             continue
         problems = []
-        ann = (cfg.get("metadata") or {}).get("annotations") or {}
+        ann = dig(cfg, "metadata", "annotations", default={})
         if not client.get("caBundle") and not client.get("url") and "cert-manager.io/inject-ca-from" not in ann:
             problems.append("its clientConfig.caBundle is empty (the API server cannot verify the webhook's certificate)")
         if svc.get("name") and collected(ctx, "services", svc.get("namespace")):
-            service = [s for s in ctx.objects("Service") if (s.get("metadata") or {}).get("name") == svc["name"]
-                       and (s.get("metadata") or {}).get("namespace") == svc.get("namespace")]
+            service = [s for s in ctx.objects("Service") if name_of(s) == svc["name"]
+                       and name_of(s, "namespace") == svc.get("namespace")]
             if not service:
                 problems.append(f"its Service {svc.get('namespace')}/{svc['name']} does not exist")
             else:
-                eps = [e for e in ctx.objects("Endpoints") if (e.get("metadata") or {}).get("name") == svc["name"]
-                       and (e.get("metadata") or {}).get("namespace") == svc.get("namespace")]
-                if eps and not any(s.get("addresses") for s in eps[0].get("subsets") or [] if isinstance(s, dict)):
+                eps = [e for e in ctx.objects("Endpoints") if name_of(e) == svc["name"]
+                       and name_of(e, "namespace") == svc.get("namespace")]
+                if eps and not any(s.get("addresses") for s in dig(eps[0], "subsets", default=[]) if isinstance(s, dict)):
                     problems.append(f"its Service {svc.get('namespace')}/{svc['name']} has no ready endpoint "
                                     "(hami-scheduler pod down)")
         if not problems:

@@ -10,10 +10,12 @@ from typing import Any
 import polars as pl
 
 from analyzer.checks.framework import CheckContext, Outcome, check
-from analyzer.checks.helpers import containers_of, env_value, metadata, object_evidence, pod_specs
+from analyzer.checks.helpers import containers_of, env_value, object_evidence, pod_specs
 from analyzer.findings import Affected, Evidence, PodRef
 from analyzer.gpu.hami import ALLOCATED, device_plugin_config, scheduler_device_config
 from analyzer.gpu.resources import requests_hami
+from analyzer.parse.quantity import quantity
+from analyzer.parse.shape import list_of, name_of
 from analyzer.tables import from_json
 
 
@@ -22,10 +24,8 @@ from analyzer.tables import from_json
 
 
 def _num(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+    """A setting as a number (the one quantity parser: capped, NaN and non-numbers None)."""
+    return quantity(value)
 
 
 @check("CHK021", "hami-config", "hami.config", "warning",
@@ -129,7 +129,7 @@ def hami_config(ctx: CheckContext) -> Outcome:
                 checks=["kubectl get configmap hami-device-plugin -n <hami-namespace> -o yaml"],
                 affected=aff, node=name, evidence=[cm_ev(plugin_cm, f"{where} devicesplitcount={e.get('devicesplitcount')}")]))
         filt = e.get("filterdevices") if isinstance(e.get("filterdevices"), dict) else {}
-        hidden = [str(x) for x in (filt.get("uuid") or []) + (filt.get("index") or [])]
+        hidden = [str(x) for x in list_of(filt.get("uuid")) + list_of(filt.get("index"))]
         if hidden:
             out.findings.append(f.finding(
                 severity="info",
@@ -198,7 +198,7 @@ def hami_core_env(ctx: CheckContext) -> Outcome:
         return Outcome(skipped="no pod status in the bundle (pods JSON or describe)")
     pods = ctx.table("pods")
     pod_rows = {PodRef.of(r).key: r for r in pods.iter_rows(named=True)} if not pods.is_empty() else {}
-    specs = {PodRef(p["_ns"], metadata(p).get("name")).key: p for p in pod_specs(ctx)}
+    specs = {PodRef(p["_ns"], name_of(p)).key: p for p in pod_specs(ctx)}
     _, _, nv = scheduler_device_config(ctx.objects("ConfigMap"))
     global_force = str(nv.get("gpuCorePolicy") or "").lower() == "force"
     util: dict[PodRef, tuple[float, dict]] = {}

@@ -9,6 +9,10 @@ record per command with its exit code and stderr excerpt, e.g.::
     {"source": "pods", "namespace": "ml", "argv": ["kubectl", "get", "pods", "-n", "ml", "-o", "json"],
      "exit_code": 1, "bytes": 0, "duration_ms": 92,
      "stderr": "Error from server (Forbidden): pods is forbidden: User \\"system:serviceaccount:...\\" ..."}
+
+
+Object bodies are read as they were written (any type in any field): through ``dig``,
+``name_of``, ``labels_of`` and ``metadata`` (``analyzer.parse.shape``), never ``obj["a"]["b"]``.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import regex
 from analyzer.checks.framework import CheckContext
 from analyzer.findings import Evidence
 from analyzer.ingest.bundle import ReadFailed
-from analyzer.parse.objects import ObjectsError, iter_objects, load_documents
+from analyzer.parse.objects import ObjectsError, read_objects
+from analyzer.parse.shape import dig, name_of, text
 
 # kubectl's answer for a resource type the cluster does not serve (a CRD not installed)
 NO_RESOURCE_TYPE = regex.compile(r"the server doesn't have a resource type \"([^\"]+)\"")
@@ -78,58 +83,58 @@ def pod_specs(ctx: CheckContext) -> list[dict]:
             if m.path not in paths:
                 continue
             try:
-                docs = load_documents(m.read_bytes(bundle.limits.max_object_bytes), m.name)
+                objects = read_objects(m.read_bytes(bundle.limits.max_object_bytes), m.name)
             except (ReadFailed, ObjectsError):
                 continue  # the parse stage already listed it under "could not read"
-            for obj in (o for d in docs for o in iter_objects(d)):
+            for obj in objects:
                 if obj.get("kind") != "Pod":
                     continue
-                meta = obj.get("metadata") or {}
-                ns = meta.get("namespace") or m.meta.get("namespace")
-                out.append(dict(obj, _path=m.path, _line=lines.get((m.path, ns, meta.get("name"))), _ns=ns))
+                ns = name_of(obj, "namespace") or m.meta.get("namespace")
+                out.append(dict(obj, _path=m.path, _line=lines.get((m.path, ns, name_of(obj))), _ns=ns))
     ctx.__dict__["_pod_specs"] = out
     return out
 
 
 def metadata(obj: dict) -> dict:
-    """An object's ``metadata`` (empty when absent)."""
-    return obj.get("metadata") or {}
+    """An object's ``metadata`` (empty when absent or not a mapping); its ``labels`` and
+    ``annotations`` read with ``labels_of``, its name with ``name_of``."""
+    return dig(obj, "metadata", default={})
 
 
 def spec_evidence(pod: dict, text: str) -> Evidence:
     """Evidence pointing at a Pod object of ``pod_specs``."""
-    return object_evidence(pod["_path"], f"pod/{metadata(pod).get('name')} {text}", None, pod.get("_line"))
+    return object_evidence(pod["_path"], f"pod/{name_of(pod)} {text}", None, pod.get("_line"))
 
 
 def containers_of(pod: dict) -> list[dict]:
     """The app containers of a Pod object (init containers left out)."""
-    return [c for c in (pod.get("spec") or {}).get("containers") or [] if isinstance(c, dict)]
+    return [c for c in dig(pod, "spec", "containers", default=[]) if isinstance(c, dict)]
 
 
 def env_value(container: dict, name: str) -> str | None:
     """The literal value of env var ``name`` ("<from reference>" when it is a reference)."""
-    for e in container.get("env") or []:
+    for e in dig(container, "env", default=[]):
         if isinstance(e, dict) and e.get("name") == name:
-            return str(e["value"]) if "value" in e else "<from reference>"
+            return text(e["value"]) if "value" in e else "<from reference>"
     return None
 
 
 def command_line(container: dict) -> str:
     """command + args as one string, for flag searches."""
-    return " ".join(str(x) for x in (container.get("command") or []) + (container.get("args") or []))
+    return " ".join(str(x) for x in dig(container, "command", default=[]) + dig(container, "args", default=[]))
 
 
 def labels_match(selector: dict | None, labels: dict[str, str]) -> tuple[bool, str]:
     """Kubernetes label-selector semantics; (matches, the first term that excludes)."""
-    if not selector:
+    if not selector or not isinstance(selector, dict):
         return True, ""
-    for k, v in (selector.get("matchLabels") or {}).items():
+    for k, v in dig(selector, "matchLabels", default={}).items():
         if labels.get(k) != v:
             return False, f"matchLabels {k}={v}"
-    for e in selector.get("matchExpressions") or []:
+    for e in dig(selector, "matchExpressions", default=[]):
         if not isinstance(e, dict):
             continue
-        key, op, values = e.get("key"), e.get("operator"), e.get("values") or []
+        key, op, values = text(e.get("key")), e.get("operator"), dig(e, "values", default=[])
         has = key in labels
         ok = {"In": has and labels.get(key) in values, "NotIn": not has or labels.get(key) not in values,
               "Exists": has, "DoesNotExist": not has}.get(op, True)
@@ -161,8 +166,7 @@ def source_path(ctx: CheckContext, source: str) -> str | None:
 def manifest_records(ctx: CheckContext) -> list[dict]:
     """The manifest's command records, each with ``_line``: the line of its ``exit_code`` in
     manifest.json (both one-record-per-line and pretty-printed manifests)."""
-    man = ctx.facts.get("manifest") or {}
-    records = [r for r in man.get("commands") or [] if isinstance(r, dict)]
+    records = (ctx.facts.get("manifest") or {}).get("commands") or []  # type-checked by the parse stage
     lines: list[int] = []
     if ctx.parsed is not None:
         for m in ctx.parsed.bundle.members:

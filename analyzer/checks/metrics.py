@@ -11,6 +11,7 @@ import polars as pl
 
 from analyzer.checks.framework import CheckContext, Outcome, check
 from analyzer.findings import Evidence, PodRef
+from analyzer.parse.quantity import quantity
 from analyzer.tables import from_json
 
 
@@ -75,7 +76,9 @@ def _histograms(metrics: pl.DataFrame) -> dict[tuple, dict[str, Any]]:
             continue
         key = (r["name"][:-len("_bucket")], r["path"], r["pod"], json.dumps(labels, sort_keys=True))
         h = out.setdefault(key, {"buckets": [], "namespace": r["namespace"], "labels": labels})
-        h["buckets"].append((math.inf if le in ("+Inf", "Inf", "inf") else float(le), float(r["value"])))
+        bound = math.inf if le in ("+Inf", "Inf", "inf") else quantity(le)
+        if bound is not None:  # an le that is no number is no bucket
+            h["buckets"].append((bound, float(r["value"])))
     return out
 
 

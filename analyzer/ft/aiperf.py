@@ -12,13 +12,14 @@ this layout cannot be split at the fault (upstream-strings section 1.6)::
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from analyzer.ft.folders import Folder
 from analyzer.ft.model import AiperfTotals
 from analyzer.ingest.layout import FT_AIPERF_EXPORT
+from analyzer.parse.documents import load_json
+from analyzer.parse.quantity import QUANTITY_MAX, quantity
 
 _CLIENT_DIR = re.compile(r"^client_(\d+)$")
 
@@ -49,17 +50,26 @@ def parse_aiperf(folder: Folder, display: str, warnings: list[str]) -> AiperfTot
     pct: dict[str, list[float]] = {"p50": [], "p90": [], "p99": []}
     for export in exports:
         try:
-            doc = json.loads(folder.text(export))
+            doc = load_json(folder.text(export))
             if not isinstance(doc, dict):
                 raise ValueError("not a JSON object")
-        except ValueError as exc:
+        except ValueError as exc:  # DocumentError too
             warnings.append(f"{display}/{export}: cannot read ({exc})")
             continue
         totals.clients += 1
-        ok = int(_metric(doc, "request_count").get("avg") or 0)
-        err = int(_metric(doc, "error_request_count").get("avg") or 0)
-        summary = doc.get("error_summary") or []
-        counted = sum(int(e.get("count") or 0) for e in summary if isinstance(e, dict))
+
+        def number(value: Any, what: str) -> float | None:
+            """A count or a latency of the export: a finite number, else None (a warning)."""
+            got = quantity(value) if value is not None else None
+            if value is not None and (got is None or abs(got) >= QUANTITY_MAX):
+                warnings.append(f"{display}/{export}: {what} {str(value)[:40]!r} is not a number")
+                return None
+            return got
+
+        ok = int(number(_metric(doc, "request_count").get("avg"), "request_count.avg") or 0)
+        err = int(number(_metric(doc, "error_request_count").get("avg"), "error_request_count.avg") or 0)
+        summary = doc.get("error_summary") if isinstance(doc.get("error_summary"), list) else []
+        counted = sum(int(number(e.get("count"), "error_summary count") or 0) for e in summary if isinstance(e, dict))
         total = ok + err
         failed = total if doc.get("was_cancelled") else counted
         totals.success += total - failed
@@ -69,14 +79,13 @@ def parse_aiperf(folder: Folder, display: str, warnings: list[str]) -> AiperfTot
                 detail = e.get("error_details") or {}
                 key = str(detail.get("code") or detail.get("type") or detail.get("message") or "error") \
                     if isinstance(detail, dict) else str(detail)
-                totals.errors[key] = totals.errors.get(key, 0) + int(e.get("count") or 0)
+                totals.errors[key] = totals.errors.get(key, 0) + int(number(e.get("count"), "error_summary count") or 0)
         lat = _metric(doc, "request_latency")
         scale = 1000.0 if lat.get("unit", "ms") == "ms" else 1.0
-        if lat.get("avg") is not None:
-            lat_avg.append(float(lat["avg"]) / scale)
-        for k in pct:
-            if lat.get(k) is not None:
-                pct[k].append(float(lat[k]) / scale)
+        for k, series in (("avg", lat_avg), *pct.items()):
+            value = number(lat.get(k), f"request_latency.{k}")
+            if value is not None:
+                series.append(value / scale)
     # Per-client figures are averaged across clients, as upstream prints them.
     totals.latency_avg = sum(lat_avg) / len(lat_avg) if lat_avg else None
     totals.latency_p50 = sum(pct["p50"]) / len(pct["p50"]) if pct["p50"] else None

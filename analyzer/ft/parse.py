@@ -32,7 +32,7 @@ folder reads the same as a directory or as an archive, within ingest's limits.
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from datetime import datetime
 from typing import Any
@@ -44,6 +44,7 @@ from analyzer.ft.folders import Folder, scenario_folders
 from analyzer.ft.model import LAYOUT_AIPERF, LAYOUT_K8S, LAYOUT_SINGLE_NODE, ScenarioData
 from analyzer.ingest import Bundle
 from analyzer.ingest.layout import FT_AIPERF_EXPORT, FT_CLIENT_LOG, FT_SCENARIO_DIR
+from analyzer.parse.documents import load_json
 from analyzer.parse.quantity import wall_time
 from analyzer.tables import TIME
 
@@ -209,10 +210,10 @@ def _parse_watcher(folder: Folder, base: dict[str, Any], events: list[dict[str, 
     member = folder.path("watcher.log.txt")
     for lineno, line in folder.lines("watcher.log.txt"):
         try:
-            data = json.loads(line)
+            data = load_json(line)
             when = _naive(str(data["time"]))
             samples = data["metrics"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError):  # DocumentError is a ValueError
             continue
         if when is None or not isinstance(samples, list):
             continue
@@ -230,7 +231,8 @@ def _parse_watcher(folder: Folder, base: dict[str, Any], events: list[dict[str, 
 
 def _parse_clients(folder: Folder, layout: str, base: dict[str, Any], display: str,
                    rows: list[dict[str, Any]], warnings: list[str]) -> None:
-    files = sorted((int(m.group(1)), f) for f in folder.files if (m := FT_CLIENT_LOG.match(f)))
+    files = sorted((int(m.group(1)), f) for f in folder.files
+                   if (m := FT_CLIENT_LOG.match(f)) and len(m.group(1)) <= 9)  # a client number, not a name
     if not files:
         warnings.append(f"{display} has no client_*.log.txt files: no request counts")
         return
@@ -244,7 +246,7 @@ def _parse_clients(folder: Folder, layout: str, base: dict[str, Any], display: s
                 continue
             request += 1
             try:
-                data = json.loads(line)
+                data = load_json(line)
                 when = _naive(str(data["time"]))
                 attempts = data["results"]
                 if when is None or not isinstance(attempts, list):
@@ -256,12 +258,10 @@ def _parse_clients(folder: Folder, layout: str, base: dict[str, Any], display: s
                 if not isinstance(result, dict):
                     continue
                 status = result.get("status")
-                code = status if isinstance(status, int) and not isinstance(status, bool) else None
+                code = status if isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599 \
+                    else None
                 ok = _is_success(result, layout)
-                try:
-                    latency = float(result.get("request_elapsed_time"))
-                except (TypeError, ValueError):
-                    latency = None
+                latency = _seconds(result.get("request_elapsed_time"))
                 error = None
                 if not ok:
                     if code == 200:
@@ -271,7 +271,7 @@ def _parse_clients(folder: Folder, layout: str, base: dict[str, Any], display: s
                         error = str(status)
                 rows.append({**base, "layout": layout, "client": client, "request": request,
                              "attempt": attempt, "time": when, "latency": latency,
-                             "status": str(status), "status_code": code, "success": ok,
+                             "status": str(status)[:100], "status_code": code, "success": ok,
                              "error": error, "path": member, "line": lineno})
         if bad:
             warnings.append(f"{rel}: {bad} line(s) are not complete JSON request records and were skipped")
@@ -355,8 +355,8 @@ def _pod_line(line: str) -> tuple[datetime, str] | None:
         return None
     if text.startswith("{"):
         try:
-            doc = json.loads(text)
-        except ValueError:
+            doc = load_json(text)
+        except ValueError:  # DocumentError: not JSON, or nested past the bound
             doc = None
         if isinstance(doc, dict):
             if "time" not in doc:
@@ -369,6 +369,18 @@ def _pod_line(line: str) -> tuple[datetime, str] | None:
         return None
     when = _naive(parts[0])
     return (when, parts[1]) if when else None
+
+
+def _seconds(value: Any) -> float | None:
+    """A latency in seconds: a finite, non-negative number (a number written as text too); None
+    for anything else (``n/a``, NaN, a 4000-digit integer)."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def _naive(value: str) -> datetime | None:

@@ -24,16 +24,16 @@ through the node annotation ``hami.io/node-handshake`` (``Requesting_<time>`` /
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import regex
-import yaml
 
-from analyzer.parse.quantity import parse_time
+from analyzer.parse.documents import DocumentError, load_json, load_yaml
+from analyzer.parse.quantity import note_value, parse_time, quantity, value_problems
+from analyzer.parse.shape import dig
 from analyzer.tables import from_json
 
 REGISTER = "hami.io/node-nvidia-register"
@@ -95,12 +95,25 @@ _GO_BOOL = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True":
             "0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False}
 
 
+# HAMi's DeviceInfo fields (count, devmem, devcore, numa, index) are Go int32: a value beyond
+# them is rejected as a malformed register, as HAMi's decoder would
+_INT32 = 2**31 - 1
+
+
 def _json_int(value: Any, name: str) -> int:
     if value is None:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(f"register field {name} is not an integer: {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not -_INT32 - 1 <= value <= _INT32:
+        raise ValueError(f"register field {name} is not an int32: {str(value)[:40]}")
     return value
+
+
+def _field_int(text: str, name: str) -> int:
+    """A decimal int32 of the colon/comma register form; ValueError otherwise."""
+    t = text.strip()
+    if not (t.lstrip("+-").isdigit() and len(t) <= 11) or not -_INT32 - 1 <= int(t) <= _INT32:
+        raise ValueError(f"register field {name} is not an int32: {t[:40]}")
+    return int(t)
 
 
 def decode_register(text: str | None) -> list[Device]:
@@ -114,8 +127,8 @@ def decode_register(text: str | None) -> list[Device]:
     text = (text or "").strip()
     if text.startswith("["):
         try:
-            items = json.loads(text)
-        except ValueError as exc:
+            items = load_json(text)
+        except DocumentError as exc:
             raise ValueError(f"register JSON does not parse: {exc}") from None
         if not isinstance(items, list):
             raise ValueError("register JSON is not a list")
@@ -138,9 +151,10 @@ def decode_register(text: str | None) -> list[Device]:
             raise ValueError(f"register device has {len(f)} fields, want 7 or 9")
         if f[6] not in _GO_BOOL:
             raise ValueError(f"register health field is not a bool: {f[6]!r}")
-        out.append(Device(uuid=f[0], index=int(f[7]) if len(f) == 9 else i, count=int(f[1]),
-                          devmem=int(f[2]), devcore=int(f[3]), type=f[4], health=_GO_BOOL[f[6]],
-                          mode=f[8] if len(f) == 9 else "hami-core", numa=int(f[5])))
+        out.append(Device(uuid=f[0], index=_field_int(f[7], "index") if len(f) == 9 else i,
+                          count=_field_int(f[1], "count"), devmem=_field_int(f[2], "devmem"),
+                          devcore=_field_int(f[3], "devcore"), type=f[4], health=_GO_BOOL[f[6]],
+                          mode=f[8] if len(f) == 9 else "hami-core", numa=_field_int(f[5], "numa")))
     return out
 
 
@@ -163,7 +177,7 @@ def decode_allocated(text: str | None) -> list[list[tuple[str, str, int, int]]]:
             f = seg.split(",")
             if len(f) >= 4 and f[0]:
                 try:
-                    devs.append((f[0], f[1], int(f[2]), int(f[3])))
+                    devs.append((f[0], f[1], _field_int(f[2], "usedmem"), _field_int(f[3], "usedcores")))
                 except ValueError:
                     continue
         out.append(devs)
@@ -274,13 +288,13 @@ def main_namespace(pods: list[tuple[dict[str, Any], str]], fact: str | None) -> 
 def is_hami_webhook(hook: dict[str, Any]) -> bool:
     """A MutatingWebhookConfiguration entry that is HAMi's: named ``vgpu.hami.io`` or served by a
     HAMi Service (``<release>-hami-scheduler``)."""
-    service = (hook.get("clientConfig") or {}).get("service") or {}
+    service = dig(hook, "clientConfig", "service", default={})
     return hook.get("name") == WEBHOOK or "hami" in str(service.get("name", ""))
 
 
 def hami_webhooks(configs: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(configuration, entry) of every HAMi webhook entry among the configurations."""
-    return [(c, w) for c in configs for w in c.get("webhooks") or []
+    return [(c, w) for c in configs for w in dig(c, "webhooks", default=[])
             if isinstance(w, dict) and is_hami_webhook(w)]
 
 
@@ -296,10 +310,11 @@ def scheduler_device_config(configmaps: list[dict[str, Any]]) -> tuple[dict | No
         data = cm.get("data") if isinstance(cm.get("data"), dict) else {}
         for key, text in data.items():
             if isinstance(text, str) and key.endswith((".yaml", ".yml")) and "deviceSplitCount" in text:
-                try:
-                    doc = yaml.safe_load(text)
-                except yaml.YAMLError:
+                try:  # the one bounded loader: a ConfigMap value may nest thousands deep or hold an alias bomb
+                    docs = load_yaml(text)
+                except DocumentError:
                     continue
+                doc = docs[0] if docs else None
                 nv = doc.get("nvidia") if isinstance(doc, dict) else None
                 if isinstance(nv, dict):
                     return cm, key, nv
@@ -311,7 +326,10 @@ def device_plugin_config(configmaps: list[dict[str, Any]]) -> tuple[dict | None,
     for cm in configmaps:
         text = (cm.get("data") or {}).get("config.json") if isinstance(cm.get("data"), dict) else None
         if isinstance(text, str) and "nodeconfig" in text:
-            doc = from_json(text, {})
+            try:
+                doc = load_json(text)
+            except DocumentError:
+                doc = {}
             entries = doc.get("nodeconfig") if isinstance(doc, dict) else None
             return cm, [e for e in entries or [] if isinstance(e, dict)]
     return None, []
@@ -334,6 +352,7 @@ class HamiConfig:
     namespace: str | None = None
     section: dict[str, Any] = field(default_factory=dict)   # the ``nvidia:`` section as written
     node_overrides: dict[str, dict] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)       # settings not read (default used)
 
     def as_dict(self) -> dict[str, Any]:
         return {"deviceSplitCount": self.split, "deviceMemoryScaling": self.mem_scaling,
@@ -342,19 +361,36 @@ class HamiConfig:
                 "source": f"{self.path} ({self.name})" if self.path else "chart defaults (ConfigMap not in the bundle)"}
 
 
+def _setting(section: dict[str, Any], key: str, default: Any, integer: bool = True) -> Any:
+    """One setting of the ``nvidia:`` section; ``default`` when unset, or when it is not a
+    number HAMi would take (not a number, negative, beyond int32 for an integer: noted)."""
+    value = section.get(key)
+    if value is None or value == "" or value == 0:
+        return default
+    number = quantity(value, key)
+    if number is None:
+        return default
+    if number < 0 or (integer and (number > _INT32 or number != int(number))):
+        note_value(key, value, "is not a setting HAMi takes")
+        return default
+    return int(number) if integer else number
+
+
 def device_config(configmaps: list[dict[str, Any]]) -> HamiConfig:
     """HAMi's configuration from the bundle's ConfigMaps (``scheduler_device_config`` and the
     device plugin's ``config.json`` ``nodeconfig``)."""
     cfg = HamiConfig()
     cm, key, nv = scheduler_device_config(configmaps)
     if cm is not None:
-        cfg.split = int(nv.get("deviceSplitCount") or cfg.split)
-        cfg.mem_scaling = float(nv.get("deviceMemoryScaling") or cfg.mem_scaling)
-        cfg.core_scaling = float(nv.get("deviceCoreScaling") or cfg.core_scaling)
-        cfg.default_memory = int(nv.get("defaultMemory") or 0)
-        cfg.default_cores = int(nv.get("defaultCores") or 0)
-        cfg.default_gpu_num = int(nv.get("defaultGPUNum") or cfg.default_gpu_num)
-        meta = cm.get("metadata") or {}
+        meta = cm.get("metadata") if isinstance(cm.get("metadata"), dict) else {}
+        with value_problems() as notes:
+            cfg.split = _setting(nv, "deviceSplitCount", cfg.split)
+            cfg.mem_scaling = _setting(nv, "deviceMemoryScaling", cfg.mem_scaling, integer=False)
+            cfg.core_scaling = _setting(nv, "deviceCoreScaling", cfg.core_scaling, integer=False)
+            cfg.default_memory = _setting(nv, "defaultMemory", 0)
+            cfg.default_cores = _setting(nv, "defaultCores", 0)
+            cfg.default_gpu_num = _setting(nv, "defaultGPUNum", cfg.default_gpu_num)
+        cfg.problems = [f"ConfigMap {meta.get('name')} key {key}: {n}, the chart default is used" for n in notes]
         cfg.path, cfg.name = cm["_path"], f"{meta.get('name')}/{key}"
         cfg.line, cfg.namespace, cfg.section = cm.get("_line"), meta.get("namespace"), nv
     _, entries = device_plugin_config(configmaps)

@@ -37,7 +37,7 @@ from analyzer.match.plan import BROAD_SHARE, HITS_SCHEMA, SAMPLE_ROWS, Plan, lit
 from analyzer.match.signals import (LINE_COLUMNS, MAX_TEXT, SIGNAL_SCHEMA, empty_signals, event_rows,
                                     finish, hit_rows, log_rows, metric_rows, with_captures)
 from analyzer.parse.logical import logical_rows, unescaped_rows
-from analyzer.parse.logs import RFC3339, annotate_rows
+from analyzer.parse.logs import RFC3339, annotate_rows, representable
 from analyzer.readahead import prefetch
 from analyzer.tables import TIME
 
@@ -97,7 +97,8 @@ def match_frame(df: pl.DataFrame, plan: Plan, finder: HitFinder | None = None) -
 def _cheap_time(sig: pl.DataFrame) -> pl.DataFrame:
     """Time of hit rows from their ``kubectl logs --timestamps``/CRI prefix (what ``annotate``
     gives such rows); rows without one keep a null time for the full annotation."""
-    kts = pl.col("text").str.extract(_KTS, 1).str.to_datetime(RFC3339, strict=False, time_unit="us").cast(TIME)
+    kts = representable(pl.col("text").str.extract(_KTS, 1).str.to_datetime(RFC3339, strict=False,
+                                                                            time_unit="us").cast(TIME))
     return sig.with_columns(pl.coalesce("time", kts).alias("time"))
 
 

@@ -23,8 +23,9 @@ from analyzer.parse.events import table_rows
 from analyzer.parse.logs import DUMP_LOG_START, annotate_rows, log_frames
 from analyzer.parse.metrics import metric_rows
 from analyzer.parse.objects import NameLines, ObjectRows, ObjectsError, read_objects, server_version
+from analyzer.parse.manifest import checked_manifest
 from analyzer.parse.pods import status_fragment_rows
-from analyzer.parse.quantity import parse_time
+from analyzer.parse.quantity import parse_time, value_problems
 from analyzer.tables import SCHEMAS, TABLE_NAMES, frame
 
 LOG_KINDS = ("log", "log_multi", "text", "describe_pod", "describe_node", "describe")
@@ -167,49 +168,10 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     errors: list[ReadError] = []
     describe_events: dict[str, set[int]] = {}
     facts: dict[str, Any] = {"layout": bundle.layout, "root": bundle.root}
-    limits = bundle.limits
     for m in bundle.members:
-        try:
-            if m.kind == "objects":
-                raw = m.read_bytes(limits.max_object_bytes)
-                try:
-                    objs = read_objects(raw, m.name)
-                except ObjectsError:
-                    if bundle.layout not in ("file", "loose"):
-                        raise
-                    # a paste that mixes YAML with other text: read it as text
-                    m.kind = "text"
-                    objs = []
-                names = NameLines(raw.decode("utf-8", errors="replace")) if objs else None
-                for obj in objs:
-                    acc.add(obj, m.path, m.meta.get("namespace"), names.line_of(obj) if names else None)
-                if m.kind == "text":
-                    _read_paste(m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace"), m, acc)
-            elif m.kind == "text" and bundle.layout in ("file", "loose"):
-                _read_paste(m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace"), m, acc)
-            elif m.kind in ("describe_pod", "describe_node", "describe"):
-                text = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
-                _parse_describe(text, m, acc)
-                describe_events[m.path] = events_section_lines(text)
-            elif m.kind == "events_table":
-                text = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
-                acc.rows["events"].extend(table_rows(text, m.path))
-            elif m.kind == "metrics":
-                text = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
-                problems: list[str] = []
-                metrics.extend(metric_rows(text, m.path, m.meta.get("namespace"), m.meta.get("pod"), problems))
-                errors.extend(ReadError(m.path, p) for p in problems)
-            elif m.kind == "version":
-                facts.update(_version(m))
-            elif m.kind == "binary":
-                errors.append(ReadError(m.path, "binary file skipped"))
-        except ReadFailed as exc:
-            errors.append(ReadError(m.path, str(exc)))
-        except ObjectsError as exc:
-            errors.append(ReadError(m.path, str(exc)))
-        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
-            # a document of the right syntax but the wrong shape
-            errors.append(ReadError(m.path, f"unexpected content: {type(exc).__name__}: {str(exc)[:200]}"))
+        with value_problems() as notes:
+            _parse_member(bundle, m, acc, metrics, errors, describe_events, facts)
+        errors.extend(ReadError(m.path, n) for n in dict.fromkeys(notes))
     tables = {name: frame(name, acc.rows.get(name, [])) for name in TABLE_NAMES
               if name not in ("log_lines", "read_errors", "files", "metrics")}
     tables["metrics"] = frame("metrics", metrics)
@@ -219,7 +181,10 @@ def parse_bundle(bundle: Bundle) -> Parsed:
          "previous": bool(m.meta.get("previous", False)), "source": m.meta.get("source")}
         for m in bundle.members])
     _merge_describe_duplicates(tables)
-    facts.update(_manifest_facts(bundle.manifest))
+    with value_problems() as notes:
+        facts.update(_manifest_facts(bundle.manifest))
+    manifest_path = next((m.path for m in bundle.members if m.kind == "manifest"), "manifest.json")
+    errors.extend(ReadError(manifest_path, n) for n in dict.fromkeys(notes))
     facts.update(collection_facts(bundle, tables, facts))
     facts["ref_year"] = _ref_year(facts, tables)
     parsed = Parsed(bundle=bundle, tables=tables, facts=facts, errors=errors,
@@ -233,6 +198,53 @@ def _read_paste(text: str, m: Member, acc: ObjectRows) -> None:
     one, a k9s pane of them), container statuses pasted as YAML without their pod."""
     acc.rows["events"].extend(loose_event_rows(text, m.path))
     acc.rows["containers"].extend(status_fragment_rows(text, m.path))
+
+
+def _parse_member(bundle: Bundle, m: Member, acc: ObjectRows, metrics: list[dict], errors: list[ReadError],
+                  describe_events: dict[str, set[int]], facts: dict[str, Any]) -> None:
+    """Rows of one structured member into ``acc``/``metrics``; its problems into ``errors``."""
+    limits = bundle.limits
+    try:
+        if m.kind == "objects":
+            raw = m.read_bytes(limits.max_object_bytes)
+            try:
+                objs = read_objects(raw, m.name)
+            except ObjectsError:
+                if bundle.layout not in ("file", "loose"):
+                    raise
+                # a paste that mixes YAML with other text: read it as text
+                m.kind = "text"
+                objs = []
+            names = NameLines(raw.decode("utf-8", errors="replace")) if objs else None
+            for obj in objs:
+                acc.add(obj, m.path, m.meta.get("namespace"), names.line_of(obj) if names else None)
+            if m.kind == "text":
+                _read_paste(m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace"), m, acc)
+        elif m.kind == "text" and bundle.layout in ("file", "loose"):
+            _read_paste(m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace"), m, acc)
+        elif m.kind in ("describe_pod", "describe_node", "describe"):
+            content = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
+            _parse_describe(content, m, acc)
+            describe_events[m.path] = events_section_lines(content)
+        elif m.kind == "events_table":
+            content = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
+            acc.rows["events"].extend(table_rows(content, m.path))
+        elif m.kind == "metrics":
+            content = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
+            problems: list[str] = []
+            metrics.extend(metric_rows(content, m.path, m.meta.get("namespace"), m.meta.get("pod"), problems))
+            errors.extend(ReadError(m.path, p) for p in problems)
+        elif m.kind == "version":
+            facts.update(_version(m))
+        elif m.kind == "binary":
+            errors.append(ReadError(m.path, "binary file skipped"))
+    except ReadFailed as exc:
+        errors.append(ReadError(m.path, str(exc)))
+    except ObjectsError as exc:
+        errors.append(ReadError(m.path, str(exc)))
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        # a document of the right syntax but the wrong shape
+        errors.append(ReadError(m.path, f"unexpected content: {type(exc).__name__}: {str(exc)[:200]}"))
 
 
 def _parse_describe(text: str, m: Member, acc: ObjectRows) -> None:
@@ -293,9 +305,13 @@ def _version(m: Member) -> dict[str, Any]:
 
 
 def _manifest_facts(manifest: dict[str, Any]) -> dict[str, Any]:
-    keys = ("collected_at", "context", "server_version", "namespaces", "hami_namespace",
-            "collector_version")
-    return {k: manifest[k] for k in keys if manifest.get(k) is not None}
+    """Facts our collector's manifest states, type-checked (``analyzer.parse.manifest``), and the
+    checked manifest itself as the fact ``manifest`` (what the checks read of it)."""
+    if not manifest:
+        return {"manifest": {}}
+    checked = checked_manifest(manifest)
+    keys = ("collected_at", "context", "server_version", "namespaces", "hami_namespace", "collector_version")
+    return {"manifest": checked, **{k: checked[k] for k in keys if checked.get(k)}}
 
 
 def _ref_year(facts: dict[str, Any], tables: dict[str, pl.DataFrame]) -> int | None:

@@ -42,7 +42,7 @@ import regex
 
 from analyzer.ingest.sniff import CONTAINER_FIELDS
 from analyzer.parse.nodes import GPU_PRODUCT_LABEL
-from analyzer.parse.quantity import GPU, GPUCORES, GPUMEM, GPUMEM_PCT, count, parse_time
+from analyzer.parse.quantity import GPU, GPUCORES, GPUMEM, GPUMEM_PCT, bounded_int, count, parse_time
 from analyzer.tables import to_json
 
 _KEY = regex.compile(r"^(?P<indent> *)(?P<key>[A-Za-z][\w .()/\-]*?):(?:\s+(?P<value>.*?))?\s*$")
@@ -130,11 +130,9 @@ def _state(node: Node | None) -> dict:
             "started": parse_time(node.val("Started")), "finished": parse_time(node.val("Finished"))}
 
 
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
+def _int(value: str | None, field: str | None = None) -> int | None:
+    """An int32 field (exit code, restart count); None when absent or not one (noted)."""
+    return bounded_int(value, field, -2**31, 2**31 - 1)
 
 
 def _resources(node: Node | None) -> dict[str, str]:
@@ -152,7 +150,7 @@ def _events(node: Node | None, path: str, namespace: str | None, kind: str, name
             rows.append({"path": path, "line": c.line, "origin": "describe", "namespace": namespace,
                          "object_kind": kind, "object_name": name, "field_path": None,
                          "type": m["type"], "reason": m["reason"], "message": m["msg"].strip(),
-                         "count": int(m["count"]) if m["count"] else 1, "first_time": None,
+                         "count": (_int(m["count"]) or 1) if m["count"] else 1, "first_time": None,
                          "last_time": None, "component": m.groupdict().get("from"), "host": None})
         elif rows and c.value and not c.value.startswith(("----", "Type ")) and not c.value.startswith("Type\t"):
             rows[-1]["message"] += " " + c.value  # a message continued on the next line
@@ -178,7 +176,7 @@ def _conditions(node: Node | None) -> list[dict]:
 def _container(c: Node, init: bool, ns: str | None, pod: str | None, path: str) -> dict:
     """The ``containers`` row of one container block of a described pod."""
     limits, requests = _resources(c.get("Limits")), _resources(c.get("Requests"))
-    gpus = {k: count(limits.get(res, requests.get(res)))
+    gpus = {k: count(limits.get(res, requests.get(res)), f"pod {ns}/{pod} container {c.key} {res}")
             for k, res in (("gpu", GPU), ("gpumem", GPUMEM), ("gpumem_percentage", GPUMEM_PCT),
                            ("gpucores", GPUCORES))}
     st, last = _state(c.get("State")), _state(c.get("Last State"))
@@ -204,7 +202,8 @@ def _container(c: Node, init: bool, ns: str | None, pod: str | None, path: str) 
         "path": path, "line": c.line, "origin": "describe", "namespace": ns, "pod": pod, "name": c.key or None,
         "init": init, "image": c.val("Image"),
         "ready": None if ready is None else ready == "True",
-        "restart_count": _int(c.val("Restart Count")), "state": st.get("state"),
+        "restart_count": _int(c.val("Restart Count"), f"pod {ns}/{pod} container {c.key} Restart Count"),
+        "state": st.get("state"),
         "state_reason": st.get("reason"), "state_message": st.get("message"),
         "state_exit_code": st.get("exit_code"), "state_started": st.get("started"),
         "state_finished": st.get("finished"), "last_state": last.get("state"),
@@ -244,7 +243,7 @@ def pod_from_describe(lines: list[str], first_line: int, path: str) -> tuple[dic
         if not init:
             for k in totals:
                 if row[k] is not None:
-                    totals[k] = (totals[k] or 0) + row[k]
+                    totals[k] = min((totals[k] or 0) + row[k], 2**63 - 1)
         containers.append(row)
     conditions = _conditions(t.get("Conditions"))
     ready = next((c["status"] == "True" for c in conditions if c["type"] == "Ready"), None)
@@ -303,8 +302,9 @@ def node_from_describe(lines: list[str], first_line: int, path: str) -> tuple[di
         "taints": to_json(taints), "labels": to_json(labels),
         "annotations": to_json(_kv_map(t.get("Annotations"), ":")),
         "capacity": to_json(capacity), "allocatable": to_json(allocatable),
-        "allocated": to_json(allocated), "gpu_capacity": count(capacity.get(GPU)),
-        "gpu_allocatable": count(allocatable.get(GPU)), "gpu_allocated": count(allocated.get(GPU)),
+        "allocated": to_json(allocated), "gpu_capacity": count(capacity.get(GPU), f"node {name} Capacity {GPU}"),
+        "gpu_allocatable": count(allocatable.get(GPU), f"node {name} Allocatable {GPU}"),
+        "gpu_allocated": count(allocated.get(GPU), f"node {name} Allocated resources {GPU}"),
         "gpu_product": labels.get(GPU_PRODUCT_LABEL),
         "kubelet_version": info.val("Kubelet Version") if info else None,
         "container_runtime": info.val("Container Runtime Version") if info else None,
@@ -351,7 +351,7 @@ def loose_event_rows(text: str, path: str) -> list[dict]:
             rows.append({"path": path, "line": n, "origin": "text", "namespace": None,
                          "object_kind": None, "object_name": None, "field_path": None,
                          "type": m["type"], "reason": m["reason"], "message": m["msg"].strip(),
-                         "count": int(m["count"]) if m["count"] else 1, "first_time": None,
+                         "count": (_int(m["count"]) or 1) if m["count"] else 1, "first_time": None,
                          "last_time": None, "component": m["from"].strip(), "host": None})
             last = n
         elif rows and last == n - 1 and line.strip() and not _EVENT_ROW_NOFROM.match(line):

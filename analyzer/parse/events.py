@@ -20,30 +20,39 @@ from __future__ import annotations
 
 import regex
 
-from analyzer.parse.quantity import parse_time
+from analyzer.parse.quantity import bounded_int, parse_time
+from analyzer.parse.shape import dict_of, text
+
+INT32 = 2**31 - 1  # an event's count is int32 in the API
 
 
 def event_row(obj: dict, path: str, line: int | None = None) -> dict:
-    """The ``events`` row of one Event object (core/v1 or events.k8s.io/v1)."""
-    meta = obj.get("metadata") or {}
-    inv = obj.get("involvedObject") or obj.get("regarding") or {}
-    series = obj.get("series") or {}
-    source = obj.get("source") or {}
-    last = (parse_time(obj.get("lastTimestamp")) or parse_time(obj.get("deprecatedLastTimestamp"))
-            or parse_time(series.get("lastObservedTime")) or parse_time(obj.get("eventTime"))
-            or parse_time(meta.get("creationTimestamp")))
-    first = (parse_time(obj.get("firstTimestamp")) or parse_time(obj.get("deprecatedFirstTimestamp"))
-             or parse_time(obj.get("eventTime")) or last)
-    cnt = obj.get("count") or obj.get("deprecatedCount") or series.get("count") or 1
+    """The ``events`` row of one Event object (core/v1 or events.k8s.io/v1); fields of the wrong
+    type or out of range read as absent and are noted (``analyzer.parse.shape``)."""
+    meta = dict_of(obj.get("metadata"), "event metadata")
+    where = f"event {text(meta.get('name'))}"  # names the field in "could not read"
+    inv = dict_of(obj.get("involvedObject") or obj.get("regarding"), f"{where} involvedObject")
+    series = dict_of(obj.get("series"), f"{where} series")
+    source = dict_of(obj.get("source"), f"{where} source")
+
+    def when(d: dict, key: str) -> object:
+        return parse_time(d.get(key), f"{where} {key}")
+
+    last = (when(obj, "lastTimestamp") or when(obj, "deprecatedLastTimestamp")
+            or when(series, "lastObservedTime") or when(obj, "eventTime") or when(meta, "creationTimestamp"))
+    first = when(obj, "firstTimestamp") or when(obj, "deprecatedFirstTimestamp") or when(obj, "eventTime") or last
+    cnt = next((bounded_int(v, f"{where} count", 0, INT32) for v in
+                (obj.get("count"), obj.get("deprecatedCount"), series.get("count")) if v), None)
     return {
         "path": path, "line": line, "origin": "json",
-        "namespace": inv.get("namespace") or meta.get("namespace"),
-        "object_kind": inv.get("kind"), "object_name": inv.get("name"),
-        "field_path": inv.get("fieldPath"), "type": obj.get("type"), "reason": obj.get("reason"),
-        "message": (obj.get("message") or obj.get("note") or "").strip(), "count": int(cnt) if str(cnt).isdigit() else 1,
+        "namespace": text(inv.get("namespace")) or text(meta.get("namespace")),
+        "object_kind": text(inv.get("kind")), "object_name": text(inv.get("name")),
+        "field_path": text(inv.get("fieldPath")), "type": text(obj.get("type")), "reason": text(obj.get("reason")),
+        "message": (text(obj.get("message")) or text(obj.get("note")) or "").strip(), "count": cnt or 1,
         "first_time": first, "last_time": last,
-        "component": source.get("component") or obj.get("reportingComponent") or obj.get("reportingController"),
-        "host": source.get("host") or obj.get("reportingInstance"),
+        "component": text(source.get("component")) or text(obj.get("reportingComponent"))
+        or text(obj.get("reportingController")),
+        "host": text(source.get("host")) or text(obj.get("reportingInstance")),
     }
 
 
@@ -81,7 +90,7 @@ def table_rows(text: str, path: str) -> list[dict]:
 
 
 def _count(value: str | None) -> int:
-    return int(value) if value and value.isdigit() else 1
+    return (bounded_int(value, None, 0, INT32) or 1) if value and value.isdigit() else 1
 
 
 def _split_columns(line: str, cols: list[tuple[str, int]]) -> dict[str, str] | None:

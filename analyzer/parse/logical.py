@@ -90,7 +90,6 @@ def logical_rows(rows: pl.DataFrame, final: bool = True) -> tuple[pl.DataFrame, 
         return out, out.clear().drop("end_line")
     text = rows.get_column("text")
     cont, sep, piece = _continuations(rows)
-    n = rows.height
     tail = rows.clear()
     if not final:
         starts = (~cont).arg_true()
@@ -103,7 +102,6 @@ def logical_rows(rows: pl.DataFrame, final: bool = True) -> tuple[pl.DataFrame, 
         tail = rows.slice(last)
         rows, text, cont, sep, piece = (rows.slice(0, last), text.slice(0, last), cont.slice(0, last),
                                          sep.slice(0, last), piece.slice(0, last))
-        n = last
     end_line = rows.get_column("line")
     if cont.any():
         grp = (~cont).cum_sum()

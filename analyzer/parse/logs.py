@@ -47,6 +47,7 @@ try:  # ships with pyarrow on most installs; without it, long lines are found by
 except ImportError:  # pragma: no cover
     np = None
 
+from analyzer.parse.quantity import TIME_MAX, TIME_MIN
 from analyzer.tables import SCHEMAS, TIME
 
 BLOCK_BYTES = 4 << 20
@@ -277,7 +278,8 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
         parts.append(utc(year + " " + g["syts"].str.replace_all(r"\s+", " "), "%Y %b %d %H:%M:%S%.f"))
         parts.append(utc(year + "-" + g["vts"], "%Y-%m-%d %H:%M:%S"))
         parts.append(utc(year + g["klts"], "%Y%m%d %H:%M:%S%.f"))
-    inner_time = pl.select(pl.coalesce([p.cast(TIME) for p in parts])).to_series()
+    # a stamp that no Python datetime holds (year 0 after an offset, year 10000) is no time
+    inner_time = pl.select(pl.coalesce([_representable(p.cast(TIME)) for p in parts])).to_series()
     panic = pl.select(pl.when(g["gopanic"].is_not_null()).then(pl.lit("PANIC"))).to_series()
     raw_level = pl.select(pl.coalesce([g["isolvl"], g["dlvl"], g["vlvl"], g["klvl"], g["nlvl"], g["plvl"], g["tlvl"],
                                        g["lflvl"], g["lrlvl"], g["glvl"], g["blvl"], g["alvl"], g["rlvl"], g["ovlvl"],
@@ -341,7 +343,7 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
     record_line = _gather(line, idx, carry.get("record_line"))
     record_time = _gather(inner_time, idx, carry.get("time"))
     record_level = _gather(level, idx, carry.get("level"))
-    time = pl.select(pl.coalesce([kts.cast(TIME), record_time])).to_series()
+    time = pl.select(pl.coalesce([_representable(kts.cast(TIME)), record_time])).to_series()
     out = df.with_columns(
         record_line.cast(pl.UInt32).alias("record_line"), time.alias("time"),
         record_level.alias("level"), fmt.alias("format"))
@@ -351,6 +353,16 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
         state = {"record_line": last["record_line"], "time": record_time[-1], "level": last["level"],
                  "path": last.get("path"), "line": last["line"]}
     return out, state
+
+
+def representable(times: pl.Expr) -> pl.Expr:
+    """``times`` with those outside TIME_MIN..TIME_MAX (what Python's datetime holds: a stamp of
+    year 1 with a positive offset is year 0 in UTC) as null."""
+    return pl.when(times.is_between(TIME_MIN, TIME_MAX)).then(times)
+
+
+def _representable(s: pl.Series) -> pl.Series:
+    return pl.select(representable(pl.lit(s))).to_series()
 
 
 def _iso(s: pl.Series) -> pl.Series:

@@ -22,7 +22,17 @@ from analyzer.tables import to_json
 
 def metric_rows(text: str, path: str, namespace: str | None, pod: str | None,
                 errors: list[str]) -> list[dict]:
-    """One row per sample; unparsable lines are reported in ``errors``."""
+    """One row per sample; unparsable lines are reported in ``errors``, and so are the samples
+    whose value is not a finite number (NaN, +-Inf, beyond a float), kept with no value."""
+    rows = _all_rows(text, path, namespace, pod, errors)
+    odd = sum(1 for r in rows if r["value"] is None)
+    if odd:
+        errors.append(f"{odd} sample(s) with a value that is not a finite number (NaN, Inf or out of range) "
+                      "read as no value")
+    return rows
+
+
+def _all_rows(text: str, path: str, namespace: str | None, pod: str | None, errors: list[str]) -> list[dict]:
     try:
         return _rows(text, path, namespace, pod)
     except (ValueError, TypeError, IndexError, KeyError):
@@ -45,8 +55,16 @@ def _rows(text: str, path: str, namespace: str | None, pod: str | None) -> list[
     rows = []
     for family in text_string_to_metric_families(text):
         for s in family.samples:
-            value = float(s.value)
             rows.append({"path": path, "namespace": namespace, "pod": pod, "name": s.name,
-                         "labels": to_json(dict(s.labels)),
-                         "value": value if not math.isnan(value) else None})
+                         "labels": to_json(dict(s.labels)), "value": _value(s.value)})
     return rows
+
+
+def _value(value: float | int) -> float | None:
+    """A sample's value as a finite float; None for NaN, +-Inf and an integer too large for a
+    float (the parser keeps ``9`` * 4000 as an int)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None

@@ -15,6 +15,7 @@ Real sample (trimmed)::
 from __future__ import annotations
 
 from analyzer.parse.quantity import GPU, count, parse_time
+from analyzer.parse.shape import conditions_of, dict_of, labels_of, list_of, text
 from analyzer.tables import to_json
 
 GPU_PRODUCT_LABEL = "nvidia.com/gpu.product"
@@ -22,36 +23,42 @@ GPU_PRODUCT_LABEL = "nvidia.com/gpu.product"
 
 def taint_text(t: dict) -> str:
     """A taint as kubectl prints it: ``key=value:Effect`` (``key:Effect`` without a value)."""
-    value = f"={t['value']}" if t.get("value") else ""
-    return f"{t.get('key')}{value}:{t.get('effect')}"
+    value = f"={text(t['value'])}" if t.get("value") else ""
+    return f"{text(t.get('key'))}{value}:{text(t.get('effect'))}"
 
 
 def node_row(obj: dict, path: str, origin: str = "json") -> dict:
     """The ``nodes`` row of one Node object."""
-    meta = obj.get("metadata") or {}
-    spec = obj.get("spec") or {}
-    status = obj.get("status") or {}
-    conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
+    meta = dict_of(obj.get("metadata"), "node metadata")
+    name = text(meta.get("name"))
+    where = f"node {name}"  # names the field in "could not read"
+    spec = dict_of(obj.get("spec"), f"{where} spec")
+    status = dict_of(obj.get("status"), f"{where} status")
+    conditions = conditions_of(status.get("conditions"), f"{where} status.conditions")
     ready_c = next((c for c in conditions if c.get("type") == "Ready"), None)
-    info = status.get("nodeInfo") or {}
-    capacity, allocatable = status.get("capacity") or {}, status.get("allocatable") or {}
-    labels = meta.get("labels") or {}
-    addresses = {a.get("type"): a.get("address") for a in status.get("addresses") or [] if isinstance(a, dict)}
+    info = dict_of(status.get("nodeInfo"), f"{where} status.nodeInfo")
+    capacity = labels_of(status.get("capacity"), f"{where} status.capacity")
+    allocatable = labels_of(status.get("allocatable"), f"{where} status.allocatable")
+    labels = labels_of(meta.get("labels"), f"{where} metadata.labels")
+    addresses = {text(a.get("type")): text(a.get("address"))
+                 for a in list_of(status.get("addresses"), f"{where} status.addresses") if isinstance(a, dict)}
+    taints = [t for t in list_of(spec.get("taints"), f"{where} spec.taints") if isinstance(t, dict)]
     return {
-        "path": path, "origin": origin, "name": meta.get("name"),
+        "path": path, "origin": origin, "name": name,
         "ready": None if ready_c is None else ready_c.get("status") == "True",
         "ready_reason": ready_c.get("reason") if ready_c else None,
-        "unschedulable": bool(spec.get("unschedulable")),
-        "conditions": to_json([{k: c.get(k) for k in ("type", "status", "reason", "message")
-                                if c.get(k) is not None} for c in conditions]),
-        "taints": to_json([taint_text(t) for t in spec.get("taints") or [] if isinstance(t, dict)]),
-        "labels": to_json(labels), "annotations": to_json(meta.get("annotations") or {}),
+        "unschedulable": spec.get("unschedulable") is True,
+        "conditions": to_json(conditions),
+        "taints": to_json([taint_text(t) for t in taints]),
+        "labels": to_json(labels),
+        "annotations": to_json(labels_of(meta.get("annotations"), f"{where} metadata.annotations")),
         "capacity": to_json(capacity), "allocatable": to_json(allocatable), "allocated": None,
-        "gpu_capacity": count(capacity.get(GPU)), "gpu_allocatable": count(allocatable.get(GPU)),
+        "gpu_capacity": count(capacity.get(GPU), f"{where} status.capacity.{GPU}"),
+        "gpu_allocatable": count(allocatable.get(GPU), f"{where} status.allocatable.{GPU}"),
         "gpu_allocated": None, "gpu_product": labels.get(GPU_PRODUCT_LABEL),
-        "kubelet_version": info.get("kubeletVersion"),
-        "container_runtime": info.get("containerRuntimeVersion"),
-        "kernel_version": info.get("kernelVersion"), "os_image": info.get("osImage"),
+        "kubelet_version": text(info.get("kubeletVersion")),
+        "container_runtime": text(info.get("containerRuntimeVersion")),
+        "kernel_version": text(info.get("kernelVersion")), "os_image": text(info.get("osImage")),
         "internal_ip": addresses.get("InternalIP"),
         # when Ready last changed, and the kubelet's newest heartbeat (the node status it posts
         # every few minutes: the newest one is close to when the bundle was collected)

@@ -13,92 +13,39 @@ Real sample: the output of ``kubectl get pods -n dynamo -o json``::
 
 from __future__ import annotations
 
-import json
 from typing import Any, Iterator
 
 import regex
-import yaml
 
+from analyzer.parse.documents import DocumentError, load_documents
 from analyzer.parse.events import event_row
 from analyzer.parse.nodes import node_row
 from analyzer.parse.pods import pod_rows
+from analyzer.parse.shape import conform, dict_of, text
 from analyzer.tables import to_json
 
-try:
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
-
-MAX_EXPANDED = 5_000_000  # nodes of a document with its YAML aliases copied out
-
-
-class ObjectsError(ValueError):
-    """The document is not JSON/YAML objects we can read."""
-
-
-def load_documents(data: bytes, name: str) -> list[Any]:
-    """Parse JSON (preferred) or YAML (safe loader, bounded aliases) documents."""
-    text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
-    stripped = text.lstrip()
-    if stripped.startswith(("{", "[")):
-        try:
-            return [json.loads(stripped)]
-        except RecursionError:
-            raise ObjectsError("JSON nested too deeply") from None
-        except ValueError as exc:
-            if name.endswith(".json"):
-                raise ObjectsError(f"invalid JSON: {exc}") from None
-    try:
-        docs = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
-    except RecursionError:
-        raise ObjectsError("YAML nested too deeply") from None
-    except yaml.YAMLError as exc:
-        raise ObjectsError(f"invalid YAML: {str(exc).splitlines()[0]}") from None
-    if "&" in text and "*" in text and _expanded_size(docs, MAX_EXPANDED) > MAX_EXPANDED:
-        raise ObjectsError("YAML aliases expand past the limit, refused (possible alias bomb)")
-    return docs
-
-
-def _expanded_size(value: Any, limit: int) -> int:
-    """Nodes the value would have with every alias copied out (shared nodes counted each time).
-
-    PyYAML keeps an alias as a shared reference, cheap in memory; walking it (to JSON, to rows)
-    copies it out. Counted with memoisation, so the count itself stays cheap.
-    """
-    memo: dict[int, int] = {}
-
-    def size(v: Any, depth: int = 0) -> int:
-        if not isinstance(v, (dict, list)):
-            return 1
-        key = id(v)
-        if key in memo:
-            return memo[key]
-        if depth > 200:
-            return limit + 1
-        items = v.values() if isinstance(v, dict) else v
-        total = 1
-        for item in items:
-            total += size(item, depth + 1)
-            if total > limit:
-                break
-        memo[key] = total
-        return total
-
-    return size(value)
+# the one loader of JSON/YAML documents (bounded nesting, alias guard); ObjectsError is its error
+ObjectsError = DocumentError
 
 
 def read_objects(data: bytes, name: str) -> list[dict]:
     """Every Kubernetes object of one JSON/YAML file, Lists unwrapped and Secret values dropped:
     the one reader of object files (the parse stage and ``serve`` both read through it).
 
-    Raises ObjectsError for a file that is not JSON/YAML (or an alias bomb).
+    Raises ObjectsError for a file that is not JSON/YAML (or an alias bomb). Each object's
+    top-level fields have the API's types (``analyzer.parse.shape.conform``).
 
     >>> read_objects(b'{"kind": "SecretList", "apiVersion": "v1", "items": [{"metadata": '
     ...              b'{"name": "hf"}, "data": {"HF_TOKEN": "aGZfeHl6"}}]}', "secrets.json")
     [{'kind': 'Secret', 'apiVersion': 'v1', 'metadata': {'name': 'hf'}, 'data': {'HF_TOKEN': ''}}]
     """
-    return [strip_secret(o) if o.get("kind") == "Secret" else o
-            for doc in load_documents(data, name) for o in iter_objects(doc)]
+    objects = (conform(o) for doc in load_documents(data, name) for o in iter_objects(doc))
+    return [strip_secret(o) if is_secret(o) else o for o in objects]
+
+
+def is_secret(obj: dict) -> bool:
+    """Whether an object is a Secret, however its kind was written (``"Secret"``, `` secret``)."""
+    return isinstance(obj.get("kind"), str) and obj["kind"].strip().lower() == "secret"
 
 
 def server_version(data: bytes, name: str) -> dict[str, Any]:
@@ -140,13 +87,16 @@ def iter_objects(doc: Any) -> Iterator[dict]:
 
 
 def strip_secret(obj: dict) -> dict:
-    """A Secret with every value replaced by "" (key names kept)."""
+    """A Secret with every value replaced by "" (key names kept; data of any other shape than a
+    mapping dropped whole)."""
     out = dict(obj)
     for key in ("data", "stringData"):
         if isinstance(obj.get(key), dict):
-            out[key] = {k: "" for k in obj[key]}
-    meta = dict(obj.get("metadata") or {})
-    ann = dict(meta.get("annotations") or {})
+            out[key] = {str(k): "" for k in obj[key]}
+        elif key in obj:
+            out[key] = {}
+    meta = dict(obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {})
+    ann = dict(meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {})
     if "kubectl.kubernetes.io/last-applied-configuration" in ann:
         ann["kubectl.kubernetes.io/last-applied-configuration"] = ""
         meta["annotations"] = ann
@@ -180,12 +130,12 @@ class ObjectRows:
             row["namespace"] = row["namespace"] or default_namespace
             self.rows["events"].append(row)
         else:
-            meta = obj.get("metadata") or {}
+            meta = dict_of(obj.get("metadata"), f"{text(kind)} metadata")
             status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
             conditions = status.get("conditions") if isinstance(status.get("conditions"), list) else None
             self.rows["objects"].append({
-                "path": path, "line": line, "api_version": obj.get("apiVersion"), "kind": kind,
-                "namespace": meta.get("namespace") or None, "name": meta.get("name"),
+                "path": path, "line": line, "api_version": text(obj.get("apiVersion")), "kind": text(kind),
+                "namespace": text(meta.get("namespace")) or None, "name": text(meta.get("name")),
                 "conditions": to_json(conditions), "body": to_json(obj),
             })
 
@@ -210,7 +160,7 @@ class NameLines:
         self._last = 0
 
     def line_of(self, obj: dict) -> int | None:
-        name = (obj.get("metadata") or {}).get("name")
+        name = text(dict_of(obj.get("metadata")).get("name"))
         found = self._lines.get(name) if name else None
         if not found:
             return None

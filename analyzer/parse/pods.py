@@ -22,26 +22,31 @@ from typing import Any
 
 import regex
 
-from analyzer.parse.quantity import GPU, GPUCORES, GPUMEM, GPUMEM_PCT, count, parse_time
+from analyzer.parse.quantity import GPU, GPUCORES, GPUMEM, GPUMEM_PCT, bounded_int, count, parse_time
+from analyzer.parse.shape import conditions_of, dict_of, labels_of, list_of, text
 from analyzer.tables import to_json
 
+INT32 = 2**31 - 1  # exit codes and restart counts are int32 in the API
 
-def _state(state: dict | None) -> dict[str, Any]:
+
+def _state(state: Any, where: str) -> dict[str, Any]:
     """One of running/waiting/terminated with its fields, flattened."""
     if not isinstance(state, dict) or not state:
         return {}
     for name in ("waiting", "running", "terminated"):
         if name in state and isinstance(state[name], dict):
             s = state[name]
-            return {"state": name, "reason": s.get("reason"), "message": s.get("message"),
-                    "exit_code": s.get("exitCode"), "started": parse_time(s.get("startedAt")),
-                    "finished": parse_time(s.get("finishedAt"))}
+            return {"state": name, "reason": text(s.get("reason")), "message": text(s.get("message")),
+                    "exit_code": bounded_int(s.get("exitCode"), f"{where}.{name}.exitCode", -INT32 - 1, INT32),
+                    "started": parse_time(s.get("startedAt"), f"{where}.{name}.startedAt"),
+                    "finished": parse_time(s.get("finishedAt"), f"{where}.{name}.finishedAt")}
     return {}
 
 
-def _gpu_columns(limits: dict, requests: dict) -> dict[str, int | None]:
+def _gpu_columns(limits: dict, requests: dict, where: str) -> dict[str, int | None]:
     def get(key: str) -> int | None:
-        return count(limits.get(key, requests.get(key)))
+        kind = "limits" if key in limits else "requests"
+        return count(limits.get(key, requests.get(key)), f"{where} resources.{kind}.{key}")
 
     return {"gpu": get(GPU), "gpumem": get(GPUMEM), "gpumem_percentage": get(GPUMEM_PCT),
             "gpucores": get(GPUCORES)}
@@ -49,7 +54,7 @@ def _gpu_columns(limits: dict, requests: dict) -> dict[str, int | None]:
 
 def _refs(container: dict, volumes_by_name: dict[str, dict]) -> tuple[list[str], list[str], list[str]]:
     env_names, secrets, configmaps = [], [], []
-    for env in container.get("env") or []:
+    for env in list_of(container.get("env")):
         if not isinstance(env, dict):
             continue
         env_names.append(str(env.get("name")))
@@ -60,15 +65,15 @@ def _refs(container: dict, volumes_by_name: dict[str, dict]) -> tuple[list[str],
         ck = vf.get("configMapKeyRef") if isinstance(vf, dict) else None
         if isinstance(ck, dict) and ck.get("name") and not ck.get("optional"):
             configmaps.append(f"{ck['name']}/{ck.get('key', '')}")
-    for ef in container.get("envFrom") or []:
+    for ef in list_of(container.get("envFrom")):
         if not isinstance(ef, dict):
             continue
         if isinstance(ef.get("secretRef"), dict) and not ef["secretRef"].get("optional"):
             secrets.append(str(ef["secretRef"].get("name")))
         if isinstance(ef.get("configMapRef"), dict) and not ef["configMapRef"].get("optional"):
             configmaps.append(str(ef["configMapRef"].get("name")))
-    for mount in container.get("volumeMounts") or []:
-        vol = volumes_by_name.get(mount.get("name")) if isinstance(mount, dict) else None
+    for mount in list_of(container.get("volumeMounts")):
+        vol = volumes_by_name.get(text(mount.get("name"))) if isinstance(mount, dict) else None
         if not vol:
             continue
         if isinstance(vol.get("secret"), dict) and not vol["secret"].get("optional"):
@@ -79,38 +84,47 @@ def _refs(container: dict, volumes_by_name: dict[str, dict]) -> tuple[list[str],
 
 
 def pod_rows(obj: dict, path: str, origin: str = "json") -> tuple[dict, list[dict]]:
-    """The ``pods`` row and the ``containers`` rows of one Pod object."""
-    meta = obj.get("metadata") or {}
-    spec = obj.get("spec") or {}
-    status = obj.get("status") or {}
-    ns, name = meta.get("namespace"), meta.get("name")
-    statuses: dict[tuple[bool, str], dict] = {}
+    """The ``pods`` row and the ``containers`` rows of one Pod object (fields of the wrong type
+    read as absent, and noted: see ``analyzer.parse.shape``)."""
+    meta = dict_of(obj.get("metadata"), "pod metadata")
+    spec = dict_of(obj.get("spec"), "pod spec")
+    status = dict_of(obj.get("status"), "pod status")
+    ns, name = text(meta.get("namespace")), text(meta.get("name"))
+    pod_where = f"pod {ns}/{name}"
+    statuses: dict[tuple[bool, str | None], dict] = {}
     for init, key in ((False, "containerStatuses"), (True, "initContainerStatuses")):
-        for cs in status.get(key) or []:
+        for cs in list_of(status.get(key), f"{pod_where} status.{key}"):
             if isinstance(cs, dict):
-                statuses[(init, cs.get("name"))] = cs
-    volumes = {v.get("name"): v for v in spec.get("volumes") or [] if isinstance(v, dict)}
+                statuses[(init, text(cs.get("name")))] = cs
+    volumes = {text(v.get("name")): v for v in list_of(spec.get("volumes"), f"{pod_where} spec.volumes")
+               if isinstance(v, dict)}
     containers = []
     totals: dict[str, int | None] = {"gpu": None, "gpumem": None, "gpumem_percentage": None, "gpucores": None}
     for init, key in ((True, "initContainers"), (False, "containers")):
-        for c in spec.get(key) or []:
+        for c in list_of(spec.get(key), f"{pod_where} spec.{key}"):
             if not isinstance(c, dict):
                 continue
-            res = c.get("resources") or {}
-            limits, requests = res.get("limits") or {}, res.get("requests") or {}
-            gpus = _gpu_columns(limits, requests)
+            cname = text(c.get("name"))
+            where = f"{pod_where} container {cname}"  # names the field in "could not read"
+            res = dict_of(c.get("resources"), f"{where} resources")
+            limits = dict_of(res.get("limits"), f"{where} resources.limits")
+            requests = dict_of(res.get("requests"), f"{where} resources.requests")
+            gpus = _gpu_columns(limits, requests, where)
             if not init:
                 for k, v in gpus.items():
                     if v is not None:
-                        totals[k] = (totals[k] or 0) + v
-            cs = statuses.get((init, c.get("name")), {})
-            st, last = _state(cs.get("state")), _state(cs.get("lastState"))
+                        totals[k] = min((totals[k] or 0) + v, 2**63 - 1)
+            cs = statuses.get((init, cname), {})
+            st = _state(cs.get("state"), f"{where} state")
+            last = _state(cs.get("lastState"), f"{where} lastState")
             env_names, secrets, configmaps = _refs(c, volumes)
             probes = {k: c[k] for k in ("livenessProbe", "readinessProbe", "startupProbe") if k in c}
             containers.append({
-                "path": path, "origin": origin, "namespace": ns, "pod": name, "name": c.get("name"),
-                "init": init, "image": c.get("image"), "ready": cs.get("ready"),
-                "restart_count": cs.get("restartCount"), "state": st.get("state"),
+                "path": path, "origin": origin, "namespace": ns, "pod": name, "name": cname,
+                "init": init, "image": text(c.get("image")),
+                "ready": cs.get("ready") if isinstance(cs.get("ready"), bool) else None,
+                "restart_count": bounded_int(cs.get("restartCount"), f"{where} restartCount", 0, INT32),
+                "state": st.get("state"),
                 "state_reason": st.get("reason"), "state_message": st.get("message"),
                 "state_exit_code": st.get("exit_code"), "state_started": st.get("started"),
                 "state_finished": st.get("finished"), "last_state": last.get("state"),
@@ -121,27 +135,32 @@ def pod_rows(obj: dict, path: str, origin: str = "json") -> tuple[dict, list[dic
                 "secret_refs": to_json(secrets), "configmap_refs": to_json(configmaps),
                 "probes": to_json(probes) if probes else None,
             })
-    conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
+    where = pod_where
+    conditions = conditions_of(status.get("conditions"), f"{where} status.conditions")
     ready = next((c.get("status") == "True" for c in conditions if c.get("type") == "Ready"), None)
     ready_c = next((c for c in conditions if c.get("type") == "Ready"), {})
     scheduled_c = next((c for c in conditions if c.get("type") == "PodScheduled" and c.get("status") == "True"), {})
-    owners = meta.get("ownerReferences") or [{}]
-    owner = owners[0] if isinstance(owners[0], dict) else {}
+    owners = [o for o in list_of(meta.get("ownerReferences"), f"{where} metadata.ownerReferences")
+              if isinstance(o, dict)]
+    owner = owners[0] if owners else {}
+    selector = labels_of(spec.get("nodeSelector"), f"{where} spec.nodeSelector")
+    tolerations = [t for t in list_of(spec.get("tolerations"), f"{where} spec.tolerations") if isinstance(t, dict)]
     pod = {
-        "path": path, "origin": origin, "namespace": ns, "name": name, "uid": meta.get("uid"),
-        "phase": status.get("phase"), "reason": status.get("reason"), "message": status.get("message"),
-        "node": spec.get("nodeName"), "scheduler_name": spec.get("schedulerName"),
-        "start_time": parse_time(status.get("startTime")), "ready": ready,
-        "conditions": to_json([{k: c.get(k) for k in ("type", "status", "reason", "message")
-                                if c.get(k) is not None} for c in conditions]),
-        "labels": to_json(meta.get("labels") or {}), "annotations": to_json(meta.get("annotations") or {}),
-        "owner_kind": owner.get("kind"), "owner_name": owner.get("name"),
-        "qos_class": status.get("qosClass"), **totals,
-        "node_selector": to_json(spec.get("nodeSelector")) if spec.get("nodeSelector") else None,
-        "tolerations": to_json(spec.get("tolerations")) if spec.get("tolerations") else None,
+        "path": path, "origin": origin, "namespace": ns, "name": name, "uid": text(meta.get("uid")),
+        "phase": text(status.get("phase")), "reason": text(status.get("reason")),
+        "message": text(status.get("message")),
+        "node": text(spec.get("nodeName")), "scheduler_name": text(spec.get("schedulerName")),
+        "start_time": parse_time(status.get("startTime"), f"{where} status.startTime"), "ready": ready,
+        "conditions": to_json(conditions),
+        "labels": to_json(labels_of(meta.get("labels"), f"{where} metadata.labels")),
+        "annotations": to_json(labels_of(meta.get("annotations"), f"{where} metadata.annotations")),
+        "owner_kind": text(owner.get("kind")), "owner_name": text(owner.get("name")),
+        "qos_class": text(status.get("qosClass")), **totals,
+        "node_selector": to_json(selector) if selector else None,
+        "tolerations": to_json(tolerations) if tolerations else None,
         # when Ready last changed (to True or to False), and when the pod was bound to its node
-        "ready_since": parse_time(ready_c.get("lastTransitionTime")),
-        "scheduled_at": parse_time(scheduled_c.get("lastTransitionTime")),
+        "ready_since": parse_time(ready_c.get("lastTransitionTime"), f"{where} Ready lastTransitionTime"),
+        "scheduled_at": parse_time(scheduled_c.get("lastTransitionTime"), f"{where} PodScheduled lastTransitionTime"),
     }
     return pod, containers
 

@@ -18,14 +18,37 @@ LANE_H = 22
 MAX_LANES = 30
 MAX_MARKS = 1500
 
-# candidate tick steps, seconds
+# candidate tick steps, seconds; past a month, years (1, 2, 5, 10, 20, 50... of 365 days)
 _STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
-          86400, 172800, 604800)
+          86400, 172800, 604800, 2592000)
+_YEAR = 365 * 86400
+# the times a datetime holds (a bundle's times may sit at either end)
+_MIN = datetime.min.replace(tzinfo=timezone.utc)
+_MAX = datetime.max.replace(tzinfo=timezone.utc)
+
+
+def _shift(t: datetime, delta: timedelta) -> datetime:
+    """``t + delta``, held within the years 1 to 9999."""
+    try:
+        return t + delta
+    except OverflowError:
+        return _MAX if delta > timedelta(0) else _MIN
+
+
+def _step(span: float) -> int:
+    """The tick step for ``span`` seconds: at most 8 ticks."""
+    step = next((s for s in _STEPS if span / s <= 8), None)
+    if step is not None:
+        return step
+    years = 1
+    while span / (years * _YEAR) > 8:
+        years = years * 5 // 2 if str(years).startswith("2") else years * 2
+    return years * _YEAR
 
 
 def _ticks(t0: datetime, t1: datetime, x_of) -> list[dict[str, Any]]:
     span = (t1 - t0).total_seconds()
-    step = next((s for s in _STEPS if span / s <= 8), _STEPS[-1])
+    step = _step(span)
     epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
     first = int((t0 - epoch).total_seconds() // step + 1) * step
     ticks, last_date = [], None
@@ -38,6 +61,8 @@ def _ticks(t0: datetime, t1: datetime, x_of) -> list[dict[str, Any]]:
             label = f"{date} {label}"
             last_date = date
         ticks.append({"x": round(x_of(t), 1), "label": label})
+        if t >= _shift(_MAX, timedelta(seconds=-step)):
+            break
         t += timedelta(seconds=step)
     return ticks
 
@@ -72,16 +97,16 @@ def layout(items: list[dict[str, Any]], collected: datetime | None = None) -> di
     kept = [it for it in items if it["lane"] in index]
     times = [it["start"] for it in kept] + [it["end"] for it in kept if it["end"]]
     t0, t1 = min(times), max(times)
-    if collected is not None and t0 <= collected <= t1 + max(t1 - t0, timedelta(hours=1)):
+    if collected is not None and t0 <= collected <= _shift(t1, max(t1 - t0, timedelta(hours=1))):
         t1 = max(t1, collected)
     else:
         collected = None
     if t1 - t0 < timedelta(seconds=60):
         # a single instant (or a very short burst) still gets a readable axis
         pad = timedelta(seconds=30) - (t1 - t0) / 2
-        t0, t1 = t0 - pad, t1 + pad
+        t0, t1 = _shift(t0, -pad), _shift(t1, pad)
     margin = (t1 - t0) * 0.02
-    t0, t1 = t0 - margin, t1 + margin
+    t0, t1 = _shift(t0, -margin), _shift(t1, margin)
     plot_w = WIDTH - LABEL_W - RIGHT_PAD
     span = (t1 - t0).total_seconds()
 

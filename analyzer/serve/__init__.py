@@ -5,11 +5,15 @@
     kubectl get pods -A; kubectl describe node gpu-1; kubectl logs -n ns pod --previous
 
 ``load_cluster`` indexes the bundle (any layout ``analyzer.ingest`` reads), ``make_server`` answers
-kubectl's requests on 127.0.0.1 only, ``write_kubeconfig`` writes the file kubectl needs.
+kubectl's requests on 127.0.0.1 only, ``write_kubeconfig`` writes the file kubectl needs: created
+new (never over an existing file, never through a symbolic link), readable by its owner only, at
+an unpredictable name in the temporary folder unless a path is given, and removed when serve stops.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -20,11 +24,20 @@ import yaml
 from analyzer.serve.server import make_server, respond
 from analyzer.serve.store import Cluster, load_cluster
 
-__all__ = ["Cluster", "load_cluster", "make_server", "respond", "write_kubeconfig", "start", "serve"]
+__all__ = ["Cluster", "KubeconfigError", "load_cluster", "make_server", "respond", "write_kubeconfig", "start",
+           "serve"]
 
 
-def write_kubeconfig(path: Path, port: int, context: str, namespace: str | None = None) -> Path:
-    """Write a kubeconfig whose current context points at the local server; returns ``path``."""
+class KubeconfigError(OSError):
+    """The kubeconfig cannot be created where asked (it exists, or is a link); one line."""
+
+
+def write_kubeconfig(path: Path | None, port: int, context: str, namespace: str | None = None) -> Path:
+    """Write a kubeconfig whose current context points at the local server; returns its path.
+
+    ``path`` None: a new file of a random name in the temporary folder. Either way the file is
+    created exclusively with mode 0600 and no symbolic link is followed: a file or link planted
+    at the path is refused (``KubeconfigError``), never written through."""
     ctx: dict[str, str] = {"cluster": "bundle", "user": "bundle"}
     if namespace:
         ctx["namespace"] = namespace
@@ -35,7 +48,23 @@ def write_kubeconfig(path: Path, port: int, context: str, namespace: str | None 
         "contexts": [{"name": context, "context": ctx}],
         "current-context": context,
     }
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    text = yaml.safe_dump(config, sort_keys=False).encode()
+    if path is None:
+        fd, name = tempfile.mkstemp(prefix="bundle-analyzer-serve-", suffix=".kubeconfig")  # O_EXCL, 0600
+        path = Path(name)
+    else:
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
+        except FileExistsError:
+            raise KubeconfigError(f"{path} exists: remove it or give another --kubeconfig path") from None
+        except OSError as exc:  # a link (O_NOFOLLOW), a missing folder, no permission
+            raise KubeconfigError(f"cannot create {path}: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     return path
 
 
@@ -60,14 +89,12 @@ def start(cluster: Cluster, port: int = 0) -> tuple[ThreadingHTTPServer, threadi
 def serve(input_path: str, port: int, kubeconfig: Path | None, echo: Callable[[str], None] = print,
           verbose: bool = False) -> None:
     """Serve the bundle at ``input_path`` until interrupted; writes the kubeconfig and says how to use it."""
-    import tempfile
-
     cluster = load_cluster(input_path)
+    path: Path | None = None
     try:
         server = make_server(cluster, port, quiet=not verbose)
         bound = server.server_address[1]
-        path = kubeconfig or Path(tempfile.gettempdir()) / f"bundle-analyzer-serve-{bound}.kubeconfig"
-        write_kubeconfig(path, bound, cluster.context, default_namespace(cluster))
+        path = write_kubeconfig(kubeconfig, bound, cluster.context, default_namespace(cluster))
         count = sum(len(v) for v in cluster.objects.values())
         echo(f"Serving {cluster.name} ({count} objects, {len(cluster.logs)} logs) "
              f"read-only on http://127.0.0.1:{bound}")
@@ -83,4 +110,6 @@ def serve(input_path: str, port: int, kubeconfig: Path | None, echo: Callable[[s
         finally:
             server.server_close()
     finally:
+        if path is not None:
+            path.unlink(missing_ok=True)  # it points at a port nothing listens on any more
         cluster.close()

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from analyzer.parse.quantity import bounded_int
+
 
 @dataclass(frozen=True)
 class Resource:
@@ -98,16 +100,17 @@ def guess_plural(kind: str) -> str:
 
 def from_crd(crd: dict[str, Any]) -> list[Resource]:
     """The served versions of one CustomResourceDefinition (apiextensions v1 or v1beta1)."""
-    spec = crd.get("spec") or {}
-    names = spec.get("names") or {}
+    spec = crd.get("spec") if isinstance(crd.get("spec"), dict) else {}
+    names = spec.get("names") if isinstance(spec.get("names"), dict) else {}
     group = spec.get("group")
     kind = names.get("kind")
     plural = names.get("plural")
     if not (isinstance(group, str) and isinstance(kind, str) and isinstance(plural, str)):
         return []
     namespaced = spec.get("scope", "Namespaced") == "Namespaced"
-    short = tuple(s for s in names.get("shortNames") or () if isinstance(s, str))
-    versions = spec.get("versions") or []
+    short = tuple(s for s in names.get("shortNames") or () if isinstance(s, str)) \
+        if isinstance(names.get("shortNames"), list) else ()
+    versions = spec.get("versions") if isinstance(spec.get("versions"), list) else []
     out = []
     if not versions and spec.get("version"):  # v1beta1 single version
         versions = [{"name": spec["version"], "served": True, "storage": True}]
@@ -116,10 +119,12 @@ def from_crd(crd: dict[str, Any]) -> list[Resource]:
                       key=lambda v: not v.get("storage", False))
     for v in versions:
         cols = v.get("additionalPrinterColumns") or spec.get("additionalPrinterColumns") or ()
-        cols = tuple({"name": c.get("name", ""), "type": c.get("type", "string"),
-                      "jsonPath": c.get("jsonPath") or c.get("JSONPath") or "",
-                      "priority": int(c.get("priority", 0) or 0),
-                      "description": c.get("description", "")}
-                     for c in cols if isinstance(c, dict))
+        # a column with fields of the wrong type is dropped (the API server would refuse the CRD)
+        cols = tuple({"name": c["name"], "type": c.get("type") or "string", "jsonPath": path,
+                      "priority": bounded_int(c.get("priority"), None, 0, 2**31 - 1) or 0,
+                      "description": str(c.get("description") or "")}
+                     for c in cols if isinstance(c, dict) and isinstance(c.get("name"), str)
+                     and isinstance(c.get("type") or "string", str)
+                     and isinstance(path := c.get("jsonPath") or c.get("JSONPath") or "", str))
         out.append(Resource(group, str(v.get("name")), kind, plural, namespaced, short, cols))
     return out

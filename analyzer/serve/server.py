@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Iterable, Iterator
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from analyzer.ingest import ReadFailed
+from analyzer.parse.documents import DocumentError, load_json
 from analyzer.parse.logs import KUBECTL_TS
 from analyzer.parse.quantity import parse_time
+from analyzer.parse.shape import dig
 from analyzer.serve.resources import ACCESS_REVIEW, Resource
 from analyzer.serve.matching import matches_fields, matches_labels
 from analyzer.serve.store import Cluster
@@ -35,20 +38,27 @@ JSON = "application/json"
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
 _TS_PREFIX = re.compile(b"^" + KUBECTL_TS.encode() + b" ")
 _UID_FIELD = "involvedObject.uid"
+MAX_BODY = 1 << 20          # request bodies read (only SelfSubjectAccessReview has one)
 
 
-@dataclass
 class Response:
-    """Status code, content type and body of one answer."""
+    """Status code, content type and body of one answer. A log or a scrape is a ``stream`` of
+    pieces, sent as they are read (``body`` then reads the stream to its end, for tests)."""
 
-    status: int
-    content_type: str
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
+    def __init__(self, status: int, content_type: str, body: bytes = b"", headers: dict[str, str] | None = None,
+                 stream: Iterable[bytes] | None = None):
+        self.status, self.content_type, self.headers = status, content_type, headers or {}
+        self._body, self.stream = body, stream
+
+    @property
+    def body(self) -> bytes:
+        if self.stream is not None:
+            self._body, self.stream = b"".join(self.stream), None
+        return self._body
 
 
 def _json(status: int, obj: Any, content_type: str = JSON) -> Response:
-    return Response(status, content_type, json.dumps(obj, separators=(",", ":")).encode())
+    return Response(status, content_type, json.dumps(obj, separators=(",", ":"), allow_nan=False).encode())
 
 
 def status_error(code: int, reason: str, message: str, details: dict[str, Any] | None = None) -> Response:
@@ -177,6 +187,9 @@ def _container_names(pod: dict[str, Any] | None) -> list[str]:
 
 def _log(cluster: Cluster, ns: str, pod_name: str, query: dict[str, str]) -> Response:
     pods = cluster.resources[("", "pods")]
+    bad = _bad_log_query(query)
+    if bad:
+        return status_error(400, "BadRequest", bad)
     pod = cluster.get(pods, ns, pod_name)
     container = query.get("container", "")
     previous = query.get("previous", "false").lower() in ("true", "1")
@@ -207,10 +220,13 @@ def _log(cluster: Cluster, ns: str, pod_name: str, query: dict[str, str]) -> Res
         return status_error(404, "NotFound", f'the bundle holds no log of container "{container}" '
                                              f'in pod "{pod_name}"')
     try:
-        data = cluster.read(member)
+        opts = _log_options(query, cluster.now)
+        first = cluster.open_lines(member)  # opened here: a member that cannot be read is a 500
+    except _BadOption as exc:
+        return status_error(400, "BadRequest", str(exc))
     except ReadFailed as exc:
-        return status_error(500, "InternalError", f"cannot read {member.path} from the bundle: {exc}")
-    return Response(200, "text/plain", _shape_log(data, query, cluster.now))
+        return status_error(500, "InternalError", f"cannot read {_member_path(member)} from the bundle: {exc}")
+    return Response(200, "text/plain", stream=_shape_log(cluster, member, first, opts))
 
 
 def _find_log(cluster: Cluster, ns: str, pod_name: str, container: str, previous: bool,
@@ -238,37 +254,94 @@ def _waiting_reason(pod: dict[str, Any] | None, container: str) -> str:
     return ""
 
 
+class _BadOption(ValueError):
+    """A log query field the API server would refuse."""
+
+
+# pod log options: name -> the least value the API server accepts (PodLogOptions validation)
+_LOG_INTS = {"tailLines": 0, "limitBytes": 1, "sinceSeconds": 1}
+
+
+def _bad_log_query(query: dict[str, str]) -> str | None:
+    """Why the API server would refuse the log query, or None."""
+    for name, least in _LOG_INTS.items():
+        value = query.get(name)
+        if value is None:
+            continue
+        if not re.fullmatch(r"-?\d{1,30}", value):
+            return f'invalid value "{value[:40]}" for {name}: must be an integer'
+        if int(value) < least:
+            least_text = "greater than or equal to 0" if least == 0 else "greater than 0"
+            return f"{name}: Invalid value: {value}: must be {least_text}"
+    if query.get("sinceSeconds") and query.get("sinceTime"):
+        return "at most one of sinceTime or sinceSeconds may be specified"
+    if query.get("sinceTime") and parse_time(query["sinceTime"]) is None:
+        return f'invalid value "{query["sinceTime"][:40]}" for sinceTime: must be an RFC3339 time'
+    return None
+
+
+@dataclass
+class _LogOptions:
+    since: datetime | None
+    tail: int | None
+    limit: int | None
+    timestamps: bool
+
+
+def _log_options(query: dict[str, str], now: datetime) -> _LogOptions:
+    since: datetime | None = None
+    if query.get("sinceSeconds"):
+        try:
+            since = now - timedelta(seconds=int(query["sinceSeconds"]))
+        except OverflowError:
+            since = None   # earlier than any time: every line
+    elif query.get("sinceTime"):
+        since = parse_time(query["sinceTime"])
+    return _LogOptions(since, int(query["tailLines"]) if query.get("tailLines") else None,
+                       int(query["limitBytes"]) if query.get("limitBytes") else None,
+                       query.get("timestamps", "false").lower() in ("true", "1"))
+
+
+def _member_path(member: Any) -> str:
+    return getattr(member, "path", "log")
+
+
 def _line_time(line: bytes) -> datetime | None:
     m = _TS_PREFIX.match(line)
     return parse_time(m.group(0).decode()) if m else None
 
 
-def _shape_log(data: bytes, query: dict[str, str], now: datetime) -> bytes:
-    """Apply sinceTime/sinceSeconds, tailLines, timestamps and limitBytes as the kubelet does.
+def _shape_log(cluster: Cluster, member: Any, first: Iterator[bytes], opts: _LogOptions) -> Iterator[bytes]:
+    """Apply sinceTime/sinceSeconds, tailLines, timestamps and limitBytes as the kubelet does,
+    line by line, never holding the log (``tailLines`` reads it twice: count, then send).
 
     Our collector stores logs with ``--timestamps``; without ``timestamps=true`` the prefix is cut."""
-    lines = data.splitlines(keepends=True)
-    since: datetime | None = None
-    if query.get("sinceSeconds", "").isdigit():
-        since = now - timedelta(seconds=int(query["sinceSeconds"]))
-    elif query.get("sinceTime"):
-        since = parse_time(query["sinceTime"])
-    if since is not None:
-        kept = []
+    def kept(lines: Iterator[bytes]) -> Iterator[bytes]:
         for ln in lines:
-            t = _line_time(ln)
-            if t is None or t >= since:
-                kept.append(ln)
-        lines = kept
-    tail = query.get("tailLines", "")
-    if tail.lstrip("-").isdigit() and int(tail) >= 0:
-        lines = lines[len(lines) - int(tail):] if int(tail) < len(lines) else lines
-    if query.get("timestamps", "false").lower() not in ("true", "1"):
-        lines = [_TS_PREFIX.sub(b"", ln, count=1) for ln in lines]
-    out = b"".join(lines)
-    if query.get("limitBytes", "").isdigit():
-        out = out[:int(query["limitBytes"])]
-    return out
+            if opts.since is not None:
+                t = _line_time(ln)
+                if t is not None and t < opts.since:
+                    continue
+            yield ln
+
+    lines = kept(first)
+    if opts.tail is not None:
+        total = sum(1 for _ in lines)
+        skip = max(0, total - opts.tail)
+        lines = kept(cluster.open_lines(member))
+        for _ in range(skip):
+            next(lines, None)
+    left = opts.limit
+    for ln in lines:
+        if not opts.timestamps:
+            ln = _TS_PREFIX.sub(b"", ln, count=1)
+        if left is not None:
+            ln = ln[:left]
+            left -= len(ln)
+        if ln:
+            yield ln
+        if left is not None and left <= 0:
+            return
 
 
 def _proxy(cluster: Cluster, ns: str, target: str, rest: list[str]) -> Response:
@@ -279,18 +352,18 @@ def _proxy(cluster: Cluster, ns: str, target: str, rest: list[str]) -> Response:
         return status_error(503, "ServiceUnavailable",
                             f"the bundle holds no scrape of /{path} for pod {ns}/{pod_name}")
     try:
-        data = cluster.read(member)
+        lines = cluster.open_lines(member)
     except ReadFailed as exc:
         return status_error(500, "InternalError", f"cannot read {member.path} from the bundle: {exc}")
-    return Response(200, "text/plain; version=0.0.4; charset=utf-8", data)
+    return Response(200, "text/plain; version=0.0.4; charset=utf-8", stream=lines)
 
 
 def _access_review(body: bytes) -> Response:
     try:
-        review = json.loads(body or b"{}")
-    except ValueError:
+        review = load_json(body or b"{}")
+    except DocumentError:
         return status_error(400, "BadRequest", "the body is not a SelfSubjectAccessReview")
-    attrs = ((review.get("spec") or {}).get("resourceAttributes") or {}) if isinstance(review, dict) else {}
+    attrs = dig(review, "spec", "resourceAttributes", default={})
     verb, sub = attrs.get("verb", ""), attrs.get("subresource", "")
     allowed = verb in ("get", "list") and sub in ("", "log", "proxy")
     review = review if isinstance(review, dict) else {}
@@ -349,26 +422,113 @@ def respond(cluster: Cluster, method: str, target: str, accept: str = JSON, body
     return status_error(404, "NotFound", "the server could not find the requested resource")
 
 
+class _Refused(Exception):
+    """A request answered without reading its body; the connection closes after the answer."""
+
+    def __init__(self, response: Response):
+        super().__init__(response.status)
+        self.response = response
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "bundle-analyzer-serve"
     cluster: Cluster
     quiet = True
+    timeout = 60  # a client that sends nothing for a minute is let go
+
+    def _body(self) -> bytes:
+        """The request body, bounded: a body of unknown or unreadable length is refused."""
+        if self.headers.get("Transfer-Encoding"):
+            raise _Refused(status_error(411, "LengthRequired", "a request body must come with a Content-Length"))
+        lengths = self.headers.get_all("Content-Length") or []
+        if not lengths:
+            return b""
+        if len(set(lengths)) > 1 or not re.fullmatch(r"\d{1,19}", lengths[0].strip()):
+            raise _Refused(status_error(400, "BadRequest", "invalid Content-Length"))
+        length = int(lengths[0])
+        if length > MAX_BODY:
+            raise _Refused(status_error(413, "RequestEntityTooLarge",
+                                        f"the request body ({length} bytes) is larger than {MAX_BODY} bytes"))
+        return self.rfile.read(length) if length else b""
+
+    def handle_expect_100(self) -> bool:
+        """Refuse a body that would be refused anyway before the client sends it."""
+        try:
+            self._body_check_only()
+        except _Refused as refused:
+            self._send(refused.response)
+            self.close_connection = True
+            return False
+        return super().handle_expect_100()
+
+    def _body_check_only(self) -> None:
+        length = (self.headers.get("Content-Length") or "0").strip()
+        if self.headers.get("Transfer-Encoding") or not length.isdigit() or int(length) > MAX_BODY:
+            self._body()
 
     def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        resp = respond(self.cluster, self.command, self.path, self.headers.get("Accept") or JSON, body)
-        self.send_response(resp.status)
-        self.send_header("Content-Type", resp.content_type)
-        self.send_header("Content-Length", str(len(resp.body)))
-        for k, v in resp.headers.items():
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(resp.body)
+        try:
+            body = self._body()
+            resp = respond(self.cluster, self.command, self.path, self.headers.get("Accept") or JSON, body)
+        except _Refused as refused:
+            resp = refused.response
+            self.close_connection = True
+        except Exception as exc:  # noqa: BLE001 - every request gets an answer, never a dropped connection
+            resp = status_error(500, "InternalError", f"{type(exc).__name__} while answering {self.command} "
+                                                      f"{self.path[:200]}")
+        self._send(resp)
 
-    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
+    def _send(self, resp: Response) -> None:
+        try:
+            self.send_response(resp.status)
+            self.send_header("Content-Type", resp.content_type)
+            chunked = resp.stream is not None and self.request_version == "HTTP/1.1"
+            if resp.stream is None:
+                self.send_header("Content-Length", str(len(resp.body)))
+            elif chunked:
+                self.send_header("Transfer-Encoding", "chunked")
+            else:
+                self.close_connection = True  # HTTP/1.0: the end of the body is the end of the connection
+            for k, v in resp.headers.items():
+                self.send_header(k, v)
+            self.end_headers()
+            if self.command == "HEAD":
+                return
+            stream = resp.stream
+            if stream is None:
+                self.wfile.write(resp.body)
+                return
+            try:
+                for piece in stream:
+                    if piece:
+                        self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+            except ReadFailed:
+                self.close_connection = True  # the member broke mid-way: the cut body says so
+                return
+            if chunked:
+                self.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the client went away
+            self.close_connection = True
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors found before a request reaches ``respond`` (a request line or header that cannot
+        be parsed, a verb no handler knows) as a Kubernetes ``Status`` too."""
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            resp = status_error(405, "MethodNotAllowed", f"{self.command} is not supported: this is a read-only "
+                                                         "API over a support bundle")
+        else:
+            try:
+                phrase = HTTPStatus(code).phrase
+            except ValueError:
+                phrase = "Bad Request"
+            resp = status_error(code, phrase.replace(" ", ""), message or explain or phrase)
+        self.close_connection = True
+        if not hasattr(self, "command") or self.command is None:
+            self.command = ""
+        self._send(resp)
+
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_CONNECT = do_TRACE = _answer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         if not self.quiet:

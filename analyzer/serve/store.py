@@ -16,10 +16,11 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import IO, Any, Iterator
 
 from analyzer.ingest import Member, ReadFailed, open_bundle
 from analyzer.parse.logs import split_dump_logs
@@ -27,6 +28,9 @@ from analyzer.parse.objects import ObjectsError, read_objects, server_version
 from analyzer.parse.quantity import parse_time
 from analyzer.serve.resources import BUILTIN, Resource, from_crd, guess_plural
 from analyzer.sources import BY_NAME
+
+CHUNK = 1 << 20       # bytes read from a member at a time
+LINE_MAX = 1 << 20    # a longer line is passed on in pieces
 
 
 @dataclass
@@ -63,6 +67,38 @@ class Cluster:
             return member
         with self._lock:
             return member.read_bytes()
+
+    def open_lines(self, member: Member | bytes) -> Iterator[bytes]:
+        """The lines of a member (ends kept), streamed a chunk at a time so that no log is held
+        whole; a line longer than ``LINE_MAX`` comes in pieces. Opening raises ReadFailed at
+        once; a read that fails later raises it from the iterator."""
+        if isinstance(member, bytes):
+            return iter(io.BytesIO(member))
+        with self._lock:  # archive handles are shared: every read is serialised, one chunk at a time
+            f = member.open()
+        return self._lines(f)
+
+    def _lines(self, f: IO[bytes]) -> Iterator[bytes]:
+        pending = b""
+        try:
+            while True:
+                with self._lock:
+                    chunk = f.read(CHUNK)
+                if not chunk:
+                    break
+                pending += chunk
+                cut = pending.rfind(b"\n") + 1
+                if cut:
+                    yield from io.BytesIO(pending[:cut])
+                    pending = pending[cut:]
+                if len(pending) > LINE_MAX:
+                    yield pending
+                    pending = b""
+            if pending:
+                yield pending
+        finally:
+            with self._lock:
+                f.close()
 
     def close(self) -> None:
         """Release the bundle (temporary files of compressed archives)."""

@@ -454,7 +454,12 @@ def table(res: Resource, objects: list[Obj], now: datetime, include_object: str 
         else:
             embedded = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
                         "metadata": o.get("metadata") or {}}
-        rows.append({"cells": row(ctx, o), "object": embedded})
+        try:
+            cells = row(ctx, o)
+        except Exception:  # noqa: BLE001 - an object of a shape no API server would keep
+            # (fields of the wrong type): its name, and <unknown> as kubectl prints a missing value
+            cells = [o["metadata"]["name"]] + ["<unknown>"] * (len(cols) - 1)
+        rows.append({"cells": cells, "object": embedded})
     return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": {"resourceVersion": "1"},
             "columnDefinitions": [{"name": n, "type": t, "format": "name" if n == "Name" else "",
                                    "description": "", "priority": p} for n, t, p in cols],

@@ -27,7 +27,7 @@ def bundle(tmp_path, library):
         b = open_bundle(str(write_bundle(root, objects, **kw)))
         opened.append(b)
         parsed = parse_bundle(b)
-        return CheckContext(parsed.tables, {**parsed.facts, "manifest": b.manifest}, match_parsed(parsed, library), parsed)
+        return CheckContext(parsed.tables, parsed.facts, match_parsed(parsed, library), parsed)
 
     yield make
     for b in opened:

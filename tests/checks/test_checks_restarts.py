@@ -5,7 +5,6 @@ container-runtime restart. Run end to end on a troubleshoot-layout bundle."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 

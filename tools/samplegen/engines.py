@@ -140,7 +140,7 @@ def vllm_serve_log(rng: Rng, t0: int, t_end: int, m: Model, *, port: int = 8000,
     lines, t = engine_init_lines(rng, t0 + 9 * NS, m, proc=f"EngineCore_DP0 pid={eng_pid}")
     out += lines
     out += [v(t + 300 * MS, "INFO", "loggers.py:147", f"Engine 000: vllm cache_config_info with initialization after num_gpu_blocks is: {m.kv_tokens // 16}"),
-            v(t + 700 * MS, "INFO", "api_server.py:1634", f"Supported_tasks: ['generate']"),
+            v(t + 700 * MS, "INFO", "api_server.py:1634", "Supported_tasks: ['generate']"),
             v(t + 900 * MS, "INFO", "api_server.py:1912", f"Starting vLLM API server 0 on http://0.0.0.0:{port}"),
             v(t + 901 * MS, "INFO", "launcher.py:34", "Available routes are:")]
     for i, r in enumerate(["/openapi.json", "/docs", "/health", "/load", "/ping", "/tokenize", "/detokenize",

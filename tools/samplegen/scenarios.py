@@ -1072,8 +1072,8 @@ def xid79_gpu_fell_off_bus() -> tuple[Cluster, dict]:
     cl.node_event(bad_node.name, "NVRMXid", xid_line, type="Warning", first=xid_t, component="kernel-monitor",
                   host=bad_node.name)
     plugin = {bad_node.name: [
-        L.klog(xid_t + 40 * MS, "I", "health.go:151", f"Processing event {{Device:{{Handle:0x7f2b8c0043a0}} EventType:8 EventData:79 "
-                                                    f"GpuInstanceId:4294967295 ComputeInstanceId:4294967295}}"),
+        L.klog(xid_t + 40 * MS, "I", "health.go:151", "Processing event {Device:{Handle:0x7f2b8c0043a0} EventType:8 EventData:79 "
+                                                    "GpuInstanceId:4294967295 ComputeInstanceId:4294967295}"),
         L.klog(xid_t + 41 * MS, "I", "health.go:177", f"XidCriticalError: Xid=79 on Device={bad_gpu.uuid}; marking device as unhealthy."),
         L.klog(xid_t + 43 * MS, "I", "server.go:287", f"'nvidia.com/gpu' device marked unhealthy: {bad_gpu.uuid}")]}
     S.gpu_operator(e, plugin_extra=plugin, xid={bad_node.name: {3: 79}},
@@ -1295,7 +1295,7 @@ def oomkilled_memory_growth() -> tuple[Cluster, dict]:
     restarts = len(lives)
 
     def life_log(t0: int, t_end: int, killed: bool) -> L.Lines:
-        out: L.Lines = [(t0, f"INFO:     Started server process [1]"), (t0 + 2 * MS, "INFO:     Waiting for application startup."),
+        out: L.Lines = [(t0, "INFO:     Started server process [1]"), (t0 + 2 * MS, "INFO:     Waiting for application startup."),
                         (t0 + 900 * MS, "2026-11-11 00:00:00,000 INFO rag_gateway.app: connected to vector store "
                                         "qdrant.apps.svc:6334 collection=support-kb-v7")]
         out[-1] = (out[-1][0], f"{_pydt(t0 + 900 * MS)} INFO rag_gateway.app: connected to vector store qdrant.apps.svc:6334 "

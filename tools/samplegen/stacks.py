@@ -1055,7 +1055,7 @@ def etcd_log(cl: Cluster, t0: int, t_end: int, member: str, ip: str) -> L.Lines:
     for t in L.spread(cl.rng, t_end - 18 * 3600 * NS, t_end, 1500, jitter=0.9):
         out.append(E(t, "warn", "etcdserver/util.go:170", "apply request took too long",
                      took=f"{cl.rng.uniform(100, 260):.6f}ms", **{"expected-duration": "100ms"},
-                     prefix="read-only range ", request=f"key:\"v1/instances/\" range_end:\"v1/instances0\" ",
+                     prefix="read-only range ", request="key:\"v1/instances/\" range_end:\"v1/instances0\" ",
                      response=f"range_response_count:{cl.rng.randint(2, 6)} size:{cl.rng.randint(900, 3000)}"))
     return out
 

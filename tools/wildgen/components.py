@@ -37,7 +37,7 @@ import random
 import time as _time
 from dataclasses import dataclass, field
 
-from tools.wildgen.text import AGENTS, MODELS, SYSTEM, Pool
+from tools.wildgen.text import AGENTS, SYSTEM, Pool
 
 NS = 1_000_000_000
 _RS = "bcdfghjklmnpqrstvwxz2456789"  # the alphabet of Kubernetes generated name suffixes
@@ -474,7 +474,7 @@ class TrtllmServe(Component):
         rng, p, m = self.rng, self._py, self.env.model
         return [
             "[TensorRT-LLM] TensorRT-LLM version: 1.0.0",
-            p(t) + f"Using LLM with PyTorch backend",
+            p(t) + "Using LLM with PyTorch backend",
             p(t) + "Found hf_quant_config.json, pre-quantized checkpoint is used.",
             p(t, "W") + "Using default gpus_per_node: 1",
             p(t) + f"Loading model {m} ...",
@@ -604,8 +604,8 @@ class DynamoReadable(Component):
     def startup(self, t: int) -> list[str]:
         rng, L, m = self.rng, self._l, self.env.model
         lines = [
-            L(t, "INFO", "dynamo_runtime::distributed", f"Initializing distributed runtime namespace=dynamo "
-              f"etcd_endpoints=[\"http://etcd.dynamo-system.svc.cluster.local:2379\"]"),
+            L(t, "INFO", "dynamo_runtime::distributed", "Initializing distributed runtime namespace=dynamo "
+              "etcd_endpoints=[\"http://etcd.dynamo-system.svc.cluster.local:2379\"]"),
             L(t, "INFO", "dynamo_runtime::transports::nats", "Connected to NATS server nats://nats.dynamo-system.svc.cluster.local:4222"),
             L(t, "INFO", "dynamo_runtime::system_status_server", "System status server started on 0.0.0.0:9090"),
         ]
@@ -875,7 +875,7 @@ class RagApp(Component):
         if r < 0.995:
             w = rng.randrange(7, 11)
             g = f"[{ts('%Y-%m-%d %H:%M:%S +0000', t)}] "
-            return [g + f"[1] [INFO] Autorestarting worker after current request.", g + f"[{w}] [INFO] Worker exiting (pid: {w})",
+            return [g + "[1] [INFO] Autorestarting worker after current request.", g + f"[{w}] [INFO] Worker exiting (pid: {w})",
                     g + f"[1] [INFO] Booting worker with pid: {rng.randrange(11, 900)}"]
         return [h(t, "WARNING", "rag.api") + "request validation failed; answering 422",
                 "Traceback (most recent call last):",
@@ -1180,7 +1180,7 @@ class Containerd(Component):
             msg = (f"RunPodSandbox for &PodSandboxMetadata{{Name:{pod[1]},Uid:{uuid(rng)},Namespace:{pod[0]},Attempt:0,}} "
                    f'returns sandbox id \\"{sid}\\"')
         elif r < 0.6:
-            msg = f'ImageCreate event name:\\"docker.io/library/busybox:1.36\\" labels:{{key:\\"io.cri-containerd.image\\" value:\\"managed\\"}}'
+            msg = 'ImageCreate event name:\\"docker.io/library/busybox:1.36\\" labels:{key:\\"io.cri-containerd.image\\" value:\\"managed\\"}'
         elif r < 0.7:
             return f'time="{when}" level=info msg="shim disconnected" id={cid} namespace=k8s.io'
         elif r < 0.78:
