@@ -156,6 +156,9 @@ NOTES_CUT = 21
 # attachment: a search of the raw files looks for the pieces, or opens the archives first
 WRAPPED: dict[str, tuple[str, ...]] = {HF_TOKEN_NOTES: (HF_TOKEN_NOTES[:NOTES_CUT], HF_TOKEN_NOTES[NOTES_CUT:])}
 INSIDE_ARCHIVES: frozenset[str] = frozenset({SLACK_USER, AWS_SESSION_OLD})
+# of those, the values in a compressed single file (not an archive of files): the analysis reads
+# such a file decompressed, as it reads any member compressed by gzip, xz, bzip2 or zstd
+IN_COMPRESSED_FILES: frozenset[str] = frozenset({SLACK_USER})
 
 
 def build(out_dir: Path) -> None:

@@ -15,7 +15,7 @@ Real sample (trimmed)::
 from __future__ import annotations
 
 from analyzer.parse.quantity import GPU, count, parse_time
-from analyzer.parse.shape import conditions_of, dict_of, labels_of, list_of, text
+from analyzer.parse.shape import CONDITION_KEYS, conditions_of, dict_of, labels_of, list_of, text
 from analyzer.tables import to_json
 
 GPU_PRODUCT_LABEL = "nvidia.com/gpu.product"
@@ -34,8 +34,9 @@ def node_row(obj: dict, path: str, origin: str = "json") -> dict:
     where = f"node {name}"  # names the field in "could not read"
     spec = dict_of(obj.get("spec"), f"{where} spec")
     status = dict_of(obj.get("status"), f"{where} status")
-    conditions = conditions_of(status.get("conditions"), f"{where} status.conditions")
-    ready_c = next((c for c in conditions if c.get("type") == "Ready"), None)
+    timed = conditions_of(status.get("conditions"), f"{where} status.conditions", times=True)
+    conditions = [{k: v for k, v in c.items() if k in CONDITION_KEYS} for c in timed]
+    ready_c = next((c for c in timed if c.get("type") == "Ready"), None)
     info = dict_of(status.get("nodeInfo"), f"{where} status.nodeInfo")
     capacity = labels_of(status.get("capacity"), f"{where} status.capacity")
     allocatable = labels_of(status.get("allocatable"), f"{where} status.allocatable")
@@ -62,7 +63,7 @@ def node_row(obj: dict, path: str, origin: str = "json") -> dict:
         "internal_ip": addresses.get("InternalIP"),
         # when Ready last changed, and the kubelet's newest heartbeat (the node status it posts
         # every few minutes: the newest one is close to when the bundle was collected)
-        "ready_since": parse_time(ready_c.get("lastTransitionTime")) if ready_c else None,
-        "heartbeat": max((t for t in (parse_time(c.get("lastHeartbeatTime")) for c in conditions) if t),
+        "ready_since": parse_time(ready_c.get("lastTransitionTime"), f"{where} Ready lastTransitionTime") if ready_c else None,
+        "heartbeat": max((t for t in (parse_time(c.get("lastHeartbeatTime"), f"{where} lastHeartbeatTime") for c in timed) if t),
                          default=None),
     }

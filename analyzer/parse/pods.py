@@ -23,7 +23,7 @@ from typing import Any
 import regex
 
 from analyzer.parse.quantity import GPU, GPUCORES, GPUMEM, GPUMEM_PCT, bounded_int, count, parse_time
-from analyzer.parse.shape import conditions_of, dict_of, labels_of, list_of, text
+from analyzer.parse.shape import CONDITION_KEYS, conditions_of, dict_of, labels_of, list_of, text
 from analyzer.tables import to_json
 
 INT32 = 2**31 - 1  # exit codes and restart counts are int32 in the API
@@ -136,10 +136,11 @@ def pod_rows(obj: dict, path: str, origin: str = "json") -> tuple[dict, list[dic
                 "probes": to_json(probes) if probes else None,
             })
     where = pod_where
-    conditions = conditions_of(status.get("conditions"), f"{where} status.conditions")
+    timed = conditions_of(status.get("conditions"), f"{where} status.conditions", times=True)
+    conditions = [{k: v for k, v in c.items() if k in CONDITION_KEYS} for c in timed]
     ready = next((c.get("status") == "True" for c in conditions if c.get("type") == "Ready"), None)
-    ready_c = next((c for c in conditions if c.get("type") == "Ready"), {})
-    scheduled_c = next((c for c in conditions if c.get("type") == "PodScheduled" and c.get("status") == "True"), {})
+    ready_c = next((c for c in timed if c.get("type") == "Ready"), {})
+    scheduled_c = next((c for c in timed if c.get("type") == "PodScheduled" and c.get("status") == "True"), {})
     owners = [o for o in list_of(meta.get("ownerReferences"), f"{where} metadata.ownerReferences")
               if isinstance(o, dict)]
     owner = owners[0] if owners else {}

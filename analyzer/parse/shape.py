@@ -18,6 +18,8 @@ from typing import Any
 from analyzer.parse.quantity import note_value
 
 CONDITION_KEYS = ("type", "status", "reason", "message")
+# the times of a condition, kept when asked (the state model reads when Ready changed)
+CONDITION_TIMES = ("lastTransitionTime", "lastHeartbeatTime", "lastProbeTime")
 
 
 def dict_of(value: Any, field: str | None = None) -> dict:
@@ -66,13 +68,14 @@ def labels_of(value: Any, field: str | None = None) -> dict[str, str]:
     return out
 
 
-def conditions_of(value: Any, field: str | None = None) -> list[dict[str, str]]:
-    """Status conditions as ``{type, status, reason, message}`` of text (entries that are not
-    mappings dropped)."""
+def conditions_of(value: Any, field: str | None = None, times: bool = False) -> list[dict[str, str]]:
+    """Status conditions as ``{type, status, reason, message}`` of text, with their times too
+    when ``times`` (entries that are not mappings dropped)."""
+    keys = CONDITION_KEYS + CONDITION_TIMES if times else CONDITION_KEYS
     out = []
     for c in list_of(value, field):
         if isinstance(c, dict):
-            row = {k: text(c.get(k)) for k in CONDITION_KEYS}
+            row = {k: text(c.get(k)) for k in keys}
             out.append({k: v for k, v in row.items() if v is not None})
     return out
 

@@ -214,14 +214,25 @@ def _safe_relpath(path: str) -> str | None:
 
 
 def _redact_member(member: Any, red: Redactor, content: Content, shown: str) -> tuple[IO[bytes], bool]:
-    """(redacted content, whether anything was replaced); raises Withheld or Unreadable."""
+    """(redacted content, whether anything was replaced); raises Withheld, Unreadable or ReadFailed.
+
+    A compressed member is given to ``content`` as stored: it decompresses it under its own
+    limits, redacts it and compresses it again in its own format (or withholds it when it cannot
+    be read). Any other member is read as ingest reads it (UTF-16/32 with a BOM decoded, so that
+    the detectors see its text)."""
+    from analyzer.ingest.streams import ReadFailed, describe_error
+
+    if member.compression():
+        try:
+            raw = member.opener()
+        except (ReadFailed, Unreadable, Withheld):
+            raise
+        except Exception as exc:  # noqa: BLE001 - zipfile raises RuntimeError, NotImplementedError...
+            raise ReadFailed(f"cannot open: {describe_error(exc)}") from None
+        with raw as f:
+            return content.redact(f, shown, red, "sniff")
     with member.open() as f:
-        data, changed = content.redact(f, shown, red, "binary" if member.kind == "binary" else "text")
-    kind = member.compression()  # told by magic bytes, as ingest reads it
-    if kind:
-        # ingest reads a compressed member decompressed: the copy is compressed again, in its own format
-        data = content.pack(data, kind)
-    return data, changed
+        return content.redact(f, shown, red, "binary" if member.kind == "binary" else "text")
 
 
 def _quiet(red: Redactor, message: str) -> str:

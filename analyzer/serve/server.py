@@ -15,6 +15,7 @@ are refused: the bundle is a snapshot.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
 _TS_PREFIX = re.compile(b"^" + KUBECTL_TS.encode() + b" ")
 _UID_FIELD = "involvedObject.uid"
 MAX_BODY = 1 << 20          # request bodies read (only SelfSubjectAccessReview has one)
+LOG_READ_AHEAD = 1 << 20    # bytes of a log read before its answer's status is sent
 
 
 class Response:
@@ -221,7 +223,10 @@ def _log(cluster: Cluster, ns: str, pod_name: str, query: dict[str, str]) -> Res
                                              f'in pod "{pod_name}"')
     try:
         opts = _log_options(query, cluster.now)
-        first = cluster.open_lines(member)  # opened here: a member that cannot be read is a 500
+        # opened and read ahead here: a member that cannot be opened, or breaks within its first
+        # LOG_READ_AHEAD bytes (a small log, a corrupt compressed one), is a 500 with the reason;
+        # a break further on cuts the streamed body
+        first = _read_ahead(cluster.open_lines(member), LOG_READ_AHEAD)
     except _BadOption as exc:
         return status_error(400, "BadRequest", str(exc))
     except ReadFailed as exc:
@@ -309,6 +314,18 @@ def _member_path(member: Any) -> str:
 def _line_time(line: bytes) -> datetime | None:
     m = _TS_PREFIX.match(line)
     return parse_time(m.group(0).decode()) if m else None
+
+
+def _read_ahead(lines: Iterator[bytes], limit: int) -> Iterator[bytes]:
+    """``lines`` with up to ``limit`` bytes of them read now (a ReadFailed among them raises here)."""
+    head: list[bytes] = []
+    size = 0
+    for ln in lines:
+        head.append(ln)
+        size += len(ln)
+        if size >= limit:
+            break
+    return itertools.chain(head, lines)
 
 
 def _shape_log(cluster: Cluster, member: Any, first: Iterator[bytes], opts: _LogOptions) -> Iterator[bytes]:

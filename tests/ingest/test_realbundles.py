@@ -3,13 +3,12 @@ troubleshoot and sbctl bundles as ``.tar.gz``) read as published and unpacked gi
 tables and the same result, and parts of them are read as their layout, not as loose files.
 
 The folder lives beside the repository (``../shared/realbundles`` from the main checkout, found
-from a worktree too, or named by ``GBA_REALBUNDLES``). When it cannot be found these tests FAIL
+from a worktree too, or named by ``BUNDLE_ANALYZER_REALBUNDLES``). When it cannot be found these tests FAIL
 rather than skip: a missing folder must not pass for a green run.
 """
 
 from __future__ import annotations
 
-import os
 import tarfile
 from pathlib import Path
 
@@ -18,31 +17,18 @@ import pytest
 
 from analyzer.ingest import open_bundle
 from analyzer.pipeline import analyze_path
+from testkit.realbundles import ARCHIVES, LAYOUTS, archive
 
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLES = {"must-gather-aws": "tar.xz", "must-gather-azure": "tar.xz",
-           "troubleshoot-k3s": "tar.gz", "sbctl-support-bundle": "tar.gz"}
-LAYOUT = {"must-gather-aws": "must-gather", "must-gather-azure": "must-gather",
-          "troubleshoot-k3s": "troubleshoot", "sbctl-support-bundle": "troubleshoot"}
-
-
-def realbundles() -> Path:
-    """``shared/realbundles`` beside the repository (or beside the folder holding its worktrees)."""
-    named = os.environ.get("GBA_REALBUNDLES")
-    candidates = [Path(named)] if named else [p / "shared" / "realbundles" for p in ROOT.parents]
-    for c in candidates:
-        if c.is_dir():
-            return c
-    pytest.fail(f"the real bundles are missing: no shared/realbundles beside {ROOT} (or GBA_REALBUNDLES); "
-                "these tests must run, they are not skipped")
+BUNDLES = ARCHIVES
+LAYOUT = LAYOUTS
 
 
 @pytest.fixture(scope="module")
 def unpacked(tmp_path_factory) -> Path:
     """Every published archive unpacked by tarfile (its safe 'data' filter), as a user would."""
     dest = tmp_path_factory.mktemp("realbundles")
-    for name, ext in BUNDLES.items():
-        with tarfile.open(realbundles() / f"{name}.{ext}") as tf:
+    for name in BUNDLES:
+        with tarfile.open(archive(name)) as tf:
             tf.extractall(dest / name, filter="data")
     return dest
 
@@ -65,7 +51,7 @@ def _analysis(source: Path) -> tuple[dict, dict[str, pl.DataFrame]]:
 
 @pytest.mark.parametrize("name", sorted(BUNDLES))
 def test_published_and_unpacked_give_the_same_tables_and_result(unpacked, name):
-    published, pub_tables = _analysis(realbundles() / f"{name}.{BUNDLES[name]}")
+    published, pub_tables = _analysis(archive(name))
     local, local_tables = _analysis(unpacked / name)
     assert published["input"]["layout"] == LAYOUT[name]
     assert published["input"]["files_read"] > 50

@@ -10,7 +10,6 @@ log members, streamed), so this test needs nothing from the ingest stage.
 from __future__ import annotations
 
 import io
-import os
 import tarfile
 from pathlib import Path
 
@@ -18,20 +17,12 @@ import polars as pl
 import pytest
 
 from analyzer.parse.logs import log_frames
+from testkit.realbundles import realbundles_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _realbundles() -> Path | None:
-    env = os.environ.get("BUNDLE_ANALYZER_REALBUNDLES")
-    candidates = [Path(env)] if env else []
-    # the main checkout has them at ../shared/realbundles, a worktree one level further up
-    candidates += [ROOT.parent / "shared" / "realbundles", ROOT.parent.parent / "shared" / "realbundles"]
-    return next((c for c in candidates if c.is_dir()), None)
 
-
-REAL = _realbundles()
-pytestmark = pytest.mark.skipif(REAL is None, reason="the published bundles (../shared/realbundles) are not here")
 
 # a journald short/short-precise line: "Aug 03 09:17:42.077259 host ident[pid]: "
 JOURNALD = r"^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)? \S+ [^\s:\[\]]+(?:\[\d+\])?: "
@@ -63,7 +54,7 @@ def _frame(members: dict[str, bytes], year: int | None) -> pl.DataFrame:
 
 @pytest.mark.parametrize("name", ["must-gather-aws", "must-gather-azure"])
 def test_must_gather_host_service_logs_have_times_and_levels(name: str) -> None:
-    members = _log_members(REAL / f"{name}.tar.xz", lambda n: "/host_service_logs/" in n and n.endswith(".log"))
+    members = _log_members(realbundles_dir() / f"{name}.tar.xz", lambda n: "/host_service_logs/" in n and n.endswith(".log"))
     assert len(members) >= 8
     # the must-gather's own timestamp file says 2021; journald's short time prints no year
     df = _frame(members, 2021)
@@ -81,7 +72,7 @@ def test_must_gather_host_service_logs_have_times_and_levels(name: str) -> None:
 
 
 def test_troubleshoot_logfmt_pod_logs_have_times_and_levels() -> None:
-    members = _log_members(REAL / "troubleshoot-k3s.tar.gz",
+    members = _log_members(realbundles_dir() / "troubleshoot-k3s.tar.gz",
                            lambda n: "/cluster-resources/pods/logs/" in n and n.endswith(".log"))
     df = _frame(members, None)
     logfmt = df.filter(pl.col("text").str.contains(LOGFMT))

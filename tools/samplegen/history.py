@@ -17,6 +17,7 @@ from . import logs as L
 from . import stacks as S
 from .clock import NS, micro_time, rfc3339
 from .engines import MS
+from . import kube
 from .kube import Cluster, Ctr, http_probe, mount, terminated
 from .scenarios import base, scenario
 from .stacks import DAY, HOUR, Env
@@ -31,7 +32,7 @@ def vllm_ctr(m: EN.Model, gpus: int = 1, image: str = "vllm/vllm-openai:v0.11.0"
     return Ctr("vllm", image, args=["--model", m.name, "--port", "8000", "--gpu-memory-utilization", "0.90",
                                     "--max-model-len", "8192", *(["--tensor-parallel-size", str(gpus)] if gpus > 1 else []),
                                     *(extra or [])],
-               ports=[(8000, "http")], env=[S.env_secret("HF_TOKEN", "hf-token", "token")],
+               ports=[(8000, "http")], env=[kube.env_secret("HF_TOKEN", "hf-token", "token")],
                requests={"cpu": "4", "memory": "24Gi"}, limits={"memory": "32Gi", "nvidia.com/gpu": str(gpus)},
                liveness=http_probe("/health", "http", delay=120, period=10, failure=3),
                readiness=http_probe("/health", "http", delay=30, period=5, failure=3),
