@@ -454,6 +454,9 @@ def _extract_tar(stream: IO[bytes], dest: Path, display: str, limits: Limits, de
                     left_in.append(m)
                     continue
                 _write_member(bundle, src, target, name, info.size)
+        # the end-of-archive blocks can come before a cut: the compressed stream is read to its
+        # end (a little way: the padding of the last record) so that a truncated one says so
+        _drain(stream, _DRAIN_BYTES)
     except Exception as exc:  # noqa: BLE001 - a tar or stream error ends the archive, not the run
         if isinstance(exc, ReadFailed) or not isinstance(exc, (tarfile.TarError, OSError, EOFError)):
             bundle.error(Path(display).name, f"archive stopped after {count} entries: {stream_error(exc)}")
@@ -463,6 +466,19 @@ def _extract_tar(stream: IO[bytes], dest: Path, display: str, limits: Limits, de
     bundle.members = inner.members + left_in
     bundle.read_errors.extend(inner.read_errors)
     return bundle
+
+
+# what is read of a tar stream after its end-of-archive marker (tar pads to 10 KiB records)
+_DRAIN_BYTES = 1 << 20
+
+
+def _drain(stream: IO[bytes], limit: int) -> None:
+    """Read ``stream`` on to its end or ``limit`` bytes, whichever is first (errors raise)."""
+    while limit > 0:
+        piece = stream.read(min(limit, 64 << 10))
+        if not piece:
+            return
+        limit -= len(piece)
 
 
 def _exists(path: Path) -> bool:

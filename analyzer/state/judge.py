@@ -22,6 +22,10 @@ ClusterOperator listing it in ``relatedObjects``) says the component is Availabl
 Degraded: the structure wins there too. A hardware fault of a node's GPU (fallen off the bus,
 uncorrectable ECC) lasts until the node restarts.
 
+An object's own events count as its state where the bundle has no object for it: a failure
+before a container starts (scheduling, mount, image pull, a missing Secret) followed by a later
+``Started`` (or ``Scheduled``) event of the same object is recovered (``analyzer.state.events``).
+
 Without object state: a finding about an object the bundle does not know (its namespace's pods
 were not collected, a pasted log) is judged by its age alone; with no time either, it cannot be
 shown old and stays active. A finding that no pattern timed and that is about an object healthy
@@ -38,6 +42,7 @@ from typing import Any
 from analyzer.findings import Affected, Finding
 from analyzer.library import Library
 from analyzer.parse.quantity import human_duration
+from analyzer.taxonomy import CATEGORY_LAYER
 from analyzer.state.model import ACTIVE_WINDOW, ClusterState, PodState, WorkloadState
 
 ACTIVE, RECOVERED, PAST = "active", "recovered", "past"
@@ -228,7 +233,7 @@ def verdict(f: Finding, state: ClusterState, library: Library | None = None) -> 
         if pod is None:
             if state.pod_listed(a.namespace):
                 return PAST, f"pod {a.namespace}/{a.name} is gone: not among its namespace's pods"
-            return by_time(f, state)
+            return _events_verdict(f, state) or by_time(f, state)
         return _pod_verdict(f, a, pod, state, library) or by_time(f, state)
     if kind == "Node" or (a is None and f.category in _NODE_HEALTH):
         return _node_verdict(f, a.name if a else f.node, state) or by_time(f, state)
@@ -247,7 +252,27 @@ def verdict(f: Finding, state: ClusterState, library: Library | None = None) -> 
                 return PAST, f"{kind.lower()} {a.namespace}/{a.name} is gone: not in the bundle"
             return by_time(f, state)
         return _workload_verdict(w) or by_time(f, state)
-    return by_time(f, state)
+    return _events_verdict(f, state) or by_time(f, state)
+
+
+def _events_verdict(f: Finding, state: ClusterState) -> Verdict | None:
+    """Recovered when every line behind the finding is an event (a pasted Events row is also read
+    as a text line: the same place) followed by one of its object showing it past that stage
+    (see ``analyzer.state.events``); None when events do not decide."""
+    if not f.evidence or not any(e.source == "events" for e in f.evidence):
+        return None
+    layer = CATEGORY_LAYER.get(f.category, "")
+    after = []
+    for e in f.evidence:
+        failure = state.events.at.get((e.path, e.line)) if e.line is not None else None
+        went_on = state.events.went_on(failure, layer) if failure is not None else None
+        if went_on is None:
+            return None
+        after.append(went_on)
+    last = after[-1]
+    what = "container started" if last.reason == "Started" else "pod scheduled"
+    where = f"{e.path}:{last.line}" if last.line is not None else e.path
+    return RECOVERED, f"a later event of the same object says it went on: {last.reason} ({what}, {where})"
 
 
 def judge_findings(findings: list[Finding], state: ClusterState, library: Library | None = None) -> None:

@@ -23,6 +23,7 @@ from typing import Any, Iterable
 
 import polars as pl
 
+from analyzer.state.events import EventLog
 from analyzer.parse.quantity import parse_time
 from analyzer.tables import object_bodies
 
@@ -278,6 +279,8 @@ class ClusterState:
     # namespace -> the operators that report on the components in it (OpenShift ClusterOperators,
     # by their status.relatedObjects), each as (name, healthy: Available and not Degraded)
     operators: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)
+    # the events by place and what each object went on to do (``analyzer.state.events``)
+    events: EventLog = field(default_factory=EventLog)
 
     def pod(self, namespace: str | None, name: str | None) -> PodState | None:
         return self.pods.get((namespace, name)) if name else None
@@ -457,6 +460,7 @@ def build_state(tables: dict[str, pl.DataFrame], facts: dict[str, Any], snapshot
                          collected_at_source=facts.get("collected_at_source"), snapshot=snapshot,
                          pods=_pods(tables), nodes=_nodes(tables))
     state.pod_nodes = {k: p.node for k, p in state.pods.items() if p.node}
+    state.events = EventLog.of(tables.get("events"))
     for ns in object_bodies(objects, "Namespace"):
         meta = ns.get("metadata") or {}
         if meta.get("name"):
