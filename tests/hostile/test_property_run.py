@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import sys
 from pathlib import Path
 
 from hostile_cases import RUN_COUNTS
@@ -17,6 +18,7 @@ SHORT = 200
 def _property_run():
     spec = importlib.util.spec_from_file_location("property_run", ROOT / "tools" / "property_run.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

@@ -16,7 +16,29 @@ import pytest
 from redteam import counted, check_run, leaked, make_place, run_command, snapshot, stop_worker
 from redteam_cases import CASES, RedCase
 
-PARAMS = [pytest.param(c, cmd, id=f"{c.klass}/{c.name}/{cmd}") for c in CASES for cmd in c.commands]
+# Cases of issue 16 items 1 and 4 (one read path for every byte; names and encodings) and of the
+# output-path checks of the CLI: that work is the ingest lane's (branch w2-ingest2), not on this
+# branch yet. Strict: once it is merged these pass, the XPASS fails the run, and this set goes.
+AWAITING_READ_PATH = {
+    "archives/dir-log-gz-corrupt-first-block/analyze-md", "archives/dir-log-gz-corrupt-mid-stream/analyze-html",
+    "archives/tar-gz-member-corrupt-gzip/analyze-parquet", "archives/tar-xz-truncated/tables-parquet",
+    "archives/zip-member-corrupt-deflate/analyze-md", "archives/zip-member-corrupt-lzma/analyze-html",
+    "archives/zip-member-encrypted/serve", "archives/zip-member-unsupported-method/analyze-json",
+    "names/folder-1100-levels-deep/analyze-md", "names/names-not-utf8-and-with-escapes/tables-csv",
+    "output-paths/analyze-html-onto-dir/analyze-html", "output-paths/analyze-json-onto-below-file/analyze-json",
+    "output-paths/analyze-md-onto-dir/analyze-md", "output-paths/analyze-parquet-onto-file/analyze-parquet",
+    "output-paths/tables-csv-onto-file/tables-csv", "output-paths/tables-parquet-onto-below-file/tables-parquet",
+}
+
+
+def _param(c: RedCase, cmd: str):
+    run_id = f"{c.klass}/{c.name}/{cmd}"
+    marks = [pytest.mark.xfail(strict=True, reason="issue 16 items 1/4: the read path of branch w2-ingest2")] \
+        if run_id in AWAITING_READ_PATH else []
+    return pytest.param(c, cmd, id=run_id, marks=marks)
+
+
+PARAMS = [_param(c, cmd) for c in CASES for cmd in c.commands]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -83,8 +105,8 @@ def _run_case(case: RedCase, command: str, place: Path, inputs: Path) -> None:
     src = built.stdin if str(built.input) == "-" else built.input
     before = snapshot(src)
     run = run_command(place, built.input, command, stdin=built.stdin, fresh=case.fresh, extra=built.extra,
-                      clash=built.clash)
-    counted(case.name, case.klass, tuple(s.kind for s in built.secrets))
+                      clash=built.clash, raw=built.raw)
+    counted(case.name, case.klass, tuple(s.kind for s in built.secrets), command, run.peak_mb)
     secrets = built.secrets if command != "serve" or built.serve_secrets else ()
     check_run(run, before, src, built.exits, secrets, expect_out=command != "serve")
     if built.clash:
