@@ -23,6 +23,8 @@ os.environ.setdefault("GOGC", "off")
 from testkit import samples  # noqa: E402 - after the backend is chosen
 
 _COUNTS: dict[str, int] = {}
+_SETS: dict[str, set[str]] = {}
+_MAX: dict[str, tuple[int, str]] = {}
 
 
 @pytest.fixture(scope="session")
@@ -36,18 +38,37 @@ def pytest_sessionfinish(session, exitstatus):  # noqa: ARG001 - pytest hook
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Sum the ``count:`` properties (on the controller under pytest-xdist: reports come back to it)."""
-    if report.when == "teardown":
-        for name, value in report.user_properties:
-            if name.startswith("count:"):
-                _COUNTS[name[6:]] = _COUNTS.get(name[6:], 0) + int(value)
+    """Gather what tests recorded (on the controller under pytest-xdist: reports come back to it):
+    ``count:`` properties summed, ``set:`` ones as sets, ``max:`` ones (``N|what``) the highest."""
+    if report.when != "teardown":
+        return
+    for name, value in report.user_properties:
+        kind, _, what = name.partition(":")
+        if kind == "count":
+            _COUNTS[what] = _COUNTS.get(what, 0) + int(value)
+        elif kind == "set":
+            _SETS.setdefault(what, set()).add(str(value))
+        elif kind == "max":
+            n, _, label = str(value).partition("|")
+            if int(n) > _MAX.get(what, (-1, ""))[0]:
+                _MAX[what] = (int(n), label)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001 - pytest hook
-    """One line: how many hostile inputs and property-test examples actually ran."""
+    """What actually ran: hostile inputs, property examples, red-team cases by class and secret kind."""
+    lines = []
     if _COUNTS:
+        lines.append(", ".join(f"{n} {what}" for what, n in sorted(_COUNTS.items())) + " run")
+    if _SETS.get("red team runs"):
+        n = {what: len(_SETS.get(f"red team {what}", ())) for what in ("cases", "runs", "classes", "secret kinds")}
+        mb, run = _MAX.get("red team peak MiB", (0, ""))
+        lines.append(f"red team: {n['cases']} cases ({n['runs']} runs) in {n['classes']} classes, "
+                     f"{n['secret kinds']} secret kinds planted; peak resident memory {mb} MiB of 1024 allowed ({run})")
+    if lines:
         terminalreporter.write_sep("-", "hostile input suite")
-        terminalreporter.write_line(", ".join(f"{n} {what}" for what, n in sorted(_COUNTS.items())) + " run")
+        for line in lines:
+            terminalreporter.write_line(line)
+
 
 from analyzer.checks import STRICT_ENV  # noqa: E402
 

@@ -57,6 +57,10 @@ def _number(text: str) -> float | str:
 
 def load_json(text: str | bytes) -> Any:
     """One JSON value, bounded (see the module docstring); DocumentError otherwise."""
+    if isinstance(text, bytes):
+        # as Go's decoder: invalid UTF-8 (an encoded surrogate included) reads as U+FFFD, where
+        # json.loads would decode bytes with "surrogatepass" and keep lone surrogates
+        text = text.decode(json.detect_encoding(text), "replace")
     try:
         value = json.loads(text, parse_float=_number, parse_constant=str)
     except RecursionError:

@@ -8,7 +8,9 @@ Real sample::
     dynamo_frontend_requests_total{model="qwen",request_type="stream",status="error"} 12
 
 Parsed with ``prometheus_client``'s parser; when a scrape is malformed (cut short, mixed with
-an error page) the lines that still parse are kept, one by one.
+an error page) the lines that still parse are kept, one by one. A scrape of more than
+``MAX_SAMPLE_LINES`` lines is read up to there (noted): the parser holds every sample of a family
+at once, and a million-series scrape took a run past 1 GiB.
 """
 
 from __future__ import annotations
@@ -19,17 +21,35 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from analyzer.tables import to_json
 
+# far above what the exporters checks read print (vLLM, Dynamo, DCGM: thousands of series per pod)
+MAX_SAMPLE_LINES = 200_000
+
 
 def metric_rows(text: str, path: str, namespace: str | None, pod: str | None,
                 errors: list[str]) -> list[dict]:
     """One row per sample; unparsable lines are reported in ``errors``, and so are the samples
     whose value is not a finite number (NaN, +-Inf, beyond a float), kept with no value."""
+    cut = _nth_newline(text, MAX_SAMPLE_LINES)
+    if cut is not None:
+        errors.append(f"more than {MAX_SAMPLE_LINES} lines: read up to line {MAX_SAMPLE_LINES}, "
+                      f"{len(text) - cut - 1} characters after it not read")
+        text = text[:cut + 1]
     rows = _all_rows(text, path, namespace, pod, errors)
     odd = sum(1 for r in rows if r["value"] is None)
     if odd:
         errors.append(f"{odd} sample(s) with a value that is not a finite number (NaN, Inf or out of range) "
                       "read as no value")
     return rows
+
+
+def _nth_newline(text: str, n: int) -> int | None:
+    """The index of the ``n``-th newline when more text follows it; None otherwise."""
+    pos = -1
+    for _ in range(n):
+        pos = text.find("\n", pos + 1)
+        if pos < 0:
+            return None
+    return pos if pos + 1 < len(text) else None
 
 
 def _all_rows(text: str, path: str, namespace: str | None, pod: str | None, errors: list[str]) -> list[dict]:

@@ -21,8 +21,13 @@ from analyzer.parse.documents import DocumentError, load_documents
 from analyzer.parse.events import event_row
 from analyzer.parse.nodes import node_row
 from analyzer.parse.pods import pod_rows
+from analyzer.parse.quantity import note_value
 from analyzer.parse.shape import conform, dict_of, text
 from analyzer.tables import to_json
+
+# the API server stores no object over 1.5 MiB (a ConfigMap's data is at most 1 MiB): a longer
+# text value is not from a cluster
+MAX_TEXT = 1 << 20
 
 # the one loader of JSON/YAML documents (bounded nesting, alias guard); ObjectsError is its error
 ObjectsError = DocumentError
@@ -39,8 +44,27 @@ def read_objects(data: bytes, name: str) -> list[dict]:
     ...              b'{"name": "hf"}, "data": {"HF_TOKEN": "aGZfeHl6"}}]}', "secrets.json")
     [{'kind': 'Secret', 'apiVersion': 'v1', 'metadata': {'name': 'hf'}, 'data': {'HF_TOKEN': ''}}]
     """
-    objects = (conform(o) for doc in load_documents(data, name) for o in iter_objects(doc))
+    docs = load_documents(data, name)
+    if len(data) > MAX_TEXT:
+        _cut_long_texts(docs)
+    objects = (conform(o) for doc in docs for o in iter_objects(doc))
     return [strip_secret(o) if is_secret(o) else o for o in objects]
+
+
+def _cut_long_texts(docs: list[Any]) -> None:
+    """Cut, in place, every text value longer than ``MAX_TEXT`` (noted under its key): no object
+    of a cluster holds one, and a 200 MiB ConfigMap value copied into rows, tables and reports
+    took a run past 1 GiB."""
+    stack: list[Any] = [docs]
+    while stack:
+        node = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in list(items):
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+            elif isinstance(value, str) and len(value) > MAX_TEXT:
+                note_value(str(key), value, f"longer than {MAX_TEXT} characters, cut there")
+                node[key] = value[:MAX_TEXT]
 
 
 def is_secret(obj: dict) -> bool:

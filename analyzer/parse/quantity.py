@@ -79,7 +79,8 @@ def _capped(number: float | int, field: str | None, value: object) -> float | No
 _SUFFIX = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
            "n": 1e-9, "u": 1e-6, "m": 1e-3, "": 1, "k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9,
            "T": 1e12, "P": 1e15, "E": 1e18}
-_QTY = regex.compile(r"^\s*([+-]?\d+(?:\.\d+)?)(?:[eE]([+-]?\d+))?\s*(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|K|M|G|T|P|E)?\s*$")
+# ASCII digits only, as the API server reads them (Python's float() would take any script's digits)
+_QTY = regex.compile(r"^\s*([+-]?[0-9]+(?:\.[0-9]+)?)(?:[eE]([+-]?[0-9]+))?\s*(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|K|M|G|T|P|E)?\s*$")
 
 GPU = "nvidia.com/gpu"
 GPUMEM = "nvidia.com/gpumem"
@@ -123,7 +124,7 @@ def quantity(value: object, field: str | None = None) -> float | None:
 _SIZE_UNITS = {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40, "kb": 10**3, "mb": 10**6,
                "gb": 10**9, "tb": 10**12, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40,
                "b": 1, "bytes": 1, "": 1}
-_SIZE = regex.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$")
+_SIZE = regex.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$")
 
 
 def byte_size(value: object, field: str | None = None) -> float | None:
@@ -164,9 +165,10 @@ def bounded_int(value: object, field: str | None = None, low: int = -QUANTITY_MA
         return None
     if isinstance(value, str):
         text = value.strip()
-        if not (text.lstrip("+-").isdigit() and len(text) <= 20):
-            note_value(field, value, "is not an integer" if not text.lstrip("+-").isdigit()
-                       else "out of range")
+        # ASCII digits only: str.isdigit() also takes superscripts, which int() refuses
+        digits = text.lstrip("+-").isascii() and text.lstrip("+-").isdigit()
+        if not (digits and len(text) <= 20):
+            note_value(field, value, "is not an integer" if not digits else "out of range")
             return None
         value = int(text)
     if not low <= value <= high:
@@ -247,13 +249,17 @@ def wall_time(value: object, field: str | None = None) -> datetime | None:
     return None if dt is None else dt.replace(tzinfo=None)
 
 
+_CALENDAR_SPAN = (TIME_MAX - TIME_MIN).total_seconds()
+
+
 def human_duration(seconds: float) -> str:
     """Kubernetes' short duration format (``duration.HumanDuration``): 45s, 5m3s, 3h, 12d.
 
     >>> [human_duration(s) for s in (45, 303, 3 * 3600, 12 * 86400)]
     ['45s', '5m3s', '3h', '12d']
     """
-    if not math.isfinite(seconds):
+    # no two times of the calendar (years 1-9999) are further apart: anything more is no age
+    if not math.isfinite(seconds) or abs(seconds) > _CALENDAR_SPAN:
         return "<invalid>"
     s = int(seconds)
     if s < -1:

@@ -453,6 +453,25 @@ class _Handler(BaseHTTPRequestHandler):
     cluster: Cluster
     quiet = True
     timeout = 60  # a client that sends nothing for a minute is let go
+    # the standard library answers a request line without a version (HTTP/0.9) with a bare body;
+    # errors always carry a status line here, and such requests are refused as the API server does
+    default_request_version = "HTTP/1.0"
+
+    def parse_request(self) -> bool:
+        """As the standard library's, but empty lines before the request line are skipped (RFC
+        9112 2.2, as Go's server does) and HTTP/0.9 ("GET /path") is refused with a 400 Status."""
+        for _ in range(16):
+            if self.raw_requestline not in (b"\r\n", b"\n"):
+                break
+            self.raw_requestline = self.rfile.readline(65537)
+        if not self.raw_requestline:
+            return False  # only empty lines, then the end: nothing was asked
+        if not super().parse_request():
+            return False
+        if len(self.requestline.split()) == 2:
+            self.send_error(400, "unsupported protocol version")
+            return False
+        return True
 
     def _body(self) -> bytes:
         """The request body, bounded: a body of unknown or unreadable length is refused."""

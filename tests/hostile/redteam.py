@@ -79,13 +79,18 @@ def secret(i: int) -> Secret:
 
 # ------------------------------------------------------------------------------ what ran (summary)
 
-COUNTS: dict[str, set] = {"cases": set(), "classes": set(), "secret kinds": set()}
+COUNTS: dict[str, set] = {"cases": set(), "classes": set(), "secret kinds": set(), "runs": set()}
+PEAK: dict[str, object] = {"mb": 0, "run": ""}   # the highest peak resident memory of any run
 
 
-def counted(case: str, klass: str, kinds: tuple[str, ...] = ()) -> None:
-    COUNTS["cases"].add(case)
+def counted(case: str, klass: str, kinds: tuple[str, ...] = (), command: str = "", peak_mb: int = 0) -> None:
+    """Record that a case ran (for the summary line of ``conftest.py``)."""
+    COUNTS["cases"].add(f"{klass}/{case}")
     COUNTS["classes"].add(klass)
     COUNTS["secret kinds"].update(kinds)
+    COUNTS["runs"].add(f"{klass}/{case}/{command}")
+    if peak_mb > PEAK["mb"]:
+        PEAK.update(mb=peak_mb, run=f"{klass}/{case}/{command}")
 
 
 # ------------------------------------------------------------------------------ the worker
@@ -218,11 +223,13 @@ def snapshot(path: Path) -> dict[str, str]:
 
 def run_command(place: Path, input_path: Path | str, command: str, *, stdin: Path | None = None,
                 fresh: bool = False, extra: tuple[str, ...] = (), timeout: float = TIMEOUT_S,
-                serve_requests: list[list[str]] | None = None, clash: str | None = None) -> Run:
+                serve_requests: list[list[str]] | None = None, clash: str | None = None,
+                raw: tuple[bytes, ...] = ()) -> Run:
     """Run ``command`` (``analyze-<fmt>``, ``tables-<fmt>``, ``redact``, ``serve``,
     ``ft-summary-<fmt>``) on ``input_path`` in the case folder ``place`` (whose ``out``, ``tmp``
     and ``work`` folders it makes). ``clash``: the output path is made the wrong kind first (a
-    "dir" where a file goes, a "file" where a folder goes, or "below-file": inside a file)."""
+    "dir" where a file goes, a "file" where a folder goes, or "below-file": inside a file).
+    ``raw``: requests that ``serve`` gets over a socket, as bytes on the wire."""
     out_dir, tmp, work = place / "out", place / "tmp", place / "work"
     for d in (out_dir, tmp, work):
         d.mkdir(exist_ok=True)
@@ -258,7 +265,8 @@ def run_command(place: Path, input_path: Path | str, command: str, *, stdin: Pat
     request = {"cwd": str(work), "tmpdir": str(tmp), "stdin": str(stdin) if stdin else None,
                "stdout": str(place / "stdout"), "stderr": str(place / "stderr")}
     if name == "serve":
-        request.update(op="serve", source=src, requests=serve_requests or [], out_dir=str(out))
+        request.update(op="serve", source=src, requests=serve_requests or [], out_dir=str(out),
+                       raw=[r.decode("latin-1") for r in raw])
     else:
         request["argv"] = argv
     if fresh:

@@ -47,6 +47,7 @@ class Built:
     extra: tuple[str, ...] = ()             # more CLI arguments
     serve_secrets: bool = True              # False: not in a Secret object (serve shows it as it is)
     clash: str | None = None                # -o onto a "dir", a "file", or "below-file" (exit 2)
+    raw: tuple[bytes, ...] = ()             # serve: requests sent over a socket as these bytes
 
 
 @dataclass(frozen=True)
@@ -1099,3 +1100,7 @@ for _command, _clash in {"analyze-md": "dir", "analyze-json": "below-file", "ana
                          "tables-csv": "file", "tables-parquet": "below-file", "redact": "file",
                          "analyze-html": "dir"}.items():
     add("output-paths", f"{_command}-onto-{_clash}", _output_case(_n(), _clash), (_command,))
+
+
+# more classes (links, NUL bytes, encodings, metrics at the extremes, serve on the wire)
+import redteam_cases_more  # noqa: E402,F401 - registers its cases into CASES

@@ -81,9 +81,63 @@ def kubectl_requests(cluster) -> list[list[str]]:
     return reqs
 
 
-def _serve(source: str, requests: list[list[str]], out_dir: str) -> int:
+def _over_socket(cluster, raw: list[bytes]) -> list[tuple[int, str, bytes]]:
+    """Send each raw request (bytes as they go on the wire, Content-Length lies included) to a real
+    server on 127.0.0.1, half-close, and read the whole answer: (status, content type, body);
+    status 0 for a connection dropped without an answer."""
+    import socket
+
+    from analyzer.serve import start
+
+    server, thread = start(cluster)
+    out = []
+    try:
+        for data in raw:
+            with socket.create_connection(server.server_address[:2], timeout=20) as sock:
+                try:
+                    sock.sendall(data)
+                    sock.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass  # the server may answer and close before it has read everything
+                chunks = []
+                try:
+                    while chunk := sock.recv(1 << 16):
+                        chunks.append(chunk)
+                except OSError:
+                    pass
+            out.append(_parse_answer(b"".join(chunks)))
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+    return out
+
+
+def _parse_answer(answer: bytes) -> tuple[int, str, bytes]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    m = re.match(r"HTTP/1\.[01] (\d{3}) ", lines[0] + " ")
+    if not m:
+        return 0, "", answer
+    headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:])}
+    if headers.get("transfer-encoding") == "chunked":
+        data, rest = b"", body
+        while rest:
+            size, _, rest = rest.partition(b"\r\n")
+            n = int(size.split(b";")[0] or b"0", 16)
+            if n == 0:
+                break
+            data, rest = data + rest[:n], rest[n + 2:]
+        body = data
+    elif headers.get("content-length", "").isdigit():
+        body = body[:int(headers["content-length"])]  # what follows answers the next request on the connection
+    return int(m[1]), headers.get("content-type", ""), body
+
+
+def _serve(source: str, requests: list[list[str]], out_dir: str, raw: list[str] = ()) -> int:
     """Answer what kubectl asks (``kubectl_requests``) plus ``requests`` ([method, path, accept])
-    from the bundle; one file per answer."""
+    from the bundle, then each of ``raw`` (latin-1 text of wire bytes) over a socket; one file per
+    answer."""
     from analyzer.ingest import BundleError, ReadFailed
     from analyzer.serve import load_cluster, respond
 
@@ -104,6 +158,11 @@ def _serve(source: str, requests: list[list[str]], out_dir: str) -> int:
                     pass  # a member that breaks mid-way: the cut answer is what the client gets
             answers.append({"method": method, "path": path, "accept": accept, "status": r.status,
                             "content_type": r.content_type})
+        for data, (status, ctype, body) in zip(raw, _over_socket(cluster, [r.encode("latin-1") for r in raw])):
+            with open(os.path.join(out_dir, f"answer-{len(answers):04d}.body"), "wb") as f:
+                f.write(body)
+            answers.append({"method": "RAW", "path": data[:200], "accept": "", "status": status,
+                            "content_type": ctype})
         with open(os.path.join(out_dir, "answers.json"), "w") as f:
             json.dump({"answers": answers, "problems": cluster.problems}, f)
     except BaseException:  # noqa: BLE001
@@ -133,7 +192,7 @@ def _handle(req: dict) -> dict:
     started = time.monotonic()
     try:
         if req.get("op") == "serve":
-            rc = _serve(req["source"], req["requests"], req["out_dir"])
+            rc = _serve(req["source"], req["requests"], req["out_dir"], req.get("raw") or [])
         else:
             rc = _run_cli(req["argv"])
     finally:

@@ -15,7 +15,11 @@ import pytest
 from redteam import counted, check_run, make_place, run_command, snapshot, stop_worker
 from redteam_cases import CASES, RedCase
 
-PARAMS = [pytest.param(c, cmd, id=f"{c.klass}/{c.name}/{cmd}") for c in CASES for cmd in c.commands]
+def _param(c: RedCase, cmd: str):
+    return pytest.param(c, cmd, id=f"{c.klass}/{c.name}/{cmd}")
+
+
+PARAMS = [_param(c, cmd) for c in CASES for cmd in c.commands]
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -82,8 +86,8 @@ def _run_case(case: RedCase, command: str, place: Path, inputs: Path) -> None:
     src = built.stdin if str(built.input) == "-" else built.input
     before = snapshot(src)
     run = run_command(place, built.input, command, stdin=built.stdin, fresh=case.fresh, extra=built.extra,
-                      clash=built.clash)
-    counted(case.name, case.klass, tuple(s.kind for s in built.secrets))
+                      clash=built.clash, raw=built.raw)
+    counted(case.name, case.klass, tuple(s.kind for s in built.secrets), command, run.peak_mb)
     secrets = built.secrets if command != "serve" or built.serve_secrets else ()
     check_run(run, before, src, built.exits, secrets, expect_out=command != "serve")
     if built.clash:
