@@ -21,7 +21,8 @@ import regex
 from analyzer.checks.framework import CheckContext
 from analyzer.findings import Evidence
 from analyzer.ingest.bundle import ReadFailed
-from analyzer.parse.objects import ObjectsError, iter_objects, load_documents
+from analyzer.parse.objects import ObjectsError, read_objects
+from analyzer.parse.places import list_kind
 
 # kubectl's answer for a resource type the cluster does not serve (a CRD not installed)
 NO_RESOURCE_TYPE = regex.compile(r"the server doesn't have a resource type \"([^\"]+)\"")
@@ -78,15 +79,18 @@ def pod_specs(ctx: CheckContext) -> list[dict]:
             if m.path not in paths:
                 continue
             try:
-                docs = load_documents(m.read_bytes(bundle.limits.max_object_bytes), m.name)
+                objs = read_objects(m.read_bytes(bundle.limits.max_object_bytes), m.name,
+                                    list_kind(bundle.layout, m.path))
             except (ReadFailed, ObjectsError):
                 continue  # the parse stage already listed it under "could not read"
-            for obj in (o for d in docs for o in iter_objects(d)):
+            for obj in objs:
                 if obj.get("kind") != "Pod":
                     continue
                 meta = obj.get("metadata") or {}
                 ns = meta.get("namespace") or m.meta.get("namespace")
-                out.append(dict(obj, _path=m.path, _line=lines.get((m.path, ns, meta.get("name"))), _ns=ns))
+                key = (m.path, ns, meta.get("name"))
+                if key in lines:  # the copy the pods table kept (one per pod)
+                    out.append(dict(obj, _path=m.path, _line=lines[key], _ns=ns))
     ctx.__dict__["_pod_specs"] = out
     return out
 

@@ -21,6 +21,7 @@ from analyzer.parse.events import table_rows
 from analyzer.parse.logs import DUMP_LOG_START, log_frames
 from analyzer.parse.metrics import metric_rows
 from analyzer.parse.objects import NameLines, ObjectRows, ObjectsError, read_objects, server_version
+from analyzer.parse.places import is_cluster_state, list_kind, marker_dirs
 from analyzer.parse.quantity import parse_time
 from analyzer.tables import SCHEMAS, TABLE_NAMES, frame
 
@@ -148,18 +149,23 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     describe_events: dict[str, set[int]] = {}
     facts: dict[str, Any] = {"layout": bundle.layout, "root": bundle.root}
     limits = bundle.limits
+    markers = marker_dirs([m.path for m in bundle.members]) if bundle.layout == "must-gather" else frozenset()
     for m in bundle.members:
         try:
             if m.kind == "objects":
                 raw = m.read_bytes(limits.max_object_bytes)
                 try:
-                    objs = read_objects(raw, m.name)
+                    objs = read_objects(raw, m.name, list_kind(bundle.layout, m.path))
                 except ObjectsError:
                     if bundle.layout not in ("file", "loose"):
                         raise
                     # a paste that mixes YAML with other text: read it as text
                     m.kind = "text"
                     objs = []
+                if objs and not is_cluster_state(bundle.layout, m.path, markers):
+                    # objects outside the layout's places: a manifest, not what the cluster held
+                    m.kind = "manifests"
+                    continue
                 names = NameLines(raw.decode("utf-8", errors="replace")) if objs else None
                 for obj in objs:
                     acc.add(obj, m.path, m.meta.get("namespace"), names.line_of(obj) if names else None)
@@ -193,6 +199,7 @@ def parse_bundle(bundle: Bundle) -> Parsed:
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             # a document of the right syntax but the wrong shape
             errors.append(ReadError(m.path, f"unexpected content: {type(exc).__name__}: {str(exc)[:200]}"))
+    acc.finish()
     tables = {name: frame(name, acc.rows.get(name, [])) for name in TABLE_NAMES
               if name not in ("log_lines", "read_errors", "files", "metrics")}
     tables["metrics"] = frame("metrics", metrics)

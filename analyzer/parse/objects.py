@@ -2,9 +2,18 @@
 
 ``read_objects`` is the one reader of such files (the parse stage and ``serve`` both use it):
 Lists unwrapped, YAML aliases bounded, and a Secret's values never kept: only its key names,
-each with an empty value. ``ObjectRows`` turns what it read into rows: Pods go to
-``pods``/``containers``, Nodes to ``nodes``, Events to ``events``; every other object to
-``objects`` with its status conditions and its body.
+each with an empty value. ``ObjectRows`` turns what it read into rows: core v1 Pods go to
+``pods``/``containers``, core v1 Nodes to ``nodes``, Events to ``events``; every other object
+(a Longhorn ``nodes.longhorn.io`` Node among them) to ``objects`` with its status conditions and
+its body. An object met twice in one bundle (must-gather keeps each pod in ``core/pods.yaml``
+and in its own file) gives one set of rows: its identity is its uid, else its API group, kind,
+namespace and name; the copy with the newer ``resourceVersion`` wins, the first one on a tie.
+
+Collectors' own conventions read here: items of a list that left out their kind take it from the
+list or from the file (``kind`` of ``read_objects``: troubleshoot writes its CRD list with neither);
+the internal serialization of older kubectl (``analyzer.parse.internal``); troubleshoot's
+redaction marker ``***HIDDEN***`` standing as a plain YAML value (a YAML alias by its syntax) is
+read as the string it stands for.
 
 Real sample: the output of ``kubectl get pods -n dynamo -o json``::
 
@@ -20,6 +29,7 @@ import regex
 import yaml
 
 from analyzer.parse.events import event_row
+from analyzer.parse.internal import internal_items, is_internal, versioned
 from analyzer.parse.nodes import node_row
 from analyzer.parse.pods import pod_rows
 from analyzer.tables import to_json
@@ -49,14 +59,40 @@ def load_documents(data: bytes, name: str) -> list[Any]:
             if name.endswith(".json"):
                 raise ObjectsError(f"invalid JSON: {exc}") from None
     try:
-        docs = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
-    except RecursionError:
-        raise ObjectsError("YAML nested too deeply") from None
+        docs = _load_yaml(text)
     except yaml.YAMLError as exc:
-        raise ObjectsError(f"invalid YAML: {str(exc).splitlines()[0]}") from None
+        if _REDACTED not in text:
+            raise ObjectsError(f"invalid YAML: {str(exc).splitlines()[0]}") from None
+        try:
+            # troubleshoot's marker as a plain value reads as an alias: quote it, and only then
+            docs = _load_yaml(quote_redaction_markers(text))
+        except yaml.YAMLError:
+            raise ObjectsError(f"invalid YAML: {str(exc).splitlines()[0]}") from None
     if "&" in text and "*" in text and _expanded_size(docs, MAX_EXPANDED) > MAX_EXPANDED:
         raise ObjectsError("YAML aliases expand past the limit, refused (possible alias bomb)")
     return docs
+
+
+def _load_yaml(text: str) -> list[Any]:
+    try:
+        return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+    except RecursionError:
+        raise ObjectsError("YAML nested too deeply") from None
+
+
+# troubleshoot's redaction marker (pkg/redact: MASK_TEXT)
+_REDACTED = "***HIDDEN***"
+# the marker opening a plain scalar: after "key: " or a list item's "- ", to the end of the line
+_REDACTED_PLAIN = regex.compile(r"(?m)((?:^[ \t]*(?:-[ \t]+)+|:[ \t]+))(\*\*\*HIDDEN\*\*\*[^\n]*?)([ \t]*)$")
+
+
+def quote_redaction_markers(text: str) -> str:
+    r"""YAML text with each plain value that opens with ``***HIDDEN***`` single-quoted.
+
+    >>> quote_redaction_markers("ip: ***HIDDEN***\n- ***HIDDEN***:10000\nok: 'x'\n")
+    "ip: '***HIDDEN***'\n- '***HIDDEN***:10000'\nok: 'x'\n"
+    """
+    return _REDACTED_PLAIN.sub(lambda m: m[1] + "'" + m[2].replace("'", "''") + "'" + m[3], text)
 
 
 def _expanded_size(value: Any, limit: int) -> int:
@@ -87,9 +123,11 @@ def _expanded_size(value: Any, limit: int) -> int:
     return size(value)
 
 
-def read_objects(data: bytes, name: str) -> list[dict]:
+def read_objects(data: bytes, name: str, kind: tuple[str, str] | None = None) -> list[dict]:
     """Every Kubernetes object of one JSON/YAML file, Lists unwrapped and Secret values dropped:
     the one reader of object files (the parse stage and ``serve`` both read through it).
+    ``kind`` is (apiVersion, kind) of the objects the file holds, for list items that name none
+    (``analyzer.parse.places.list_kind`` knows it for each layout).
 
     Raises ObjectsError for a file that is not JSON/YAML (or an alias bomb).
 
@@ -98,7 +136,7 @@ def read_objects(data: bytes, name: str) -> list[dict]:
     [{'kind': 'Secret', 'apiVersion': 'v1', 'metadata': {'name': 'hf'}, 'data': {'HF_TOKEN': ''}}]
     """
     return [strip_secret(o) if o.get("kind") == "Secret" else o
-            for doc in load_documents(data, name) for o in iter_objects(doc)]
+            for doc in load_documents(data, name) for o in iter_objects(doc, kind)]
 
 
 def server_version(data: bytes, name: str) -> dict[str, Any]:
@@ -117,24 +155,36 @@ def server_version(data: bytes, name: str) -> dict[str, Any]:
     return {}
 
 
-def iter_objects(doc: Any) -> Iterator[dict]:
+def iter_objects(doc: Any, kind: tuple[str, str] | None = None) -> Iterator[dict]:
     """Every Kubernetes object in a document (Lists and ``items`` unwrapped; an item without a
-    kind takes the list's item kind and apiVersion)."""
+    kind takes the list's item kind and apiVersion, else ``kind``: (apiVersion, kind); objects of
+    the internal serialization come out in the versioned shape)."""
     if isinstance(doc, list):
         for d in doc:
-            yield from iter_objects(d)
+            yield from iter_objects(d, kind)
         return
     if not isinstance(doc, dict):
         return
+    doc_kind = str(doc.get("kind") or "")
     items = doc.get("items")
-    if isinstance(items, list) and (str(doc.get("kind", "")).endswith("List") or "kind" not in doc):
-        list_kind = str(doc.get("kind", ""))[:-4] if str(doc.get("kind", "")).endswith("List") else ""
+    if "items" in doc and doc_kind.endswith("List") and items is None:
+        return  # an empty list as Go writes it ("items: null")
+    internal = internal_items(doc)
+    if internal is not None:
+        items = internal
+    if isinstance(items, list) and (doc_kind.endswith("List") or not doc_kind):
+        list_kind = (str(doc.get("apiVersion") or "v1"), doc_kind[:-4]) if doc_kind.endswith("List") else kind
         for item in items:
-            if isinstance(item, dict):
-                if "kind" not in item and list_kind:
-                    item = {"kind": list_kind, "apiVersion": doc.get("apiVersion", "v1"), **item}
-                yield item
+            if not isinstance(item, dict):
+                continue
+            if is_internal(item):
+                item = versioned(item, list_kind)
+            elif "kind" not in item and list_kind:
+                item = {"kind": list_kind[1], "apiVersion": item.get("apiVersion") or list_kind[0], **item}
+            yield item
         return
+    if is_internal(doc):
+        doc = versioned(doc, kind)
     if "kind" in doc or "metadata" in doc:
         yield doc
 
@@ -154,40 +204,94 @@ def strip_secret(obj: dict) -> dict:
     return out
 
 
+def api_group(obj: dict) -> str:
+    """The API group of an object ("" for the core group)."""
+    api_version = str(obj.get("apiVersion") or "v1")
+    return api_version.rpartition("/")[0] if "/" in api_version else ""
+
+
+def identity(obj: dict, default_namespace: str | None = None) -> tuple | None:
+    """What makes two copies of an object one object: its uid, else (API group, kind, namespace,
+    name); None for an object without a name."""
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    if meta.get("uid"):
+        return ("uid", str(meta["uid"]))
+    if not meta.get("name"):
+        return None
+    return (api_group(obj), obj.get("kind"), meta.get("namespace") or default_namespace or "", str(meta["name"]))
+
+
+def _newer(obj: dict, than: dict) -> bool:
+    """Whether ``obj`` is a later copy than ``than`` (a greater resourceVersion, when both are
+    numbers as etcd's are; opaque otherwise, and then the first copy stays)."""
+    a = str((obj.get("metadata") or {}).get("resourceVersion") or "")
+    b = str((than.get("metadata") or {}).get("resourceVersion") or "")
+    return a.isdigit() and b.isdigit() and int(a) > int(b)
+
+
 class ObjectRows:
-    """Accumulates rows for pods, containers, nodes, events and objects."""
+    """Accumulates rows for pods, containers, nodes, events and objects, one set per object."""
 
     def __init__(self) -> None:
         self.rows: dict[str, list[dict]] = {"pods": [], "containers": [], "nodes": [],
                                              "events": [], "objects": []}
+        # identity -> (the object kept, its rows); rows of a copy replaced by a newer one are
+        # emptied in place and dropped by ``finish``
+        self._seen: dict[tuple, tuple[dict, list[dict]]] = {}
+        self.duplicates = 0
 
     def add(self, obj: dict, path: str, default_namespace: str | None = None,
             line: int | None = None) -> None:
         """Rows of one object as ``read_objects`` gave it; ``line`` is where the object's name
-        stands in its file."""
+        stands in its file. A second copy of an object already added replaces it only if newer."""
+        key = identity(obj, default_namespace)
+        if key is not None and key in self._seen:
+            self.duplicates += 1
+            kept, rows = self._seen[key]
+            if not _newer(obj, kept):
+                return
+            for row in rows:
+                row.clear()
+        made = self._rows(obj, path, default_namespace, line)
+        if key is not None:
+            self._seen[key] = (obj, made)
+
+    def finish(self) -> dict[str, list[dict]]:
+        """The rows, without those of copies replaced by newer ones."""
+        for name, rows in self.rows.items():
+            self.rows[name] = [r for r in rows if r]
+        return self.rows
+
+    def _rows(self, obj: dict, path: str, default_namespace: str | None, line: int | None) -> list[dict]:
         kind = obj.get("kind")
-        if kind == "Pod":
+        core = api_group(obj) == ""
+        if kind == "Pod" and core:
             pod, containers = pod_rows(obj, path)
             pod["line"] = line
             self.rows["pods"].append(pod)
             for c in containers:
                 c["line"] = line
             self.rows["containers"].extend(containers)
-        elif kind == "Node":
-            self.rows["nodes"].append(dict(node_row(obj, path), line=line))
-        elif kind == "Event":
+            return [pod, *containers]
+        if kind == "Node" and core:
+            row = dict(node_row(obj, path), line=line)
+            self.rows["nodes"].append(row)
+            return [row]
+        if kind == "Event" and (core or api_group(obj) == "events.k8s.io"):
             row = event_row(obj, path, line)
             row["namespace"] = row["namespace"] or default_namespace
             self.rows["events"].append(row)
-        else:
-            meta = obj.get("metadata") or {}
-            status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
-            conditions = status.get("conditions") if isinstance(status.get("conditions"), list) else None
-            self.rows["objects"].append({
-                "path": path, "line": line, "api_version": obj.get("apiVersion"), "kind": kind,
-                "namespace": meta.get("namespace") or None, "name": meta.get("name"),
-                "conditions": to_json(conditions), "body": to_json(obj),
-            })
+            return [row]
+        meta = obj.get("metadata") or {}
+        status = obj.get("status") if isinstance(obj.get("status"), dict) else {}
+        conditions = status.get("conditions") if isinstance(status.get("conditions"), list) else None
+        row = {
+            "path": path, "line": line, "api_version": obj.get("apiVersion"), "kind": kind,
+            "namespace": meta.get("namespace") or None, "name": meta.get("name"),
+            "conditions": to_json(conditions), "body": to_json(obj),
+        }
+        self.rows["objects"].append(row)
+        return [row]
 
 
 _NAME_LINE = regex.compile(r'^\s*(?:"name"\s*:\s*"(?P<j>[^"]+)"|-?\s*name:\s*["\']?(?P<y>[^"\'\s]+))', regex.M)

@@ -2,10 +2,11 @@
 
 ``load_cluster(path)`` opens any bundle layout with ``analyzer.ingest.open_bundle`` and indexes:
 
-- every Kubernetes object of the ``objects`` members, read as the parse stage reads them
-  (``analyzer.parse.objects.read_objects``: JSON or YAML, ``*List``s unwrapped, the object size
-  cap and the YAML alias guard, Secret values dropped), keyed by (group, plural), deduplicated
-  by namespace/name;
+- every Kubernetes object of the ``objects`` members in the layout's places for cluster state
+  (``analyzer.parse.places``), read as the parse stage reads them
+  (``analyzer.parse.objects.read_objects``: JSON or YAML, ``*List``s unwrapped, list items given
+  the kind their file holds, the object size cap and the YAML alias guard, Secret values
+  dropped), keyed by (group, plural), deduplicated by namespace/name;
 - ``log`` members by (namespace, pod, container, previous), and the per-container sections of
   ``kubectl cluster-info dump``'s ``<ns>/<pod>/logs.txt`` (``log_multi`` members);
 - ``metrics`` members by (namespace, pod), for the pod proxy path ``/metrics``;
@@ -24,6 +25,7 @@ from typing import Any
 from analyzer.ingest import Member, ReadFailed, open_bundle
 from analyzer.parse.logs import split_dump_logs
 from analyzer.parse.objects import ObjectsError, read_objects, server_version
+from analyzer.parse.places import is_cluster_state, list_kind, marker_dirs
 from analyzer.parse.quantity import parse_time
 from analyzer.serve.resources import BUILTIN, Resource, from_crd, guess_plural
 from analyzer.sources import BY_NAME
@@ -98,7 +100,10 @@ def load_cluster(path: str) -> Cluster:
     for res in BUILTIN:
         cluster.resources[(res.group, res.plural)] = res
     objects: list[dict[str, Any]] = []
+    markers = marker_dirs([m.path for m in bundle.members]) if bundle.layout == "must-gather" else frozenset()
     for m in bundle.members:
+        if m.kind == "objects" and not is_cluster_state(bundle.layout, m.path, markers):
+            continue  # a manifest in the folder, not what the cluster held
         if m.kind in ("objects", "version"):
             # the parse stage's reader: the same size cap, YAML alias guard and Secret stripping
             try:
@@ -106,7 +111,8 @@ def load_cluster(path: str) -> Cluster:
                 if m.kind == "version":
                     cluster.version = server_version(data, m.name) or cluster.version
                 else:
-                    objects.extend(o for o in read_objects(data, m.name) if _addressable(o))
+                    objects.extend(o for o in read_objects(data, m.name, list_kind(bundle.layout, m.path))
+                                   if _addressable(o))
             except (ReadFailed, ObjectsError) as exc:
                 cluster.problems.append(f"{m.path}: {str(exc).splitlines()[0] if str(exc) else exc}")
         elif m.kind == "log":
