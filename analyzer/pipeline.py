@@ -150,7 +150,8 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
         "schema_version": SCHEMA_VERSION,
         "input": {"path": str(source), "layout": parsed.bundle.layout,
                   "files_read": files.height - int(by_kind.get("binary", 0)) - int(by_kind.get("empty", 0)),
-                  "read_errors": errors.to_dicts()},
+                  "read_errors": errors.to_dicts(),
+                  "not_collected": [n.as_dict() for n in parsed.not_collected]},
         "root_causes": [finding_dict(f, True) for f in diagnosis.root_causes],
         "findings": [finding_dict(f, f.id in roots) for f in diagnosis.findings],
         "checks": diagnosis.checks,
@@ -173,7 +174,7 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
 # (titles, explanations, remediation, commands) is not run through them, so that a detector never
 # rewrites the words of a pattern's page, but any secret the bundle put into it through a
 # capture is replaced there by the same pseudonym
-_BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "reason")
+_BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "not_collected", "reason")
 _STRUCTURAL = frozenset({"id", "category", "layer", "severity", "pattern", "source", "status",
                          "caused_by", "merged_into", "symptoms", "schema_version", "layout", "time",
                          "first_seen", "last_seen", "root_cause", "match", "line", "count", "node"})

@@ -18,6 +18,7 @@ from analyzer.ingest.sniff import is_binary
 from analyzer.parse.describe import (events_section_lines, loose_event_rows, node_from_describe,
                                      pod_from_describe, split_objects)
 from analyzer.parse.events import table_rows
+from analyzer.parse.collection import DUMP_LOG_ERROR, DUMP_LOG_MARKER, NotCollected, dump_log_failure, not_collected
 from analyzer.parse.logs import DUMP_LOG_START, log_frames
 from analyzer.parse.metrics import metric_rows
 from analyzer.parse.objects import NameLines, ObjectRows, ObjectsError, read_objects, server_version
@@ -45,6 +46,9 @@ class Parsed:
     keep_logs: Callable[[Member], bool] | None = field(default=None, repr=False)
     # fault-tolerance result folders, parsed (``analyzer.ft.ScenarioData``; ft-results layout only)
     ft_scenarios: list[Any] = field(default_factory=list, repr=False)
+    # sources the collector could not collect (``analyzer.parse.collection``); those met while
+    # reading the logs (cluster-info dump) are added as they are read
+    not_collected: list[NotCollected] = field(default_factory=list)
 
     @property
     def ref_year(self) -> int | None:
@@ -79,6 +83,7 @@ class Parsed:
                 self.errors.append(ReadError(m.path, "binary file skipped"))
                 continue
             problems: list[str] = []
+            section: list[str | None] = [None]  # the container a logs.txt section is about, across blocks
             try:
                 if isinstance(f, ReadFailed):
                     raise f
@@ -86,7 +91,7 @@ class Parsed:
                     for df in log_frames(f, identity, limits.max_line_bytes, self.ref_year, problems,
                                          annotated=annotated):
                         if m.kind == "log_multi":
-                            df = _split_containers(df)
+                            df = self._split_containers(df, section)
                         if source == "describe":
                             df = _describe_identity(df, m.kind)
                             skip = self._describe_events.get(m.path)
@@ -117,6 +122,22 @@ class Parsed:
         if pending:
             yield pl.concat(pending)
 
+    def _split_containers(self, df: pl.DataFrame, section: list[str | None]) -> pl.DataFrame:
+        """cluster-info dump ``logs.txt``: containers concatenated between START/END markers.
+        The markers are not log lines; a ``Request log error`` standing for a container's log is
+        a collection failure (``not_collected``), not log content. ``section`` carries the
+        container of the section open at the end of the previous block."""
+        df = df.with_columns(pl.col("text").str.extract(DUMP_LOG_START, 1).forward_fill()
+                             .fill_null(pl.lit(section[0], dtype=pl.String)).alias("container"))
+        if df.height:
+            section[0] = df.get_column("container")[-1]
+        failed = df.filter(pl.col("text").str.contains(DUMP_LOG_ERROR))
+        for row in failed.iter_rows(named=True):
+            entry = dump_log_failure(row["path"], row["namespace"], row["pod"], row["container"], row["text"])
+            if entry is not None and entry not in self.not_collected:
+                self.not_collected.append(entry)
+        return df.filter(~pl.col("text").str.contains(DUMP_LOG_MARKER) & ~pl.col("text").str.contains(DUMP_LOG_ERROR))
+
     def log_lines(self) -> pl.DataFrame:
         """All log lines in one frame (for small bundles and tests; prefer the iterators)."""
         frames = list(self.iter_log_frames())
@@ -135,10 +156,6 @@ def _describe_identity(df: pl.DataFrame, kind: str) -> pl.DataFrame:
         pl.coalesce(ns.forward_fill().over(block), pl.col("namespace")).alias("namespace"))
 
 
-def _split_containers(df: pl.DataFrame) -> pl.DataFrame:
-    """cluster-info dump ``logs.txt``: containers concatenated between START/END markers."""
-    return df.with_columns(
-        pl.col("text").str.extract(DUMP_LOG_START, 1).forward_fill().alias("container"))
 
 
 def parse_bundle(bundle: Bundle) -> Parsed:
@@ -212,7 +229,7 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     facts.update(_manifest_facts(bundle.manifest))
     facts["ref_year"] = _ref_year(facts, tables)
     parsed = Parsed(bundle=bundle, tables=tables, facts=facts, errors=errors,
-                    _describe_events=describe_events)
+                    _describe_events=describe_events, not_collected=not_collected(bundle))
     _add_ft_tables(parsed)
     return parsed
 

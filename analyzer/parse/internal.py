@@ -89,12 +89,12 @@ def internal_items(doc: dict) -> list | None:
 
 def versioned(obj: dict, kind: tuple[str, str] | None = None) -> dict:
     """One internal object in the versioned shape: fields renamed, metadata gathered back under
-    ``metadata``, ``null`` fields left out; ``kind`` (apiVersion, kind) when it names none, else
+    ``metadata``, ``null`` and ``""`` fields left out (as the versioned types' omitempty does); ``kind`` (apiVersion, kind) when it names none, else
     guessed from the fields only a Pod, a Node or an Event has."""
     out: dict[str, Any] = {}
     meta: dict[str, Any] = {}
     for key, value in obj.items():
-        if value is None or not isinstance(key, str):
+        if value is None or value == "" or not isinstance(key, str):
             continue
         name = json_name(key)
         target = meta if name in OBJECT_META else out
@@ -115,7 +115,7 @@ def _convert(value: Any) -> Any:
         return value
     out = {}
     for key, v in value.items():
-        if v is None or not isinstance(key, str):
+        if v is None or v == "" or not isinstance(key, str):
             continue
         name = json_name(key)
         if name == "selector" and isinstance(v, dict) and not set(v) <= {"MatchLabels", "MatchExpressions"}:

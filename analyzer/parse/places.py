@@ -79,6 +79,15 @@ def _key(name: str) -> str:
     return name.lower().replace("-", "").replace("_", "")
 
 
+def troubleshoot_kind(name: str) -> tuple[str, str] | None:
+    """(apiVersion, kind) of a troubleshoot ``cluster-resources`` name (``storage-classes``).
+
+    >>> troubleshoot_kind("clusterRoleBindings")
+    ('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding')
+    """
+    return _TROUBLESHOOT_KINDS.get(_key(name))
+
+
 def list_kind(layout: str, path: str) -> tuple[str, str] | None:
     """(apiVersion, kind) of the objects a file of this layout holds, when its place says it.
 
@@ -90,7 +99,7 @@ def list_kind(layout: str, path: str) -> tuple[str, str] | None:
     parts = path.split("/")
     stem = PurePosixPath(path).stem
     if layout == "troubleshoot" and parts[0] == "cluster-resources" and len(parts) in (2, 3):
-        return _TROUBLESHOOT_KINDS.get(_key(stem if len(parts) == 2 else parts[1]))
+        return troubleshoot_kind(stem if len(parts) == 2 else parts[1])
     if layout == "cluster-info-dump" and _DUMP_OBJECTS.match(path):
         return _DUMP_KINDS.get(stem)
     return None

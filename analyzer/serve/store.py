@@ -17,18 +17,23 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from analyzer.ingest import Member, ReadFailed, open_bundle
+from analyzer.parse.collection import DUMP_LOG_ERROR
 from analyzer.parse.logs import split_dump_logs
 from analyzer.parse.objects import ObjectsError, read_objects, server_version
 from analyzer.parse.places import is_cluster_state, list_kind, marker_dirs
 from analyzer.parse.quantity import parse_time
 from analyzer.serve.resources import BUILTIN, Resource, from_crd, guess_plural
 from analyzer.sources import BY_NAME
+
+
+_DUMP_ERROR = re.compile(DUMP_LOG_ERROR.encode())
 
 
 @dataclass
@@ -128,6 +133,8 @@ def load_cluster(path: str) -> Cluster:
                 cluster.problems.append(f"{m.path}: {exc}")
                 continue
             for container, text in sections.items():
+                # a "Request log error" stands where the log could not be read: not log content
+                text = b"".join(line for line in text.splitlines(keepends=True) if not _DUMP_ERROR.match(line))
                 cluster.logs.setdefault((str(m.meta.get("namespace") or ""), str(m.meta["pod"]), container, False),
                                         text)
         elif m.kind == "metrics" and m.meta.get("pod"):
