@@ -28,7 +28,7 @@ from typing import Callable
 
 from analyzer.ingest.archive import read_source
 from analyzer.ingest.bundle import Bundle, BundleError, Limits, Member, ReadError, ReadFailed
-from analyzer.ingest.layout import classify, strip_common_top
+from analyzer.ingest.layout import classify, resolve_links, strip_common_top
 
 __all__ = ["Bundle", "BundleError", "Limits", "Member", "ReadError", "ReadFailed", "open_bundle"]
 
@@ -41,6 +41,7 @@ def open_bundle(source: str | os.PathLike[str], limits: Limits | None = None,
     (progress); a directory or plain archive is not read here."""
     bundle = read_source(source, limits or Limits(), on_read)
     strip_common_top(bundle)
+    resolve_links(bundle)
     bundle.members.sort(key=lambda m: m.path)
     classify(bundle)
     return bundle

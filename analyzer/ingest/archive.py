@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
 from analyzer.ingest.bundle import (Bundle, BundleError, Limits, Member, ReadFailed, file_opener, iter_tar,
-                                    safe_name)
+                                    link_target, safe_name)
 from analyzer.ingest.streams import (Capped, Prefixed, ReadAheadStream, decompressor, one_line, read_head,
                                      stream_error)
 
@@ -57,6 +57,7 @@ def _open_dir(path: Path, limits: Limits, display: str | None = None) -> Bundle:
         for d in list(dirnames):
             if (base / d).is_symlink():
                 bundle.error(_rel(base / d, path), "symbolic link refused")
+                bundle.links[_rel(base / d, path)] = link_target(_rel(base / d, path), os.readlink(base / d))
                 dirnames.remove(d)
         for fn in sorted(filenames):
             full = base / fn
@@ -68,6 +69,7 @@ def _open_dir(path: Path, limits: Limits, display: str | None = None) -> Bundle:
                 continue
             if stat.S_ISLNK(st.st_mode):
                 bundle.error(rel, "symbolic link refused")
+                bundle.links[rel] = link_target(rel, os.readlink(full))
                 continue
             if not stat.S_ISREG(st.st_mode):
                 bundle.error(rel, "not a regular file (device, fifo or socket) refused")
@@ -146,6 +148,7 @@ def _add_tar_member(bundle: Bundle, tf: tarfile.TarFile, info: tarfile.TarInfo, 
         return
     if info.issym() or info.islnk():
         bundle.error(name, "link member refused")
+        bundle.links[name] = link_target(name, info.linkname, hard=info.islnk())
         return
     if not info.isfile():
         bundle.error(name, "device, fifo or special member refused")
@@ -313,6 +316,7 @@ def _extract_tar(stream: IO[bytes], dest: Path, display: str, limits: Limits, de
                     continue
                 if info.issym() or info.islnk():
                     bundle.error(name, "link member refused")
+                    bundle.links[name] = link_target(name, info.linkname, hard=info.islnk())
                     continue
                 if not info.isfile():
                     bundle.error(name, "device, fifo or special member refused")

@@ -20,7 +20,7 @@ from typing import IO, Any, Callable, Iterator
 from analyzer.ingest.streams import BundleError, Capped, ReadFailed, Tee, decompressor, one_line
 
 __all__ = ["Bundle", "BundleError", "Limits", "Member", "ReadError", "ReadFailed", "file_opener",
-           "failing_opener", "iter_tar", "safe_name"]
+           "failing_opener", "iter_tar", "link_target", "safe_name"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,11 @@ class Bundle:
     _replay: Callable[[], Any] | None = field(default=None, repr=False)
     _deferred: dict[str, Member] = field(default_factory=dict, repr=False)
     _spool_dir: Path | None = field(default=None, repr=False)
+    # links met while listing (never followed): path as listed -> its target as a path from the
+    # input's root (None when it points outside it); ``layout.resolve_links`` tells aliases of
+    # members (troubleshoot's all-logs/) from links that are refused
+    links: dict[str, str | None] = field(default_factory=dict, repr=False)
+    aliases: dict[str, str] = field(default_factory=dict, repr=False)
 
     def error(self, path: str, message: str) -> None:
         """Record a problem of one member (or of the input)."""
@@ -232,6 +237,32 @@ class Bundle:
     def by_kind(self, *kinds: str) -> list[Member]:
         """The members of the given kinds, in path order."""
         return [m for m in self.members if m.kind in kinds]
+
+
+def link_target(name: str, target: str, hard: bool = False) -> str | None:
+    """Where the link ``name`` points, as a path from the input's root (a hard link's target in
+    a tar is one already; a symbolic link's is relative to its folder); None when it points
+    outside the input (absolute, or above its root).
+
+    >>> link_target("sb/all-logs/p/c.log", "../../cluster-resources/pods/logs/ns/p/c.log")
+    'sb/cluster-resources/pods/logs/ns/p/c.log'
+    >>> link_target("sb/x.log", "/etc/passwd") is None
+    True
+    """
+    if target.startswith("/"):
+        return None
+    base = [] if hard else name.replace("\\", "/").split("/")[:-1]
+    parts: list[str] = []
+    for part in base + target.replace("\\", "/").split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts) or None
 
 
 def safe_name(name: str) -> str | None:

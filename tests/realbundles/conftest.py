@@ -49,6 +49,12 @@ def archive(name: str) -> Path:
 
 
 @pytest.fixture(scope="session")
+def published() -> Callable[[str], Path]:
+    """``published(name)``: the archive as its project published it."""
+    return archive
+
+
+@pytest.fixture(scope="session")
 def realbundle(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """``realbundle(name)``: the folder the archive unpacks to (unpacked once per session)."""
     unpacked: dict[str, Path] = {}

@@ -9,6 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from analyzer.ingest import open_bundle
+
 
 def _top(root: Path) -> Path:
     (top,) = [p for p in root.iterdir() if p.is_dir()]
@@ -68,3 +70,31 @@ def test_redaction_marker_reads_as_a_value(parsed_real) -> None:
     instance_managers = parsed.tables["objects"].filter(pl.col("kind") == "InstanceManager")
     ips = {json.loads(b)["status"].get("ip") for b in instance_managers.get_column("body")}
     assert ips == {"***HIDDEN***"}
+
+
+def test_troubleshoot_links_into_its_own_tree_are_aliases(realbundle, published) -> None:
+    for source in (realbundle("troubleshoot-k3s"), published("troubleshoot-k3s")):
+        with open_bundle(source) as bundle:
+            assert bundle.read_errors == []
+            assert len(bundle.aliases) == 19
+            assert bundle.aliases["static-hi.log"] == "cluster-resources/pods/logs/default/static-hi/static-hi.log"
+            members = {m.path for m in bundle.members}
+            assert set(bundle.aliases.values()) <= members
+            assert not any(p.startswith("all-logs/") for p in members)  # read once, through their targets
+
+
+def test_a_link_out_of_the_bundle_stays_refused(tmp_path: Path) -> None:
+    top = tmp_path / "support-bundle"
+    (top / "cluster-resources/pods/logs/ns/p").mkdir(parents=True)
+    (top / "cluster-resources/pods/logs/ns/p/c.log").write_text("hello\n")
+    (top / "version.yaml").write_text("kind: SupportBundle\n")
+    (top / "all-logs").mkdir()
+    (top / "all-logs/c.log").symlink_to("../cluster-resources/pods/logs/ns/p/c.log")
+    (top / "all-logs/passwd").symlink_to("/etc/passwd")
+    (top / "all-logs/gone.log").symlink_to("../cluster-resources/pods/logs/ns/p/gone.log")
+    with open_bundle(tmp_path) as bundle:
+        assert bundle.aliases == {"all-logs/c.log": "cluster-resources/pods/logs/ns/p/c.log"}
+        errors = {e.path: e.error for e in bundle.read_errors}
+        assert errors == {"all-logs/passwd": "symbolic link refused (points outside the bundle)",
+                          "all-logs/gone.log": "symbolic link refused (its target cluster-resources/pods/logs/ns/p/"
+                                               "gone.log is not in the bundle)"}
