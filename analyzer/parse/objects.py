@@ -23,6 +23,7 @@ Real sample: the output of ``kubectl get pods -n dynamo -o json``::
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Iterator
 
 import regex
@@ -294,24 +295,57 @@ class ObjectRows:
         return [row]
 
 
-_NAME_LINE = regex.compile(r'^\s*(?:"name"\s*:\s*"(?P<j>[^"]+)"|-?\s*name:\s*["\']?(?P<y>[^"\'\s]+))', regex.M)
+# a name field: JSON ``"name": "x"`` or YAML ``name: x``, alone at the start of its line (after
+# spaces, and in YAML one list dash): found by its literal first, the line start checked after
+_NAME_FIELD = re.compile(r'name(?:"\s*:\s*"(?P<j>[^"]+)"|:\s*["\']?(?P<y>[^"\'\s]+))')
 
 
 class NameLines:
     """Line numbers of ``name`` fields in a JSON/YAML text, to point evidence at an object.
 
     Each lookup takes the first occurrence after the previous hit, so objects that share a
-    name (a container and its pod) resolve in document order.
+    name (a container and its pod) resolve in document order. A field's line is where its
+    run of blank lines (and YAML list dash) before it starts, as a multiline
+    ``^\\s*(?:"name"|-?\\s*name:)`` match would say, without trying that at every line.
+
+    >>> names = NameLines('items:\\n- metadata:\\n    name: vllm-0\\n  spec:\\n    containers:\\n    - name: main\\n')
+    >>> names.line_of({"metadata": {"name": "vllm-0"}}), names.line_of({"metadata": {"name": "main"}})
+    (3, 6)
     """
 
     def __init__(self, text: str) -> None:
         self._lines: dict[str, list[int]] = {}
-        line, pos = 1, 0
-        for m in _NAME_LINE.finditer(text):
-            line += text.count("\n", pos, m.start())
-            pos = m.start()
+        line, pos, end = 1, 0, 0
+        for m in _NAME_FIELD.finditer(text):
+            at = self._line_start(text, m, end)
+            if at is None:
+                continue
+            line += text.count("\n", pos, at)
+            pos, end = at, m.end()
             self._lines.setdefault(m["j"] or m["y"], []).append(line)
         self._last = 0
+
+    @staticmethod
+    def _line_start(text: str, m: re.Match, end: int) -> int | None:
+        """Where the field's line run starts (not before ``end``, the previous field's end), or
+        None when something other than spaces (and, in YAML, one dash) stands before it."""
+        json_field = m["j"] is not None
+        head = m.start() - 1 if json_field else m.start()
+        if json_field and (head < 0 or text[head] != '"'):
+            return None
+        start = text.rfind("\n", 0, head) + 1
+        before = text[start:head].strip()
+        if start < end or not (before == "" or (before == "-" and not json_field)):
+            return None
+        dash = before == "-"
+        while start > 0:
+            prev = text.rfind("\n", 0, start - 1) + 1
+            above = text[prev:start].strip()
+            if prev < end or not (above == "" or (above == "-" and not json_field and not dash)):
+                break
+            dash = dash or above == "-"
+            start = prev
+        return start
 
     def line_of(self, obj: dict) -> int | None:
         name = (obj.get("metadata") or {}).get("name")
