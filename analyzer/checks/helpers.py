@@ -21,7 +21,7 @@ import regex
 from analyzer.checks.framework import CheckContext
 from analyzer.findings import Evidence
 from analyzer.ingest.bundle import ReadFailed
-from analyzer.parse.objects import ObjectsError, read_objects
+from analyzer.parse.objects import ObjectFiles, ObjectsError, read_objects
 from analyzer.parse.places import list_kind
 
 # kubectl's answer for a resource type the cluster does not serve (a CRD not installed)
@@ -75,12 +75,12 @@ def pod_specs(ctx: CheckContext) -> list[dict]:
         lines = {(r["path"], r["namespace"], r["name"]): r["line"] for r in rows.iter_rows(named=True)}
         paths = {p for p, _, _ in lines}
         bundle = ctx.parsed.bundle
-        for m in bundle.members:
-            if m.path not in paths:
-                continue
+        wanted = [m for m in bundle.members if m.path in paths]
+        files = ObjectFiles(wanted, bundle.limits.max_object_bytes)
+        for m in wanted:
             try:
-                objs = read_objects(m.read_bytes(bundle.limits.max_object_bytes), m.name,
-                                    list_kind(bundle.layout, m.path))
+                data, yaml11 = files.read(m)
+                objs = read_objects(data, m.name, list_kind(bundle.layout, m.path), yaml11)
             except (ReadFailed, ObjectsError):
                 continue  # the parse stage already listed it under "could not read"
             for obj in objs:

@@ -21,7 +21,7 @@ from analyzer.parse.events import table_rows
 from analyzer.parse.collection import DUMP_LOG_ERROR, DUMP_LOG_MARKER, NotCollected, dump_log_failure, not_collected
 from analyzer.parse.logs import DUMP_LOG_START, log_frames
 from analyzer.parse.metrics import metric_rows
-from analyzer.parse.objects import NameLines, ObjectRows, ObjectsError, read_objects, server_version
+from analyzer.parse.objects import NameLines, ObjectFiles, ObjectRows, ObjectsError, read_objects, server_version
 from analyzer.parse.places import is_cluster_state, list_kind, marker_dirs
 from analyzer.parse.quantity import parse_time
 from analyzer.tables import SCHEMAS, TABLE_NAMES, frame
@@ -167,12 +167,13 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     facts: dict[str, Any] = {"layout": bundle.layout, "root": bundle.root}
     limits = bundle.limits
     markers = marker_dirs([m.path for m in bundle.members]) if bundle.layout == "must-gather" else frozenset()
+    object_files = ObjectFiles(bundle.by_kind("objects"), limits.max_object_bytes)
     for m in bundle.members:
         try:
             if m.kind == "objects":
-                raw = m.read_bytes(limits.max_object_bytes)
+                raw, yaml11 = object_files.read(m)
                 try:
-                    objs = read_objects(raw, m.name, list_kind(bundle.layout, m.path))
+                    objs = read_objects(raw, m.name, list_kind(bundle.layout, m.path), yaml11)
                 except ObjectsError:
                     if bundle.layout not in ("file", "loose"):
                         raise

@@ -29,16 +29,13 @@ from typing import Any, Iterator
 import regex
 import yaml
 
+from analyzer.ingest import Member, ReadFailed
 from analyzer.parse.events import event_row
 from analyzer.parse.internal import internal_items, is_internal, versioned
 from analyzer.parse.nodes import node_row
+from analyzer.parse.yaml_docs import load_yaml, yaml11_flags
 from analyzer.parse.pods import pod_rows
 from analyzer.tables import to_json
-
-try:
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
 
 MAX_EXPANDED = 5_000_000  # nodes of a document with its YAML aliases copied out
 
@@ -47,8 +44,9 @@ class ObjectsError(ValueError):
     """The document is not JSON/YAML objects we can read."""
 
 
-def load_documents(data: bytes, name: str) -> list[Any]:
-    """Parse JSON (preferred) or YAML (safe loader, bounded aliases) documents."""
+def load_documents(data: bytes, name: str, yaml11: bool | None = None) -> list[Any]:
+    """Parse JSON (preferred) or YAML (safe loader, bounded aliases) documents. ``yaml11``: the
+    text's ``yaml_docs.yaml11_flags`` when already worked out (``ObjectFiles``)."""
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
@@ -60,7 +58,7 @@ def load_documents(data: bytes, name: str) -> list[Any]:
             if name.endswith(".json"):
                 raise ObjectsError(f"invalid JSON: {exc}") from None
     try:
-        docs = _load_yaml(text)
+        docs = _load_yaml(text, yaml11)
     except yaml.YAMLError as exc:
         if _REDACTED not in text:
             raise ObjectsError(f"invalid YAML: {str(exc).splitlines()[0]}") from None
@@ -74,9 +72,9 @@ def load_documents(data: bytes, name: str) -> list[Any]:
     return docs
 
 
-def _load_yaml(text: str) -> list[Any]:
+def _load_yaml(text: str, yaml11: bool | None = None) -> list[Any]:
     try:
-        return [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
+        return load_yaml(text, yaml11)
     except RecursionError:
         raise ObjectsError("YAML nested too deeply") from None
 
@@ -124,7 +122,8 @@ def _expanded_size(value: Any, limit: int) -> int:
     return size(value)
 
 
-def read_objects(data: bytes, name: str, kind: tuple[str, str] | None = None) -> list[dict]:
+def read_objects(data: bytes, name: str, kind: tuple[str, str] | None = None,
+                 yaml11: bool | None = None) -> list[dict]:
     """Every Kubernetes object of one JSON/YAML file, Lists unwrapped and Secret values dropped:
     the one reader of object files (the parse stage and ``serve`` both read through it).
     ``kind`` is (apiVersion, kind) of the objects the file holds, for list items that name none
@@ -137,7 +136,51 @@ def read_objects(data: bytes, name: str, kind: tuple[str, str] | None = None) ->
     [{'kind': 'Secret', 'apiVersion': 'v1', 'metadata': {'name': 'hf'}, 'data': {'HF_TOKEN': ''}}]
     """
     return [strip_secret(o) if o.get("kind") == "Secret" else o
-            for doc in load_documents(data, name) for o in iter_objects(doc, kind)]
+            for doc in load_documents(data, name, yaml11) for o in iter_objects(doc, kind)]
+
+
+class ObjectFiles:
+    """Object files read a few megabytes ahead, so that one ``yaml11_flags`` pass (one regex
+    compile) covers many YAML files: ``read(member)`` returns its bytes and its flag, in any
+    order of the members given (usually theirs)."""
+
+    def __init__(self, members: list[Member], limit: int, ahead: int = 16 << 20) -> None:
+        self._order = {id(m): i for i, m in enumerate(members)}
+        self._members = members
+        self._limit, self._ahead_bytes = limit, ahead
+        self._ahead: dict[int, tuple[bytes | ReadFailed, bool | None]] = {}
+
+    def read(self, m: Member) -> tuple[bytes, bool | None]:
+        """The member's bytes (bounded by ``limit``) and whether PyYAML must read it (None for
+        JSON); raises ReadFailed like ``Member.read_bytes``."""
+        if id(m) not in self._ahead:
+            self._fill(self._order.get(id(m)), m)
+        got, flag = self._ahead.pop(id(m))
+        if isinstance(got, ReadFailed):
+            raise got
+        return got, flag
+
+    def _fill(self, start: int | None, first: Member) -> None:
+        batch = [first] if start is None else []
+        size = 0
+        for m in self._members[start:] if start is not None else []:
+            if size >= self._ahead_bytes and batch:
+                break
+            if id(m) in self._ahead:
+                continue
+            batch.append(m)
+            size += m.size or 0
+        read: list[tuple[Member, bytes | ReadFailed]] = []
+        for m in batch:
+            try:
+                read.append((m, m.read_bytes(self._limit)))
+            except ReadFailed as exc:
+                read.append((m, exc))
+        texts = {id(m): data.decode("utf-8", errors="replace") for m, data in read
+                 if isinstance(data, bytes) and not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))}
+        flags = dict(zip(texts, yaml11_flags(list(texts.values()))))
+        for m, data in read:
+            self._ahead[id(m)] = (data, flags.get(id(m)))
 
 
 def server_version(data: bytes, name: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from typing import Any
 from analyzer.ingest import Member, ReadFailed, open_bundle
 from analyzer.parse.collection import DUMP_LOG_ERROR
 from analyzer.parse.logs import split_dump_logs
-from analyzer.parse.objects import ObjectsError, read_objects, server_version
+from analyzer.parse.objects import ObjectFiles, ObjectsError, read_objects, server_version
 from analyzer.parse.places import is_cluster_state, list_kind, marker_dirs
 from analyzer.parse.quantity import parse_time
 from analyzer.serve.resources import BUILTIN, Resource, from_crd, guess_plural
@@ -106,17 +106,20 @@ def load_cluster(path: str) -> Cluster:
         cluster.resources[(res.group, res.plural)] = res
     objects: list[dict[str, Any]] = []
     markers = marker_dirs([m.path for m in bundle.members]) if bundle.layout == "must-gather" else frozenset()
+    states = [m for m in bundle.by_kind("objects") if is_cluster_state(bundle.layout, m.path, markers)]
+    object_files = ObjectFiles(states, bundle.limits.max_object_bytes)
     for m in bundle.members:
         if m.kind == "objects" and not is_cluster_state(bundle.layout, m.path, markers):
             continue  # a manifest in the folder, not what the cluster held
         if m.kind in ("objects", "version"):
             # the parse stage's reader: the same size cap, YAML alias guard and Secret stripping
             try:
-                data = m.read_bytes(bundle.limits.max_object_bytes)
                 if m.kind == "version":
+                    data = m.read_bytes(bundle.limits.max_object_bytes)
                     cluster.version = server_version(data, m.name) or cluster.version
                 else:
-                    objects.extend(o for o in read_objects(data, m.name, list_kind(bundle.layout, m.path))
+                    data, yaml11 = object_files.read(m)
+                    objects.extend(o for o in read_objects(data, m.name, list_kind(bundle.layout, m.path), yaml11)
                                    if _addressable(o))
             except (ReadFailed, ObjectsError) as exc:
                 cluster.problems.append(f"{m.path}: {str(exc).splitlines()[0] if str(exc) else exc}")
