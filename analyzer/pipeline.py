@@ -78,10 +78,17 @@ def analyze_path(source: str, library: Library | None = None, redact: bool = Tru
     return Analysis(result, parsed, signals, diagnosis, red)
 
 
-def _output_tables(parsed: Parsed, red: Any = None) -> dict[str, pl.DataFrame]:
-    """Every parsed table as it leaves the tool: read errors included, secrets redacted with ``red``."""
+# the tables the Markdown and HTML reports read (the timeline, the file kinds, could not read)
+REPORT_TABLES = ("events", "containers", "ft_events", "files", "read_errors")
+
+
+def _output_tables(parsed: Parsed, red: Any = None, names: tuple[str, ...] | None = None) -> dict[str, pl.DataFrame]:
+    """The parsed tables as they leave the tool (all, or ``names``): read errors included,
+    secrets redacted with ``red``."""
     tables = dict(parsed.tables)
     tables["read_errors"] = parsed.read_errors()
+    if names is not None:
+        tables = {name: df for name, df in tables.items() if name in names}
     return {name: red.frame(df) for name, df in tables.items()} if red is not None else tables
 
 
@@ -117,17 +124,19 @@ def write_report(analysis: Analysis, fmt: str, target: Path | None, max_chars: i
     from analyzer.report import render, write_parquet
 
     red = analysis.redactor
-    tables = _output_tables(analysis.parsed, red)
-    gpu = analysis.diagnosis.gpu if red is None else red.data(analysis.diagnosis.gpu)
     if fmt == "parquet":
         assert target is not None
+        tables = _output_tables(analysis.parsed, red)
         signals = analysis.signals if red is None else red.frame(analysis.signals)
         write_parquet(analysis.result, tables, signals, _output_log_batches(analysis.parsed, red), target)
         return None
     if fmt == "json":
         text = json.dumps(analysis.result, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = render(analysis.result, tables, gpu, fmt, max_chars=max_chars)
+        # only what the report reads leaves the tool: the other tables are neither redacted nor shown
+        gpu = analysis.diagnosis.gpu if red is None else red.data(analysis.diagnosis.gpu)
+        text = render(analysis.result, _output_tables(analysis.parsed, red, REPORT_TABLES), gpu, fmt,
+                      max_chars=max_chars)
     if target is None:
         return text
     target.parent.mkdir(parents=True, exist_ok=True)
