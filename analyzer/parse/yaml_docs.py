@@ -49,15 +49,17 @@ _TAG = r"!"
 _END = r"[ \t]*(?:[,\]}:]|[ \t]#|$)"
 _NODE_START = r"(?::[ \t]+|(?:^|[ \t])[?-][ \t]+|^---[ \t]+|(?:^|[ \t:\[{,])[\[{][ \t]*|,[ \t]*)"
 _LINE_START = r"^[ \t]*(?:[?-][ \t]+)*"
-_YAML11_ONLY = (r"(?m)(?:" + _NODE_START + r"(?:" + _TAG + r"|" + _PLAIN_11 + _END + r")"
+# (?R): CRLF mode, so that "$" also stands before the "\r" of a Windows line end
+_YAML11_ONLY = (r"(?mR)(?:" + _NODE_START + r"(?:" + _TAG + r"|" + _PLAIN_11 + _END + r")"
                 r"|" + _LINE_START + r"(?:" + _TAG + r"|" + _PLAIN_11 + _END + r"|:)"
                 r"|[\[{,][ \t]*:|:[,\]}]|:[ \t]+:[^\s])")
 
 
 def yaml11_flags(texts: list[str]) -> list[bool]:
     """For each text, whether it holds a tag, a plain scalar that YAML 1.1 and 1.2 type
-    differently, or a colon PyYAML refuses where the fast reader would not (then PyYAML reads it). One pass of Rust's regex over all of them: the pattern
-    is compiled once per call, so callers pass many texts at once (``ObjectFiles``).
+    differently, or a colon PyYAML refuses where the fast reader would not (then PyYAML reads
+    it). One pass of Rust's regex over all of them, so callers pass many texts at once
+    (``ObjectFiles``).
 
     >>> yaml11_flags(["a: 'yes'\\nb: \\"2021-08-03\\"\\n", "enabled: yes\\n", "port: 0644\\n", "x: !!binary aGk=\\n"])
     [False, True, True, True]

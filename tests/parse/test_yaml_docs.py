@@ -67,6 +67,13 @@ def test_generated_texts_read_as_pyyaml_reads_them(seed: int) -> None:
     assert not wrong, wrong[:5]
 
 
+def test_windows_line_ends_read_as_pyyaml_reads_them() -> None:
+    texts = [t.replace("\n", "\r\n") for t in _texts(4, 1000)] + ["a: yes\r\nb: 0644\r\n"]
+    assert yaml11_flags(["a: yes\r\n"]) == [True]
+    wrong = [(t, _pyyaml(t), _ours(t)) for t in texts if _pyyaml(t) != _ours(t)]
+    assert not wrong, wrong[:5]
+
+
 @pytest.mark.parametrize("value", ["yes", "No", "OFF", "on", "0644", "09", "-012", "0o17", "0b101", "1_000", "7.4_",
                                    "12:30", "190:20:30", "1e3", "1.5E-3", "-.5", "+.95", "2021-08-03",
                                    "2021-08-03T09:20:00Z", "=", "<<", "!!binary aGk=", "! x", "!custom x"])
