@@ -81,11 +81,18 @@ def analyze_path(source: str, library: Library | None = None, redact: bool = Tru
     return Analysis(result, parsed, signals, diagnosis, red)
 
 
-def _output_tables(parsed: Parsed, red: Any = None) -> dict[str, pl.DataFrame]:
-    """Every parsed table as it leaves the tool: read errors included, secrets redacted with ``red``
-    in every text column (paths and names too: a token in a folder name reaches `path` and `pod`)."""
+# the tables the Markdown and HTML reports read (the timeline, the file kinds, could not read)
+REPORT_TABLES = ("events", "containers", "ft_events", "files", "read_errors")
+
+
+def _output_tables(parsed: Parsed, red: Any = None, names: tuple[str, ...] | None = None) -> dict[str, pl.DataFrame]:
+    """The parsed tables as they leave the tool (all, or ``names``): read errors included, secrets
+    redacted with ``red`` in every text column (paths and names too: a token in a folder name
+    reaches `path` and `pod`)."""
     tables = dict(parsed.tables)
     tables["read_errors"] = parsed.read_errors()
+    if names is not None:
+        tables = {name: df for name, df in tables.items() if name in names}
     return {name: red.frame(df) for name, df in tables.items()} if red is not None else tables
 
 
@@ -123,17 +130,19 @@ def write_report(analysis: Analysis, fmt: str, target: Path | None, max_chars: i
     from analyzer.report import render, write_parquet
 
     red = analysis.redactor
-    tables = _output_tables(analysis.parsed, red)
-    gpu = analysis.diagnosis.gpu if red is None else red.data(analysis.diagnosis.gpu)
     if fmt == "parquet":
         assert target is not None
+        tables = _output_tables(analysis.parsed, red)
         signals = analysis.signals if red is None else red.frame(analysis.signals)
         write_parquet(analysis.result, tables, signals, _output_log_batches(analysis.parsed, red), target)
         return None
     if fmt == "json":
         text = json.dumps(analysis.result, indent=2, ensure_ascii=False) + "\n"
     else:
-        text = render(analysis.result, tables, gpu, fmt, max_chars=max_chars)
+        # only what the report reads leaves the tool: the other tables are neither redacted nor shown
+        gpu = analysis.diagnosis.gpu if red is None else red.data(analysis.diagnosis.gpu)
+        text = render(analysis.result, _output_tables(analysis.parsed, red, REPORT_TABLES), gpu, fmt,
+                      max_chars=max_chars)
     if target is None:
         return text
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -159,7 +168,8 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
         "schema_version": SCHEMA_VERSION,
         "input": {"path": str(source), "layout": parsed.bundle.layout,
                   "files_read": files_read,
-                  "read_errors": errors.to_dicts()},
+                  "read_errors": errors.to_dicts(),
+                  "not_collected": [n.as_dict() for n in parsed.not_collected]},
         "root_causes": [finding_dict(f, True) for f in diagnosis.root_causes],
         "findings": [finding_dict(f, f.id in roots) for f in diagnosis.findings],
         "unexplained": diagnosis.unexplained,
@@ -187,7 +197,8 @@ def build_result(parsed: Parsed, diagnosis: Diagnosis, source: str) -> dict[str,
 # rewrites the words of a pattern's page, but any secret the bundle put into it through a
 # capture is replaced there by the same pseudonym
 _BUNDLE_KEYS = ("summary", "text", "details", "affected", "read_errors", "reason", "evidence", "input",
-                "bundle", "ft_summary", "state_reason", "unexplained")
+                "bundle", "ft_summary", "state_reason", "unexplained",
+                "not_collected")
 # an inferred finding's title quotes the error line it was made of
 _INFERRED_KEYS = _BUNDLE_KEYS + ("title",)
 _STRUCTURAL = frozenset({"id", "category", "layer", "severity", "pattern", "source", "status",

@@ -16,7 +16,24 @@ import polars as pl
 from analyzer.findings import Affected, Evidence, Finding
 from analyzer.gpu.cluster import GpuCluster
 from analyzer.state import ClusterState, build_state
+from analyzer.parse.collection import SOURCE_DEPRIVES
 from analyzer.tables import object_bodies
+
+# the source (``NotCollected.deprives``) each table is read from
+TABLE_SOURCES = {"pods": "pods", "containers": "pods", "nodes": "nodes", "events": "events",
+                 "metrics": "metrics", "objects": "objects", "log_lines": "logs"}
+
+
+class ReadingGpu:
+    """The cluster's GPU model as one check uses it: using it reads the pods and nodes it is
+    worked out from (recorded in the check's ``reads``)."""
+
+    def __init__(self, gpu: GpuCluster, reads: set[str]) -> None:
+        self._gpu, self._reads = gpu, reads
+
+    def __getattr__(self, name: str) -> Any:
+        self._reads.update(("pods", "nodes"))
+        return getattr(self._gpu, name)
 
 
 @dataclass
@@ -33,6 +50,9 @@ class CheckContext:
     gpu: GpuCluster = None  # type: ignore[assignment]
     state: ClusterState = None  # type: ignore[assignment]
     library: Any = None
+    # the sources read since the last ``reads.clear()`` (``pods``, ``logs``, ``objects:<Kind>``...,
+    # the vocabulary of ``NotCollected.deprives``): what a check would miss when one was not collected
+    reads: set[str] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         if self.gpu is None:
@@ -44,6 +64,7 @@ class CheckContext:
         """The ``log_lines`` matching regex ``contains`` in the container logs whose member meta
         (namespace, pod, container, previous) ``keep`` accepts. Reads only those files, streamed;
         empty without a parsed bundle."""
+        self.reads.add("logs")
         if self.parsed is None:
             return pl.DataFrame()
         from analyzer.parse.logs import annotate_rows
@@ -61,14 +82,19 @@ class CheckContext:
         return pl.concat(frames).select(raw.columns) if frames else pl.DataFrame()
 
     def table(self, name: str) -> pl.DataFrame:
+        if name in TABLE_SOURCES:
+            self.reads.add(TABLE_SOURCES[name])
         return self.tables.get(name, pl.DataFrame())
 
     def objects(self, kind: str) -> list[dict]:
         """Bodies of the ``objects`` rows of one kind."""
-        return object_bodies(self.table("objects"), kind)
+        self.reads.add(f"objects:{kind}")
+        return object_bodies(self.tables.get("objects", pl.DataFrame()), kind)
 
     def has_source(self, *names: str) -> bool:
-        files = self.table("files")
+        for name in names:
+            self.reads.update(SOURCE_DEPRIVES.get(name, ()))
+        files = self.tables.get("files", pl.DataFrame())
         return not files.is_empty() and files.filter(pl.col("source").is_in(list(names))).height > 0
 
 

@@ -25,7 +25,8 @@ import regex
 from analyzer.checks.framework import CheckContext
 from analyzer.findings import Evidence
 from analyzer.ingest.bundle import ReadFailed
-from analyzer.parse.objects import ObjectsError, read_objects
+from analyzer.parse.objects import ObjectFiles, ObjectsError, read_objects
+from analyzer.parse.places import list_kind
 from analyzer.parse.shape import dig, name_of, text
 
 # kubectl's answer for a resource type the cluster does not serve (a CRD not installed)
@@ -79,18 +80,21 @@ def pod_specs(ctx: CheckContext) -> list[dict]:
         lines = {(r["path"], r["namespace"], r["name"]): r["line"] for r in rows.iter_rows(named=True)}
         paths = {p for p, _, _ in lines}
         bundle = ctx.parsed.bundle
-        for m in bundle.members:
-            if m.path not in paths:
-                continue
+        wanted = [m for m in bundle.members if m.path in paths]
+        files = ObjectFiles(wanted, bundle.limits.max_object_bytes)
+        for m in wanted:
             try:
-                objects = read_objects(m.read_bytes(bundle.limits.max_object_bytes), m.name)
+                data, yaml11 = files.read(m)
+                objs = read_objects(data, m.name, list_kind(bundle.layout, m.path), yaml11)
             except (ReadFailed, ObjectsError):
                 continue  # the parse stage already listed it under "could not read"
-            for obj in objects:
+            for obj in objs:
                 if obj.get("kind") != "Pod":
                     continue
                 ns = name_of(obj, "namespace") or m.meta.get("namespace")
-                out.append(dict(obj, _path=m.path, _line=lines.get((m.path, ns, name_of(obj))), _ns=ns))
+                key = (m.path, ns, name_of(obj))
+                if key in lines:  # the copy the pods table kept (one per pod)
+                    out.append(dict(obj, _path=m.path, _line=lines[key], _ns=ns))
     ctx.__dict__["_pod_specs"] = out
     return out
 

@@ -44,7 +44,7 @@ from typing import Callable, Iterator
 
 from analyzer.ingest.archive import read_source
 from analyzer.ingest.bundle import Bundle, BundleError, Limits, Member, ReadError, ReadFailed
-from analyzer.ingest.layout import classify, strip_common_top
+from analyzer.ingest.layout import classify, resolve_links, strip_common_top
 from analyzer.ingest.streams import UnsupportedFormat
 
 __all__ = ["Bundle", "BundleError", "Limits", "Member", "ReadError", "ReadFailed", "UnsupportedFormat",
@@ -78,6 +78,7 @@ def open_bundle(source: str | os.PathLike[str], limits: Limits | None = None,
         for m in bundle.members:
             m.budget = bundle.budget
         strip_common_top(bundle)
+        resolve_links(bundle)
         bundle.members.sort(key=lambda m: m.path)
         # in path order, whatever order the archive or the folder listing gave
         bundle.read_errors.sort(key=lambda e: e.path)

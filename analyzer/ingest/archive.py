@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
 from analyzer.ingest.bundle import (Bundle, BundleError, Limits, Member, ReadFailed, display_name, file_opener,
-                                    iter_tar, safe_name)
+                                    iter_tar, link_target, safe_name)
 from analyzer.ingest.streams import (MAGIC_BYTES, Capped, Prefixed, ReadAheadStream, Slice, UnsupportedFormat,
                                      compression, decompressor, describe_error, expansion_cap, one_line, read_head,
                                      stream_error, unsupported_format)
@@ -62,6 +62,10 @@ def _open_dir(path: Path, limits: Limits, display: str | None = None) -> Bundle:
     for rel, full, st in _walk(path, bundle):
         if stat.S_ISLNK(st.st_mode):
             bundle.error(rel, SYMLINK_REFUSED)
+            try:  # where it points, never followed: a link inside the bundle is an alias
+                bundle.links[rel] = link_target(rel, os.readlink(full))
+            except OSError:
+                bundle.links[rel] = None
             continue
         if not stat.S_ISREG(st.st_mode):
             bundle.error(rel, "not a regular file (device, fifo or socket) refused")
@@ -196,6 +200,8 @@ def _add_tar_member(bundle: Bundle, tf: tarfile.TarFile, info: tarfile.TarInfo, 
     if refused is not None:
         if refused:
             bundle.error(name, refused)
+        if info.issym() or info.islnk():
+            bundle.links[name] = link_target(name, info.linkname, hard=info.islnk())
         return
 
     there = archive_size - info.offset_data
@@ -434,6 +440,8 @@ def _extract_tar(stream: IO[bytes], dest: Path, display: str, limits: Limits, de
                 if refused is not None:
                     if refused:
                         bundle.error(name, refused)
+                    if info.issym() or info.islnk():
+                        bundle.links[name] = link_target(name, info.linkname, hard=info.islnk())
                     continue
                 src = tf.extractfile(info)
                 if src is None:

@@ -22,7 +22,7 @@ from analyzer.ingest.streams import (MAGIC_BYTES, Budget, BundleError, ReadFaile
                                      content_stream, describe_error, expansion_cap, read_head)
 
 __all__ = ["Bundle", "BundleError", "Limits", "Member", "ReadError", "ReadFailed", "display_name",
-           "file_opener", "failing_opener", "iter_tar", "safe_name"]
+           "file_opener", "failing_opener", "iter_tar", "link_target", "safe_name"]
 
 
 @dataclass(frozen=True)
@@ -170,6 +170,11 @@ class Bundle:
     _replay: Callable[[], Any] | None = field(default=None, repr=False)
     _deferred: dict[str, Member] = field(default_factory=dict, repr=False)
     _spool_dir: Path | None = field(default=None, repr=False)
+    # links met while listing (never followed): path as listed -> its target as a path from the
+    # input's root (None when it points outside it); ``layout.resolve_links`` tells aliases of
+    # members (troubleshoot's all-logs/) from links that are refused
+    links: dict[str, str | None] = field(default_factory=dict, repr=False)
+    aliases: dict[str, str] = field(default_factory=dict, repr=False)
 
     def error(self, path: str, message: str) -> None:
         """Record a problem of one member (or of the input)."""
@@ -303,6 +308,32 @@ def display_name(name: str) -> str:
         return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:  # a lone surrogate that no decoder made (a zip name, JSON)
         return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def link_target(name: str, target: str, hard: bool = False) -> str | None:
+    """Where the link ``name`` points, as a path from the input's root (a hard link's target in
+    a tar is one already; a symbolic link's is relative to its folder); None when it points
+    outside the input (absolute, or above its root).
+
+    >>> link_target("sb/all-logs/p/c.log", "../../cluster-resources/pods/logs/ns/p/c.log")
+    'sb/cluster-resources/pods/logs/ns/p/c.log'
+    >>> link_target("sb/x.log", "/etc/passwd") is None
+    True
+    """
+    if target.startswith("/"):
+        return None
+    base = [] if hard else name.replace("\\", "/").split("/")[:-1]
+    parts: list[str] = []
+    for part in base + target.replace("\\", "/").split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts) or None
 
 
 def safe_name(name: str) -> str | None:

@@ -78,9 +78,38 @@ def strip_common_top(bundle: Bundle) -> None:
         bundle.top = top
         for m in bundle.members:
             m.path = m.path[len(top) + 1:]
-        # problems of entries under the top folder read like every other path
-        bundle.read_errors = [ReadError(e.path[len(top) + 1:], e.error) if e.path.startswith(top + "/") else e
-                              for e in bundle.read_errors]
+        # problems met while listing name their member as every other path does
+        bundle.read_errors[:] = [ReadError(_below(e.path, top), e.error) for e in bundle.read_errors]
+
+
+def _below(path: str, top: str) -> str:
+    return path[len(top) + 1:] if top and path.startswith(top + "/") else path
+
+
+def resolve_links(bundle: Bundle) -> None:
+    """A link that points at a member (or a folder of members) of the same bundle is an alias of
+    what is read anyway (troubleshoot links its logs collectors' output and ``all-logs/`` into
+    ``cluster-resources/pods/logs``): listed in ``bundle.aliases``, not an error. A link that
+    points outside the bundle or at nothing in it stays refused."""
+    if not bundle.links:
+        return
+    paths = {m.path for m in bundle.members}
+    folders = {p.rsplit("/", i)[0] for p in paths for i in range(1, p.count("/") + 1)}
+    refused = {}
+    for listed, target in bundle.links.items():
+        where = _below(listed, bundle.top)
+        inside = _below(target, bundle.top) if target else None
+        if inside and (inside in paths or inside in folders):
+            bundle.aliases[where] = inside
+        else:
+            refused[where] = "points outside the bundle" if target is None else f"its target {inside} is not in the bundle"
+    kept = []
+    for e in bundle.read_errors:
+        if e.path in refused:
+            kept.append(ReadError(e.path, f"{e.error} ({refused[e.path]})"))
+        elif e.path not in bundle.aliases:
+            kept.append(e)
+    bundle.read_errors[:] = kept
 
 
 def classify(bundle: Bundle) -> None:

@@ -20,10 +20,12 @@ from analyzer.parse.collected import collection_facts
 from analyzer.parse.describe import (events_section_lines, loose_event_rows, node_from_describe,
                                      pod_from_describe, split_objects)
 from analyzer.parse.events import table_rows
+from analyzer.parse.collection import DUMP_LOG_ERROR, DUMP_LOG_MARKER, NotCollected, dump_log_failure, not_collected
 from analyzer.parse.logs import DUMP_LOG_START, annotate_rows, log_frames
-from analyzer.parse.metrics import metric_rows
-from analyzer.parse.objects import NameLines, ObjectRows, ObjectsError, read_objects, server_version
 from analyzer.parse.manifest import checked_manifest
+from analyzer.parse.metrics import metric_rows
+from analyzer.parse.objects import NameLines, ObjectFiles, ObjectRows, ObjectsError, read_objects, server_version
+from analyzer.parse.places import is_cluster_state, list_kind, marker_dirs
 from analyzer.parse.pods import status_fragment_rows
 from analyzer.parse.quantity import parse_time, value_problems
 from analyzer.tables import SCHEMAS, TABLE_NAMES, frame
@@ -51,6 +53,9 @@ class Parsed:
     ft_scenarios: list[Any] = field(default_factory=list, repr=False)
     # the newest time of any log line streamed so far (a pasted log's only record of its time)
     newest_log_time: datetime | None = field(default=None, repr=False)
+    # sources the collector could not collect (``analyzer.parse.collection``); those met while
+    # reading the logs (cluster-info dump) are added as they are read
+    not_collected: list[NotCollected] = field(default_factory=list)
 
     @property
     def ref_year(self) -> int | None:
@@ -88,6 +93,7 @@ class Parsed:
             # a bundle without a record of its collection time takes its newest log line's;
             # frames read without annotation give it from the tail of each file
             tail: pl.DataFrame | None = None
+            section: list[str | None] = [None]  # the container a logs.txt section is about, across blocks
             try:
                 if isinstance(f, ReadFailed):
                     raise f
@@ -99,7 +105,7 @@ class Parsed:
                         elif not self.facts.get("collected_at"):
                             tail = df.tail(TAIL_ROWS)
                         if m.kind == "log_multi":
-                            df = _split_containers(df)
+                            df = self._split_containers(df, section)
                         if source == "describe":
                             df = _describe_identity(df, m.kind)
                             skip = self._describe_events.get(m.path)
@@ -137,6 +143,22 @@ class Parsed:
         if pending:
             yield pl.concat(pending)
 
+    def _split_containers(self, df: pl.DataFrame, section: list[str | None]) -> pl.DataFrame:
+        """cluster-info dump ``logs.txt``: containers concatenated between START/END markers.
+        The markers are not log lines; a ``Request log error`` standing for a container's log is
+        a collection failure (``not_collected``), not log content. ``section`` carries the
+        container of the section open at the end of the previous block."""
+        df = df.with_columns(pl.col("text").str.extract(DUMP_LOG_START, 1).forward_fill()
+                             .fill_null(pl.lit(section[0], dtype=pl.String)).alias("container"))
+        if df.height:
+            section[0] = df.get_column("container")[-1]
+        failed = df.filter(pl.col("text").str.contains(DUMP_LOG_ERROR))
+        for row in failed.iter_rows(named=True):
+            entry = dump_log_failure(row["path"], row["namespace"], row["pod"], row["container"], row["text"])
+            if entry is not None and entry not in self.not_collected:
+                self.not_collected.append(entry)
+        return df.filter(~pl.col("text").str.contains(DUMP_LOG_MARKER) & ~pl.col("text").str.contains(DUMP_LOG_ERROR))
+
     def log_lines(self) -> pl.DataFrame:
         """All log lines in one frame (for small bundles and tests; prefer the iterators)."""
         frames = list(self.iter_log_frames())
@@ -155,10 +177,6 @@ def _describe_identity(df: pl.DataFrame, kind: str) -> pl.DataFrame:
         pl.coalesce(ns.forward_fill().over(block), pl.col("namespace")).alias("namespace"))
 
 
-def _split_containers(df: pl.DataFrame) -> pl.DataFrame:
-    """cluster-info dump ``logs.txt``: containers concatenated between START/END markers."""
-    return df.with_columns(
-        pl.col("text").str.extract(DUMP_LOG_START, 1).forward_fill().alias("container"))
 
 
 def parse_bundle(bundle: Bundle) -> Parsed:
@@ -168,10 +186,13 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     errors: list[ReadError] = []
     describe_events: dict[str, set[int]] = {}
     facts: dict[str, Any] = {"layout": bundle.layout, "root": bundle.root}
+    markers = marker_dirs([m.path for m in bundle.members]) if bundle.layout == "must-gather" else frozenset()
+    object_files = ObjectFiles(bundle.by_kind("objects"), bundle.limits.max_object_bytes)
     for m in bundle.members:
         with value_problems() as notes:
-            _parse_member(bundle, m, acc, metrics, errors, describe_events, facts)
+            _parse_member(bundle, m, acc, metrics, errors, describe_events, facts, object_files, markers)
         errors.extend(ReadError(m.path, n) for n in dict.fromkeys(notes))
+    acc.finish()
     tables = {name: frame(name, acc.rows.get(name, [])) for name in TABLE_NAMES
               if name not in ("log_lines", "read_errors", "files", "metrics")}
     tables["metrics"] = frame("metrics", metrics)
@@ -188,7 +209,7 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     facts.update(collection_facts(bundle, tables, facts))
     facts["ref_year"] = _ref_year(facts, tables)
     parsed = Parsed(bundle=bundle, tables=tables, facts=facts, errors=errors,
-                    _describe_events=describe_events)
+                    _describe_events=describe_events, not_collected=not_collected(bundle))
     _add_ft_tables(parsed)
     return parsed
 
@@ -201,20 +222,25 @@ def _read_paste(text: str, m: Member, acc: ObjectRows) -> None:
 
 
 def _parse_member(bundle: Bundle, m: Member, acc: ObjectRows, metrics: list[dict], errors: list[ReadError],
-                  describe_events: dict[str, set[int]], facts: dict[str, Any]) -> None:
+                  describe_events: dict[str, set[int]], facts: dict[str, Any], object_files: ObjectFiles,
+                  markers: frozenset[str]) -> None:
     """Rows of one structured member into ``acc``/``metrics``; its problems into ``errors``."""
     limits = bundle.limits
     try:
         if m.kind == "objects":
-            raw = m.read_bytes(limits.max_object_bytes)
+            raw, yaml11 = object_files.read(m)
             try:
-                objs = read_objects(raw, m.name)
+                objs = read_objects(raw, m.name, list_kind(bundle.layout, m.path), yaml11)
             except ObjectsError:
                 if bundle.layout not in ("file", "loose"):
                     raise
                 # a paste that mixes YAML with other text: read it as text
                 m.kind = "text"
                 objs = []
+            if objs and not is_cluster_state(bundle.layout, m.path, markers):
+                # objects outside the layout's places: a manifest, not what the cluster held
+                m.kind = "manifests"
+                return
             names = NameLines(raw.decode("utf-8", errors="replace")) if objs else None
             for obj in objs:
                 acc.add(obj, m.path, m.meta.get("namespace"), names.line_of(obj) if names else None)

@@ -33,10 +33,7 @@ from typing import Any
 
 import yaml
 
-try:
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+from analyzer.parse.yaml_docs import load_yaml as read_yaml
 
 MAX_DEPTH = 200            # levels of mappings/lists in one document
 MAX_EXPANDED = 5_000_000   # nodes of a document with its YAML aliases copied out
@@ -72,16 +69,21 @@ def load_json(text: str | bytes) -> Any:
     return _whole_characters(value, text)
 
 
-def load_yaml(text: str) -> list[Any]:
-    """The non-empty documents of a YAML text, bounded (see the module docstring)."""
+def load_yaml(text: str, yaml11: bool | None = None) -> list[Any]:
+    """The non-empty documents of a YAML text, bounded (see the module docstring). Read by
+    ``analyzer.parse.yaml_docs.load_yaml`` (the fast reader where it agrees with PyYAML);
+    ``yaml11``: the text's ``yaml11_flags`` when already worked out."""
     try:
-        docs = [d for d in yaml.load_all(text, Loader=_Loader) if d is not None]
-    except RecursionError:
-        raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels") from None
+        docs = _read_yaml(text, yaml11)
     except yaml.YAMLError as exc:
-        raise DocumentError(f"invalid YAML: {str(exc).splitlines()[0][:200]}") from None
-    except ValueError as exc:  # an integer past Python's 4300-digit conversion limit
-        raise DocumentError(f"invalid YAML: {str(exc).splitlines()[0][:200]}") from None
+        if _REDACTED not in text:
+            raise DocumentError(f"invalid YAML: {str(exc).splitlines()[0][:200]}") from None
+        try:
+            # troubleshoot's redaction marker as a plain value reads as an alias: quote it, and
+            # only then
+            docs = _read_yaml(quote_redaction_markers(text))
+        except yaml.YAMLError:
+            raise DocumentError(f"invalid YAML: {str(exc).splitlines()[0][:200]}") from None
     if "&" in text and "*" in text and _expanded_size(docs, MAX_EXPANDED) > MAX_EXPANDED:
         raise DocumentError("YAML aliases expand past the limit, refused (possible alias bomb)")
     if nested_too_deep(docs, MAX_DEPTH + 1):
@@ -89,9 +91,33 @@ def load_yaml(text: str) -> list[Any]:
     return [_whole_characters(_finite(d), text) for d in docs]
 
 
-def load_documents(data: bytes, name: str) -> list[Any]:
+def _read_yaml(text: str, yaml11: bool | None = None) -> list[Any]:
+    try:
+        return read_yaml(text, yaml11)
+    except RecursionError:
+        raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as exc:  # an integer past Python's 4300-digit conversion limit
+        raise DocumentError(f"invalid YAML: {str(exc).splitlines()[0][:200]}") from None
+
+
+# troubleshoot's redaction marker (pkg/redact: MASK_TEXT)
+_REDACTED = "***HIDDEN***"
+# the marker opening a plain scalar: after "key: " or a list item's "- ", to the end of the line
+_REDACTED_PLAIN = re.compile(r"(?m)((?:^[ \t]*(?:-[ \t]+)+|:[ \t]+))(\*\*\*HIDDEN\*\*\*[^\n]*?)([ \t]*)$")
+
+
+def quote_redaction_markers(text: str) -> str:
+    r"""YAML text with each plain value that opens with ``***HIDDEN***`` single-quoted.
+
+    >>> quote_redaction_markers("ip: ***HIDDEN***\n- ***HIDDEN***:10000\nok: 'x'\n")
+    "ip: '***HIDDEN***'\n- '***HIDDEN***:10000'\nok: 'x'\n"
+    """
+    return _REDACTED_PLAIN.sub(lambda m: m[1] + "'" + m[2].replace("'", "''") + "'" + m[3], text)
+
+
+def load_documents(data: bytes, name: str, yaml11: bool | None = None) -> list[Any]:
     """JSON (preferred) or YAML documents of one file; DocumentError when it is neither, or
-    when it is out of bounds."""
+    when it is out of bounds. ``yaml11``: see ``load_yaml``."""
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
@@ -100,7 +126,7 @@ def load_documents(data: bytes, name: str) -> list[Any]:
         except DocumentError as exc:
             if name.endswith(".json") or "nested" in str(exc):
                 raise
-    return load_yaml(text)
+    return load_yaml(text, yaml11)
 
 
 def _may_nest(text: str | bytes) -> bool:

@@ -446,6 +446,16 @@ def _checks(result: dict[str, Any], tables: dict[str, pl.DataFrame]) -> dict[str
     return groups
 
 
+def _not_collected(result: dict[str, Any]) -> list[dict[str, str]]:
+    """What the collector recorded it could not collect, with what the diagnosis lacks for it
+    (``input.not_collected``)."""
+    out = []
+    for e in (result.get("input") or {}).get("not_collected") or []:
+        out.append({"source": e.get("source") or "", "path": e.get("path") or "", "error": e.get("error") or "",
+                    "deprives": ", ".join(e.get("deprives") or [])})
+    return out
+
+
 # table columns whose text reaches the report (timeline labels)
 _SHOWN_TEXT = {
     "events": ("message", "reason"),
@@ -500,6 +510,7 @@ def build_context(result: dict[str, Any], tables: dict[str, pl.DataFrame],
         "checks_found": checks["found"],
         "not_checked": checks["not_checked"],
         "could_not_read": checks["could_not_read"],
+        "not_collected": _not_collected(result),
         "bundle": bundle,
         "ft_summary": _ft_summary(result.get("ft_summary")),
     }

@@ -2,10 +2,11 @@
 
 ``load_cluster(path)`` opens any bundle layout with ``analyzer.ingest.open_bundle`` and indexes:
 
-- every Kubernetes object of the ``objects`` members, read as the parse stage reads them
-  (``analyzer.parse.objects.read_objects``: JSON or YAML, ``*List``s unwrapped, the object size
-  cap and the YAML alias guard, Secret values dropped), keyed by (group, plural), deduplicated
-  by namespace/name;
+- every Kubernetes object of the ``objects`` members in the layout's places for cluster state
+  (``analyzer.parse.places``), read as the parse stage reads them
+  (``analyzer.parse.objects.read_objects``: JSON or YAML, ``*List``s unwrapped, list items given
+  the kind their file holds, the object size cap and the YAML alias guard, Secret values
+  dropped), keyed by (group, plural), deduplicated by namespace/name;
 - ``log`` members by (namespace, pod, container, previous), and the per-container sections of
   ``kubectl cluster-info dump``'s ``<ns>/<pod>/logs.txt`` (``log_multi`` members);
 - ``metrics`` members by (namespace, pod), for the pod proxy path ``/metrics``;
@@ -17,20 +18,26 @@
 from __future__ import annotations
 
 import io
+import re
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import IO, Any, Iterator
 
 from analyzer.ingest import Member, ReadFailed, open_bundle
+from analyzer.parse.collection import DUMP_LOG_ERROR
 from analyzer.parse.logs import split_dump_logs
-from analyzer.parse.objects import ObjectsError, read_objects, server_version
+from analyzer.parse.objects import ObjectFiles, ObjectsError, read_objects, server_version
+from analyzer.parse.places import is_cluster_state, list_kind, marker_dirs
 from analyzer.parse.quantity import parse_time
 from analyzer.serve.resources import BUILTIN, Resource, from_crd, guess_plural
 from analyzer.sources import BY_NAME
 
 CHUNK = 1 << 20       # bytes read from a member at a time
 LINE_MAX = 1 << 20    # a longer line is passed on in pieces
+
+
+_DUMP_ERROR = re.compile(DUMP_LOG_ERROR.encode())
 
 
 @dataclass
@@ -134,15 +141,22 @@ def load_cluster(path: str) -> Cluster:
     for res in BUILTIN:
         cluster.resources[(res.group, res.plural)] = res
     objects: list[dict[str, Any]] = []
+    markers = marker_dirs([m.path for m in bundle.members]) if bundle.layout == "must-gather" else frozenset()
+    states = [m for m in bundle.by_kind("objects") if is_cluster_state(bundle.layout, m.path, markers)]
+    object_files = ObjectFiles(states, bundle.limits.max_object_bytes)
     for m in bundle.members:
+        if m.kind == "objects" and not is_cluster_state(bundle.layout, m.path, markers):
+            continue  # a manifest in the folder, not what the cluster held
         if m.kind in ("objects", "version"):
             # the parse stage's reader: the same size cap, YAML alias guard and Secret stripping
             try:
-                data = m.read_bytes(bundle.limits.max_object_bytes)
                 if m.kind == "version":
+                    data = m.read_bytes(bundle.limits.max_object_bytes)
                     cluster.version = server_version(data, m.name) or cluster.version
                 else:
-                    objects.extend(o for o in read_objects(data, m.name) if _addressable(o))
+                    data, yaml11 = object_files.read(m)
+                    objects.extend(o for o in read_objects(data, m.name, list_kind(bundle.layout, m.path), yaml11)
+                                   if _addressable(o))
             except (ReadFailed, ObjectsError) as exc:
                 cluster.problems.append(f"{m.path}: {str(exc).splitlines()[0] if str(exc) else exc}")
         elif m.kind == "log":
@@ -158,6 +172,8 @@ def load_cluster(path: str) -> Cluster:
                 cluster.problems.append(f"{m.path}: {exc}")
                 continue
             for container, text in sections.items():
+                # a "Request log error" stands where the log could not be read: not log content
+                text = b"".join(line for line in text.splitlines(keepends=True) if not _DUMP_ERROR.match(line))
                 cluster.logs.setdefault((str(m.meta.get("namespace") or ""), str(m.meta["pod"]), container, False),
                                         text)
         elif m.kind == "metrics" and m.meta.get("pod"):
