@@ -189,19 +189,28 @@ def _refusal(info: tarfile.TarInfo) -> str | None:
     return None
 
 
-def _add_tar_member(bundle: Bundle, tf: tarfile.TarFile, info: tarfile.TarInfo, limits: Limits,
-                    path: Path, archive_size: int) -> None:
+def _member_name(bundle: Bundle, info: tarfile.TarInfo) -> str | None:
+    """The name a tar entry is read under, or None when it is not read as a member (an unsafe
+    path, a folder, a link: where a link points is recorded, never followed)."""
     name = safe_name(info.name)
     if name is None:
         bundle.error(display_name(info.name), "unsafe member path (absolute or '..') refused")
-        return
+        return None
     name = display_name(name)
     refused = _refusal(info)
-    if refused is not None:
-        if refused:
-            bundle.error(name, refused)
-        if info.issym() or info.islnk():
-            bundle.links[name] = link_target(name, info.linkname, hard=info.islnk())
+    if refused is None:
+        return name
+    if refused:
+        bundle.error(name, refused)
+    if info.issym() or info.islnk():
+        bundle.links[name] = link_target(name, info.linkname, hard=info.islnk())
+    return None
+
+
+def _add_tar_member(bundle: Bundle, tf: tarfile.TarFile, info: tarfile.TarInfo, limits: Limits,
+                    path: Path, archive_size: int) -> None:
+    name = _member_name(bundle, info)
+    if name is None:
         return
 
     there = archive_size - info.offset_data
@@ -431,17 +440,8 @@ def _extract_tar(stream: IO[bytes], dest: Path, display: str, limits: Limits, de
                     bundle.error(display_name(info.name), f"more than {limits.max_members} archive entries; "
                                                           "the rest were not read")
                     break
-                name = safe_name(info.name)
+                name = _member_name(bundle, info)
                 if name is None:
-                    bundle.error(display_name(info.name), "unsafe member path (absolute or '..') refused")
-                    continue
-                name = display_name(name)
-                refused = _refusal(info)
-                if refused is not None:
-                    if refused:
-                        bundle.error(name, refused)
-                    if info.issym() or info.islnk():
-                        bundle.links[name] = link_target(name, info.linkname, hard=info.islnk())
                     continue
                 src = tf.extractfile(info)
                 if src is None:

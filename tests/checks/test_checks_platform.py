@@ -143,8 +143,9 @@ def test_hami_config_flags_overcommit_unknown_node_hidden_gpus_and_mig(bundle):
 
 
 def test_hami_config_two_installations(bundle):
+    # a second installation: another pod (its own uid) in another namespace
     other = dict(HAMI_SCHED, metadata=dict(HAMI_SCHED["metadata"], name="hami-scheduler-5f6d7c8b9-k8s2m",
-                                           namespace="kube-system"))
+                                           namespace="kube-system", uid="uid-hami-scheduler-5f6d7c8b9-k8s2m"))
     ctx = bundle([HAMI_SCHED, other, configmap("hami-system", "hami-scheduler-device", {"device-config.yaml": DEVICE_CONFIG})])
     [f] = hami_config(ctx).findings
     assert "hami-scheduler runs in 2 namespaces (hami-system, kube-system)" in f.summary
