@@ -458,12 +458,15 @@ def annotate_rows(batch: pl.DataFrame, wanted: pl.DataFrame, ref_year: int | Non
             pl.lit(None, dtype=pl.UInt32).alias("record_line"), pl.lit(None, dtype=TIME).alias("time"),
             pl.lit(None, dtype=pl.Utf8).alias("level"), pl.lit(None, dtype=pl.Utf8).alias("format"))
     cols = ["path", "line", "record_line", "time", "level", "format"]
-    own = batch.join(wanted.select("path", "line").unique(), on=["path", "line"], how="semi").sort("path", "line")
-    alone, _, starts = _annotate(own.select("path", "line", "text"), ref_year, None)
-    done = alone.filter(starts).select(cols)
-    rest = alone.filter(~starts).select("path", "line")
-    if rest.is_empty():
-        return wanted.join(done, on=["path", "line"], how="left")
+    done = None
+    rest = wanted.select("path", "line").unique()
+    if rest.height * 4 < batch.height:  # a few rows: those that start a record need no window
+        own = batch.join(rest, on=["path", "line"], how="semi").sort("path", "line")
+        alone, _, starts = _annotate(own.select("path", "line", "text"), ref_year, None)
+        done = alone.filter(starts).select(cols)
+        rest = alone.filter(~starts).select("path", "line")
+        if rest.is_empty():
+            return wanted.join(done, on=["path", "line"], how="left")
     # each batch row is kept when the next wanted row of its file is at most ``window`` lines on
     # (an as-of join: linear, where pairing every row with every wanted row was quadratic)
     want = rest.select("path", pl.col("line").cast(pl.Int64).alias("_w")).sort("_w")
@@ -474,4 +477,4 @@ def annotate_rows(batch: pl.DataFrame, wanted: pl.DataFrame, ref_year: int | Non
     sub = batch.join(keep, on=["path", "line"], how="semi").sort("path", "line")
     annotated, _ = annotate(sub.select("path", "line", "text"), ref_year)
     got = annotated.join(rest, on=["path", "line"], how="semi").select(cols)
-    return wanted.join(pl.concat([done, got]), on=["path", "line"], how="left")
+    return wanted.join(got if done is None else pl.concat([done, got]), on=["path", "line"], how="left")
