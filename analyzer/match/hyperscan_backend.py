@@ -157,7 +157,21 @@ def find_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
         # lines with other characters: the exact Polars path, for the patterns scanned above
         idx = pl.Series("_row", np.flatnonzero(~ascii_row).astype(np.uint32), dtype=pl.UInt32)
         sub = pl.DataFrame([text.gather(idx), source.gather(idx)])
-        got = polars_hits(sub, Plan.build(plan.patterns)).filter(pl.col("_p").is_in(sorted(covered)))
+        got = polars_hits(sub, _shared_plan(plan)).filter(pl.col("_p").is_in(sorted(covered)))
         out.append(got.with_columns(idx.gather(got.get_column("_row")).alias("_row")))
     out = [o for o in out if not o.is_empty()]
     return pl.concat(out) if out else pl.DataFrame(schema=HITS_SCHEMA)
+
+
+_SHARED: dict[int, tuple[tuple, Plan]] = {}
+
+
+def _shared_plan(plan: Plan) -> Plan:
+    """``plan``'s patterns all in the shared literal pass (the few non-ASCII lines of a batch need
+    no broad passes), made once per pattern tuple instead of once per batch."""
+    got = _SHARED.get(id(plan.patterns))
+    if got is None or got[0] is not plan.patterns:
+        got = (plan.patterns, Plan.build(plan.patterns))
+        _SHARED.clear()  # one library at a time: a new tuple replaces the old one
+        _SHARED[id(plan.patterns)] = got
+    return got[1]
