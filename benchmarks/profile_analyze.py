@@ -46,7 +46,7 @@ STEPS = (
     ("parse the tables (objects, events, describe)", "analyzer/parse/__init__.py", "parse_bundle"),
     ("match (logs, then events and metrics)", "analyzer/match/__init__.py", "match_parsed"),
     ("  wait for the reader thread (read + split)", "analyzer/readahead.py", "__next__"),
-    ("  plan (hint frequencies)", "analyzer/match/plan.py", "plan_for"),
+    ("  plan (hint frequencies; made again on unlike batches)", "analyzer/match/plan.py", "replan"),
     ("  log batches", "analyzer/match/__init__.py", "_match_batch"),
     ("    logical lines (join continuations)", "analyzer/parse/logical.py", "logical_rows"),
     ("    unescaped records", "analyzer/parse/logical.py", "unescaped_rows"),
