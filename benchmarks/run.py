@@ -360,10 +360,17 @@ def logical_dump(listing: str, out: str) -> None:
     print(json.dumps({"physical": physical, "logical": logical, "joined": joined, "unescaped": unescaped}))
 
 
-def analyzer_report(python: str, bundle: Path) -> dict:
+def backend_env(fast: bool) -> dict:
+    """The environment of an analyzer run: the default install's (the Polars matcher, even when
+    the interpreter also has the accelerator installed), or the accelerator's."""
+    env = {k: v for k, v in os.environ.items() if k != "BUNDLE_ANALYZER_BACKEND"}
+    return env if fast else {**env, "BUNDLE_ANALYZER_BACKEND": "polars"}
+
+
+def analyzer_report(python: str, bundle: Path, fast: bool = False) -> dict:
     """Per-pattern log line counts, root causes and a digest of the signals, from ``python``."""
     p = subprocess.run([python, str(Path(__file__).resolve()), "--report-json", str(bundle)], cwd=REPO,
-                       capture_output=True, text=True, check=True)
+                       capture_output=True, text=True, check=True, env=backend_env(fast))
     return json.loads(p.stdout)
 
 
@@ -411,11 +418,11 @@ def bench(case: Case, args: argparse.Namespace, results: list[str], peaks: dict[
           f"{len(rg_file.read_text().splitlines())} log patterns)", flush=True)
     analyze = ["-m", "analyzer", "analyze", str(bundle), "--format", "json", "-o", "/dev/null"]
     jobs = [("rg -c -f", ["rg", "-c", "-f", str(rg_ref), *rg_argv(files)], {}, files),
-            ("analyze", [args.python, *analyze], {"cwd": REPO}, [bundle])]
+            ("analyze", [args.python, *analyze], {"cwd": REPO, "env": backend_env(False)}, [bundle])]
     if args.rg_as_exported:
         jobs.insert(1, ("rg -c -f (as exported)", ["rg", "-c", "-f", str(rg_file), *rg_argv(files)], {}, files))
     if args.fast_python:
-        jobs.append(("analyze [fast]", [args.fast_python, *analyze], {"cwd": REPO}, [bundle]))
+        jobs.append(("analyze [fast]", [args.fast_python, *analyze], {"cwd": REPO, "env": backend_env(True)}, [bundle]))
     rows = rounds(jobs, args.repeat)
     rg = rows[0]
     if args.archives and case.generated:
@@ -423,9 +430,10 @@ def bench(case: Case, args: argparse.Namespace, results: list[str], peaks: dict[
             floor = ["gzip", "-dc", str(path)] if ext == "tar.gz" else ["zstd", "-dcq", str(path)]
             an = ["-m", "analyzer", "analyze", str(path), "--format", "json", "-o", "/dev/null"]
             jobs = [(f"{' '.join(floor[:2])} (floor)", floor, {}, [path]),
-                    (f"analyze .{ext}", [args.python, *an], {"cwd": REPO}, [path])]
+                    (f"analyze .{ext}", [args.python, *an], {"cwd": REPO, "env": backend_env(False)}, [path])]
             if args.fast_python:
-                jobs.append((f"analyze .{ext} [fast]", [args.fast_python, *an], {"cwd": REPO}, [path]))
+                jobs.append((f"analyze .{ext} [fast]", [args.fast_python, *an], {"cwd": REPO, "env": backend_env(True)},
+                             [path]))
             rows.extend(rounds(jobs, args.repeat))
     print(f"{'run':<26}{'wall s':>9}{'cpu s':>9}{'MB/s':>9}{'max RSS':>12}{'x rg':>8}"
           + (f"{'walls of ' + str(args.repeat) + ' runs':>20}{'RSS max':>10}" if args.repeat > 1 else ""))
@@ -509,7 +517,7 @@ def verify_one(case: Case, files: list[Path], patterns: list[tuple[str, str]], a
     results.append(f"{'PASS' if not bad else 'FAIL'} {case.name}: every pattern's line count equals rg -e over the "
                    f"logical lines ({len(theirs) - len(bad)}/{len(theirs)})")
     if args.fast_python:
-        fast = analyzer_report(args.fast_python, case.bundle)
+        fast = analyzer_report(args.fast_python, case.bundle, fast=True)
         same = (fast["root_causes"] == ours["root_causes"] and fast["signals_digest"] == ours["signals_digest"]
                 and fast["counts"] == ours["counts"])
         results.append(f"{'PASS' if same else 'FAIL'} {case.name}: results identical with the accelerator "

@@ -2,8 +2,8 @@
 
 The package holds one concept per module:
 
-- ``plan``: which hint literals prefilter which patterns on which sources (``Plan``, built once
-  per library from a sample of the first batch and cached);
+- ``plan``: which hint literals prefilter which patterns on which sources (``Plan``, built on a
+  sample of the first batch and cached per library, made again on a batch unlike that one);
 - ``hits``: the (pattern, row) hits of a frame under one rule: a line is a hit of a pattern
   when it is of one of the pattern's sources, contains one of its hints and its regex matches.
   With hyperscan installed (``pip install .[fast]``) ``hyperscan_backend`` finds them over
@@ -33,7 +33,7 @@ from analyzer.library import Library
 from analyzer.match.attribute import attribute, ref_patterns
 from analyzer.match.compact import KEEP_FIRST, compact
 from analyzer.match.hits import HitFinder, confirm_hits, polars_hits
-from analyzer.match.plan import BROAD_SHARE, HITS_SCHEMA, SAMPLE_ROWS, Plan, literal_regex, plan_for
+from analyzer.match.plan import BROAD_SHARE, HITS_SCHEMA, SAMPLE_ROWS, Plan, literal_regex, plan_for, replan
 from analyzer.match.signals import (LINE_COLUMNS, MAX_TEXT, SIGNAL_SCHEMA, empty_signals, event_rows,
                                     finish, hit_rows, log_rows, metric_rows, with_captures)
 from analyzer.parse.logical import logical_rows, unescaped_rows
@@ -45,7 +45,7 @@ __all__ = ["BROAD_SHARE", "CARRY_ROWS", "FOLD_ROWS", "HITS_SCHEMA", "KEEP_FIRST"
            "MAX_TEXT", "SAMPLE_ROWS", "SIGNAL_SCHEMA", "HitFinder", "Plan", "backend_name",
            "carry_rows", "compact", "confirm_hits", "default_finder", "empty_signals", "event_rows",
            "literal_regex", "log_rows", "match_frame", "match_log_batch", "match_parsed",
-           "metric_rows", "plan_for", "polars_hits", "prefetch"]
+           "metric_rows", "plan_for", "polars_hits", "prefetch", "replan"]
 
 # lines before a hit that its annotation reads (its record's start, time and level); the last
 # ones of each batch are carried into the next, so a record cut by the batch boundary is whole
@@ -228,8 +228,7 @@ def match_parsed(parsed, library: Library, log_batches: Iterable[pl.DataFrame] |
     before: pl.DataFrame | None = None
     pending: pl.DataFrame | None = None   # the open message of the previous batch
     for b in batches:
-        if plan is None:
-            plan = plan_for(library, b.get_column("text").gather_every(max(1, b.height // SAMPLE_ROWS)))
+        plan = replan(library, plan, b.get_column("text"))
         if pending is not None:
             b = pl.concat([pending, b])
         sig, held = _match_batch(b, plan, parsed.ref_year, finder, before, final=False, errors=errors)

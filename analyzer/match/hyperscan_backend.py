@@ -1,7 +1,7 @@
 """Optional accelerator: find pattern hits with hyperscan over whole-batch buffers.
 
 Installed with ``pip install .[fast]`` (x86-64 only). The batch's lines are joined with
-newlines into one buffer and scanned once by a database of every pattern, compiled in
+newlines into buffers of about ``SCAN_BYTES`` and scanned by a database of every pattern, compiled in
 hyperscan's *prefilter* mode (never misses a match, may report extra ones) with multi-line
 anchors and, where the regex has no ``$`` of its own, a ``[^\n]*$`` tail so that each
 (pattern, line) reports once, at its end of line. A line-local match is always a buffer match,
@@ -118,6 +118,45 @@ def _database(regexes: tuple[str, ...]):
     return db, frozenset(covered)
 
 
+SCAN_BYTES = 16 << 20  # lines joined into one buffer per scan: memory stays flat whatever the line lengths
+
+
+def _chunks(lengths: "np.ndarray") -> list[tuple[int, int]]:
+    """(start, end) row ranges of about ``SCAN_BYTES`` of text each (a longer line alone)."""
+    ends = np.cumsum(lengths + 1)
+    out, a = [], 0
+    while a < len(lengths):
+        b = int(np.searchsorted(ends, (ends[a - 1] if a else 0) + SCAN_BYTES, side="right"))
+        b = max(b, a + 1)
+        out.append((a, b))
+        a = b
+    return out
+
+
+def _scan(db, text: pl.Series, lengths: "np.ndarray", first: int) -> pl.DataFrame:
+    """The (pattern, row) pairs hyperscan reports on ``text`` joined with newlines (rows from
+    ``first`` on)."""
+    starts = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    buf = text.str.join("\n").cast(pl.Binary).item()
+    ids: list[int] = []
+    ends: list[int] = []
+
+    def on_match(pid: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+        ids.append(pid)
+        ends.append(to)
+
+    db.scan(buf, match_event_handler=on_match)
+    del buf
+    if not ids:
+        return pl.DataFrame(schema=HITS_SCHEMA)
+    rows = np.searchsorted(starts, np.asarray(ends, dtype=np.int64), side="right") - 1
+    # a match ending just past a line's end (at its newline) belongs to that line
+    rows = np.clip(rows, 0, len(lengths) - 1) + first
+    return pl.DataFrame({"_p": pl.Series(ids, dtype=pl.UInt32),
+                         "_row": pl.Series(rows.astype(np.uint32), dtype=pl.UInt32)})
+
+
 def find_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     """Every (pattern index, row index) hit of ``df`` (columns source, text)."""
     db, covered = _database(tuple(p.regex for p in plan.patterns))
@@ -130,23 +169,9 @@ def find_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
     lengths = text.str.len_bytes().to_numpy().astype(np.int64)
     ascii_row = lengths == text.str.len_chars().to_numpy()
     if db is not None and df.height:
-        starts = np.zeros(len(lengths), dtype=np.int64)
-        np.cumsum(lengths[:-1] + 1, out=starts[1:])
-        buf = text.str.join("\n").cast(pl.Binary).item()
-        ids: list[int] = []
-        ends: list[int] = []
-
-        def on_match(pid: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
-            ids.append(pid)
-            ends.append(to)
-
-        db.scan(buf, match_event_handler=on_match)
-        if ids:
-            rows = np.searchsorted(starts, np.asarray(ends, dtype=np.int64), side="right") - 1
-            # a match ending just past a line's end (at its newline) belongs to that line
-            rows = np.clip(rows, 0, len(lengths) - 1)
-            raw = pl.DataFrame({"_p": pl.Series(ids, dtype=pl.UInt32),
-                                "_row": pl.Series(rows.astype(np.uint32), dtype=pl.UInt32)}).unique()
+        found = [_scan(db, text.slice(a, b - a), lengths[a:b], a) for a, b in _chunks(lengths)]
+        raw = pl.concat(found).unique()
+        if raw.height:
             raw = raw.filter(pl.Series(ascii_row).gather(raw.get_column("_row")))
             out.append(confirm_hits(df, plan, raw))
     rest = [i for i in range(len(plan.patterns)) if i not in covered]
@@ -157,7 +182,21 @@ def find_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
         # lines with other characters: the exact Polars path, for the patterns scanned above
         idx = pl.Series("_row", np.flatnonzero(~ascii_row).astype(np.uint32), dtype=pl.UInt32)
         sub = pl.DataFrame([text.gather(idx), source.gather(idx)])
-        got = polars_hits(sub, Plan.build(plan.patterns)).filter(pl.col("_p").is_in(sorted(covered)))
+        got = polars_hits(sub, _shared_plan(plan)).filter(pl.col("_p").is_in(sorted(covered)))
         out.append(got.with_columns(idx.gather(got.get_column("_row")).alias("_row")))
     out = [o for o in out if not o.is_empty()]
     return pl.concat(out) if out else pl.DataFrame(schema=HITS_SCHEMA)
+
+
+_SHARED: dict[int, tuple[tuple, Plan]] = {}
+
+
+def _shared_plan(plan: Plan) -> Plan:
+    """``plan``'s patterns all in the shared literal pass (the few non-ASCII lines of a batch need
+    no broad passes), made once per pattern tuple instead of once per batch."""
+    got = _SHARED.get(id(plan.patterns))
+    if got is None or got[0] is not plan.patterns:
+        got = (plan.patterns, Plan.build(plan.patterns))
+        _SHARED.clear()  # one library at a time: a new tuple replaces the old one
+        _SHARED[id(plan.patterns)] = got
+    return got[1]

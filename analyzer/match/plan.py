@@ -1,7 +1,8 @@
 """The matching plan: which hint literals prefilter which patterns, on which sources.
 
 A pattern only runs on lines that contain one of its literal ``hint`` strings. ``Plan`` (built
-once per library from a sample of the first batch, and cached) splits the patterns:
+from a sample of the first batch, cached per library, and made again on a later batch whose
+lines its shared pass would keep too many of: ``replan``) splits the patterns:
 
 - *rare* patterns, least frequent hints first, while the union of the lines their hints hit
   stays under ``BROAD_SHARE`` of the sample: they share one literal pass over each batch;
@@ -43,15 +44,17 @@ class Plan:
     rules: pl.DataFrame | None = field(default=None, compare=False)  # _p, source, _rx
 
     @classmethod
-    def build(cls, library: Library | Iterable[Pattern], sample: pl.Series | None = None) -> "Plan":
-        """The plan; with a ``sample`` of lines, patterns with frequent hints are marked broad."""
+    def build(cls, library: Library | Iterable[Pattern], sample: pl.Series | None = None,
+              broad_ids: Iterable[str] = ()) -> "Plan":
+        """The plan; with a ``sample`` of lines, patterns with frequent hints are marked broad
+        (besides those of ``broad_ids``, found broad on other lines)."""
         patterns = tuple(library)
         cs = sorted({h for p in patterns for h in p.hint if not p.ignore_case})
         ci = sorted({h.lower() for p in patterns for h in p.hint if p.ignore_case})
         parts = [regex.escape(h) for h in cs]
         if ci:
             parts.append("(?i:" + "|".join(regex.escape(h) for h in ci) + ")")
-        broad: set[str] = set()
+        broad: set[str] = set(broad_ids) & {p.id for p in patterns}
         if sample is not None and sample.len():
             # rare patterns, least frequent hints first, share the literal pass while the union
             # of their candidates stays small; the rest get their own pass
@@ -64,6 +67,8 @@ class Plan:
             union: set[int] = set()
             limit = sample.len() * BROAD_SHARE
             for pi, hit in sorted(by_p.items(), key=lambda kv: (len(kv[1]), kv[0])):
+                if patterns[pi].id in broad:
+                    continue
                 if len(union | hit) > limit:
                     broad.add(patterns[pi].id)
                 else:
@@ -145,3 +150,23 @@ def hint_pairs(cand: pl.DataFrame, plan: Plan, only_rare: bool) -> pl.DataFrame:
             found = found.with_columns(pl.col("_lit").str.to_lowercase())
         out.append(found.unique().join(lits, on="_lit").select("_p", "_row"))
     return pl.concat(out).unique() if out else pl.DataFrame(schema=HITS_SCHEMA)
+
+
+def replan(library: Library, plan: Plan | None, text: pl.Series) -> Plan:
+    """The plan for a batch of lines ``text``: ``plan`` (the one so far) unless the shared literal
+    pass would keep more than twice ``BROAD_SHARE`` of a sample of these lines, which happens
+    when the lines differ from those the plan was made on (other files, other programs); then a
+    plan made on this sample, with the patterns found broad so far kept broad."""
+    sample = text.gather_every(max(1, text.len() // SAMPLE_ROWS))
+    if plan is None:
+        return plan_for(library, sample)
+    check = sample.gather_every(CHECK_EVERY)
+    if not (plan.rare_cs or plan.rare_ci) or not check.len():
+        return plan
+    kept = int(check.str.contains(literal_regex(plan.rare_cs, plan.rare_ci)).sum())
+    if kept <= 2 * BROAD_SHARE * check.len():
+        return plan
+    return Plan.build(library, sample, broad_ids=plan.broad)
+
+
+CHECK_EVERY = 5  # the staleness check of ``replan`` reads every 5th sampled line

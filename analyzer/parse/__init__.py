@@ -17,7 +17,7 @@ import polars as pl
 from analyzer.ingest import Bundle, Member, ReadError, ReadFailed
 from analyzer.ingest.sniff import is_binary
 from analyzer.parse.collected import collection_facts
-from analyzer.parse.describe import (events_section_lines, loose_event_rows, node_from_describe,
+from analyzer.parse.describe import (events_section_lines, loose_event_rows, may_hold_event_rows, node_from_describe,
                                      pod_from_describe, split_objects)
 from analyzer.parse.events import table_rows
 from analyzer.parse.collection import DUMP_LOG_ERROR, DUMP_LOG_MARKER, NotCollected, dump_log_failure, not_collected
@@ -26,13 +26,14 @@ from analyzer.parse.manifest import checked_manifest
 from analyzer.parse.metrics import metric_rows
 from analyzer.parse.objects import NameLines, ObjectFiles, ObjectRows, ObjectsError, read_objects, server_version
 from analyzer.parse.places import is_cluster_state, list_kind, marker_dirs
-from analyzer.parse.pods import status_fragment_rows
+from analyzer.parse.pods import may_hold_status_fragment, status_fragment_rows
 from analyzer.parse.quantity import parse_time, value_problems
 from analyzer.tables import SCHEMAS, TABLE_NAMES, frame
 
 LOG_KINDS = ("log", "log_multi", "text", "describe_pod", "describe_node", "describe")
 BATCH_ROWS = 100_000
 TAIL_ROWS = 50  # the last lines of a log file read for its newest time
+TAIL_FILES = 64  # files whose last lines are annotated together
 
 
 @dataclass
@@ -80,6 +81,7 @@ class Parsed:
         """``log_lines`` frames, one file block at a time (raw text only unless ``annotated``)."""
         limits = self.bundle.limits
         wanted = members if members is not None else self.log_members()
+        tails: list[pl.DataFrame] = []   # the last lines of files read without annotation
         for m, f in self.bundle.stream(wanted, self.keep_logs):
             source = {"log": "log", "log_multi": "log", "text": "text"}.get(m.kind, "describe")
             identity = {"path": m.path, "namespace": m.meta.get("namespace"),
@@ -115,11 +117,25 @@ class Parsed:
             except ReadFailed as exc:
                 self.errors.append(ReadError(m.path, str(exc)))
             if tail is not None and tail.height:
-                self._note_log_time(annotate_rows(tail, tail.select("path", "line"), self.ref_year)
-                                    .get_column("time").max())
+                # copied (a slice would keep the file's last block alive) and annotated many
+                # files at a time: a record never spans files, and one call per file cost more
+                # than reading it for a bundle of many small logs
+                tails.append(tail.select("path", "line", pl.Series("text", tail.get_column("text").to_list(),
+                                                                    dtype=pl.Utf8)))
+                if len(tails) >= TAIL_FILES:
+                    self._note_tail_times(tails)
             self.errors.extend(ReadError(m.path, p) for p in problems)
             if self.on_member_done is not None:
                 self.on_member_done(m)
+        self._note_tail_times(tails)
+
+    def _note_tail_times(self, tails: list[pl.DataFrame]) -> None:
+        """Note the newest time of the ``tails`` of files (and empty the list)."""
+        if tails:
+            rows = pl.concat(tails)
+            tails.clear()
+            self._note_log_time(annotate_rows(rows, rows.select("path", "line"), self.ref_year)
+                                .get_column("time").max())
 
     def _note_log_time(self, t: Any) -> None:
         if t is not None and (self.newest_log_time is None or t > self.newest_log_time):
@@ -214,11 +230,18 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     return parsed
 
 
-def _read_paste(text: str, m: Member, acc: ObjectRows) -> None:
+def _read_paste(raw: bytes, m: Member, acc: ObjectRows) -> None:
     """What a pasted text holds besides its lines: an Events section (or event rows copied out of
-    one, a k9s pane of them), container statuses pasted as YAML without their pod."""
-    acc.rows["events"].extend(loose_event_rows(text, m.path))
-    acc.rows["containers"].extend(status_fragment_rows(text, m.path))
+    one, a k9s pane of them), container statuses pasted as YAML without their pod. Most texts of
+    a loose folder are logs that hold neither: their bytes say so, and they are not decoded."""
+    events, status = may_hold_event_rows(raw), may_hold_status_fragment(raw)
+    if not (events or status):
+        return
+    text = raw.decode("utf-8", errors="replace")
+    if events:
+        acc.rows["events"].extend(loose_event_rows(text, m.path))
+    if status:
+        acc.rows["containers"].extend(status_fragment_rows(text, m.path))
 
 
 def _parse_member(bundle: Bundle, m: Member, acc: ObjectRows, metrics: list[dict], errors: list[ReadError],
@@ -245,9 +268,9 @@ def _parse_member(bundle: Bundle, m: Member, acc: ObjectRows, metrics: list[dict
             for obj in objs:
                 acc.add(obj, m.path, m.meta.get("namespace"), names.line_of(obj) if names else None)
             if m.kind == "text":
-                _read_paste(m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace"), m, acc)
+                _read_paste(m.read_bytes(limits.max_object_bytes), m, acc)
         elif m.kind == "text" and bundle.layout in ("file", "loose"):
-            _read_paste(m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace"), m, acc)
+            _read_paste(m.read_bytes(limits.max_object_bytes), m, acc)
         elif m.kind in ("describe_pod", "describe_node", "describe"):
             content = m.read_bytes(limits.max_object_bytes).decode("utf-8", errors="replace")
             _parse_describe(content, m, acc)

@@ -334,6 +334,25 @@ def events_section_lines(text: str) -> set[int]:
 _PANE_BORDER = regex.compile("^\u2502|\\s*\u2502\\s*$")
 
 
+def may_hold_event_rows(raw: bytes) -> bool:
+    """False when no line of ``raw`` (UTF-8 text) can be a row of ``loose_event_rows``: such a row
+    is whitespace, then ``Normal`` or ``Warning``. A test on the bytes, so that a log with no
+    pasted events is neither decoded nor split; it answers True on any doubt (a non-ASCII or
+    control character before the word may be a space, a line break or a k9s border)."""
+    for word in (b"Warning", b"Normal"):
+        i = raw.find(word)
+        while i >= 0:
+            j = i - 1
+            while j >= 0 and raw[j] in (0x20, 0x09):
+                j -= 1
+            if j < i - 1 and (j < 0 or raw[j] in (0x0A, 0x0D)):
+                return True
+            if j >= 0 and (raw[j] >= 0x80 or (raw[j] < 0x20 and raw[j] not in (0x0A, 0x0D))):
+                return True
+            i = raw.find(word, i + 1)
+    return False
+
+
 def loose_event_rows(text: str, path: str) -> list[dict]:
     """Rows of a describe Events table found anywhere in a pasted text (no header needed), also
     inside a k9s pane (its borders dropped); a message that goes on over the next indented rows

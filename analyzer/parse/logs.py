@@ -255,6 +255,14 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
     record open at the end of the previous block of the same file (used when this block
     continues it); the returned dict is the state at the end of this block.
     """
+    out, state, _ = _annotate(df, ref_year, carry)
+    return out, state
+
+
+def _annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None) -> tuple[pl.DataFrame, dict, pl.Series]:
+    """``annotate``, and per row whether it starts a record by its own text (neither a
+    continuation nor a traceback line): such a row's annotation does not depend on the rows
+    before it."""
     g = _groups(df.get_column("text"))
     g = g.with_columns(pl.when(pl.col("kz").is_not_null()).then(pl.col("ts0") + pl.col("kz")).alias("kts"),
                        pl.when(pl.col("jz").is_not_null()).then(pl.col("ts0") + pl.col("jz")).alias("jiso"))
@@ -352,7 +360,7 @@ def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) 
         last = out.row(out.height - 1, named=True)
         state = {"record_line": last["record_line"], "time": record_time[-1], "level": last["level"],
                  "path": last.get("path"), "line": last["line"]}
-    return out, state
+    return out, state, start1
 
 
 def representable(times: pl.Expr) -> pl.Expr:
@@ -441,20 +449,32 @@ def annotate_rows(batch: pl.DataFrame, wanted: pl.DataFrame, ref_year: int | Non
     """Annotation of the ``wanted`` (path, line) rows of a raw batch.
 
     Each wanted row is annotated within the ``window`` lines before it in its file (a record
-    starting further back than that is taken to start at the window's first line).
+    starting further back than that is taken to start at the window's first line). A row that
+    starts a record by its own text is annotated alone (the lines before it change nothing), so
+    the window is read only for continuation and traceback lines.
     """
     if wanted.is_empty():
         return wanted.with_columns(
             pl.lit(None, dtype=pl.UInt32).alias("record_line"), pl.lit(None, dtype=TIME).alias("time"),
             pl.lit(None, dtype=pl.Utf8).alias("level"), pl.lit(None, dtype=pl.Utf8).alias("format"))
+    cols = ["path", "line", "record_line", "time", "level", "format"]
+    done = None
+    rest = wanted.select("path", "line").unique()
+    if rest.height * 4 < batch.height:  # a few rows: those that start a record need no window
+        own = batch.join(rest, on=["path", "line"], how="semi").sort("path", "line")
+        alone, _, starts = _annotate(own.select("path", "line", "text"), ref_year, None)
+        done = alone.filter(starts).select(cols)
+        rest = alone.filter(~starts).select("path", "line")
+        if rest.is_empty():
+            return wanted.join(done, on=["path", "line"], how="left")
     # each batch row is kept when the next wanted row of its file is at most ``window`` lines on
     # (an as-of join: linear, where pairing every row with every wanted row was quadratic)
-    want = wanted.select("path", pl.col("line").cast(pl.Int64).alias("_w")).unique().sort("_w")
+    want = rest.select("path", pl.col("line").cast(pl.Int64).alias("_w")).sort("_w")
     rows = batch.select("path", "line", pl.col("line").cast(pl.Int64).alias("_l")).sort("_l")
     near = rows.join_asof(want, left_on="_l", right_on="_w", by="path", strategy="forward",
                           check_sortedness=False)
     keep = near.filter(pl.col("_w").is_not_null() & (pl.col("_w") - pl.col("_l") <= window)).select("path", "line")
     sub = batch.join(keep, on=["path", "line"], how="semi").sort("path", "line")
     annotated, _ = annotate(sub.select("path", "line", "text"), ref_year)
-    return wanted.join(annotated.select("path", "line", "record_line", "time", "level", "format"),
-                       on=["path", "line"], how="left")
+    got = annotated.join(rest, on=["path", "line"], how="semi").select(cols)
+    return wanted.join(got if done is None else pl.concat([done, got]), on=["path", "line"], how="left")

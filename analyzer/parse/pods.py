@@ -175,6 +175,12 @@ _FIELD = regex.compile(r"^(?P<ind> *)(?P<dash>- )?(?P<key>[\w.\-/]+):(?:[ \t]+(?
 _ITEM_FIELDS = {"name": str, "image": str, "restartCount": int, "ready": bool}
 
 
+def may_hold_status_fragment(raw: bytes) -> bool:
+    """False when ``raw`` (UTF-8 text) holds no container state ``status_fragment_rows`` reads
+    (a test on the bytes, before decoding)."""
+    return b"terminated:" in raw or b"waiting:" in raw
+
+
 def status_fragment_rows(text: str, path: str) -> list[dict]:
     """``containers`` rows of the container statuses in a YAML paste that is not a whole object
     (no apiVersion/kind: the paste starts inside ``status:``); none when it holds no state.
