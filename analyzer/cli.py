@@ -211,7 +211,7 @@ def analyze(inputs: tuple[str, ...], fmt: str, output: Path | None, extra: tuple
             fail_on: str | None, no_redact: bool, max_chars: int | None) -> None:
     """Diagnose INPUT (bundle dir, archive, pasted file, or - for stdin) and write a report."""
     from analyzer.ingest import BundleError
-    from analyzer.pipeline import analyze_path, write_report
+    from analyzer.pipeline import analyze_path, no_readable_file, write_report
     from analyzer.taxonomy import at_least
 
     if fmt == "parquet" and output is None:
@@ -224,12 +224,11 @@ def analyze(inputs: tuple[str, ...], fmt: str, output: Path | None, extra: tuple
         except BundleError as exc:
             raise UsageError(f"{exc}. Give a bundle directory, a .tar/.tar.gz/.tar.zst/.zip archive, "
                              "a text file, or - for stdin.") from exc
-        if analysis.result["input"]["files_read"] == 0:
-            errors = analysis.result["input"]["read_errors"]
+        unreadable = no_readable_file(analysis.result)
+        if unreadable:
             analysis.close()
-            why = f" (first problem: {errors[0]['path']}: {errors[0]['error']})" if errors else ""
-            raise UsageError(f"{source}: no readable file in this input{why}. Give a bundle with "
-                             "logs, describe output, events or objects.")
+            raise UsageError(f"{source}: {unreadable}. Give a bundle with logs, describe output, "
+                             "events or objects.")
         target = output
         if output is not None and len(inputs) > 1:
             target = output.with_name(f"{output.stem}-{Path(source).name}{output.suffix}")
