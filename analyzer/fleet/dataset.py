@@ -124,11 +124,6 @@ class Writer:
         self.parts = 0
         self.pending: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
         self.bundles = 0
-        root.mkdir(parents=True, exist_ok=True)
-        meta = root / "fleet.json"
-        if not meta.exists():
-            meta.write_text(json.dumps({"dataset_version": DATASET_VERSION, "tables": list(TABLES),
-                                        "partitioning": PARTITION}, indent=2) + "\n", encoding="utf-8")
 
     def add(self, tables: dict[str, list[dict[str, Any]]]) -> None:
         for name, rows in tables.items():
@@ -140,6 +135,12 @@ class Writer:
         so that a dataset always has every table); bundles last, as the commit mark."""
         if not self.bundles:
             return
+        # the folder is made with the first rows: a run that cannot start leaves nothing behind
+        self.root.mkdir(parents=True, exist_ok=True)
+        meta = self.root / "fleet.json"
+        if not meta.exists():
+            meta.write_text(json.dumps({"dataset_version": DATASET_VERSION, "tables": list(TABLES),
+                                        "partitioning": PARTITION}, indent=2) + "\n", encoding="utf-8")
         for name in (*[t for t in TABLES if t != "bundles"], "bundles"):
             folder = self.root / name / f"{PARTITION}={self.day}"
             folder.mkdir(parents=True, exist_ok=True)

@@ -58,24 +58,30 @@ def run_local(tasks: list[dict[str, Any]], jobs: int | None = None) -> Iterator[
                 yield lost(futures[future], exc)
 
 
-def run_ray(tasks: list[dict[str, Any]], address: str | None = None) -> Iterator[dict[str, Any]]:
-    """The same function as Ray tasks (one CPU each) on the cluster at ``address`` (``auto``: the
-    one this machine belongs to; ``ray://host:10001``: Ray Client), or on a local Ray started
-    here and stopped at the end. The bundles' paths must be readable on the workers (a shared
-    file system) and the analyzer installed there."""
+def start_ray(address: str | None = None) -> bool:
+    """Connect to the Ray cluster at ``address`` (``auto``: the one this machine belongs to;
+    ``ray://host:10001``: Ray Client), or start a local Ray; reuse the one this process already
+    runs. Returns whether it was started here (and is to be stopped at the end)."""
     try:
         import ray
     except ImportError as exc:
         raise EngineError("--engine ray needs Ray: pip install 'gpu-bundle-analyzer[ray]'") from exc
-    started = False
-    if not ray.is_initialized():
-        try:
-            ray.init(address=address, log_to_driver=False, include_dashboard=False,
-                     configure_logging=False)
-        except Exception as exc:  # noqa: BLE001 - ConnectionError, RuntimeError, ValueError...
-            raise EngineError(f"cannot start or reach Ray{f' at {address}' if address else ''}: "
-                              f"{one_line(exc)}") from exc
-        started = True
+    if ray.is_initialized():
+        return False
+    try:
+        ray.init(address=address, log_to_driver=False, include_dashboard=False, configure_logging=False)
+    except Exception as exc:  # noqa: BLE001 - ConnectionError, RuntimeError, ValueError...
+        raise EngineError(f"cannot start or reach Ray{f' at {address}' if address else ''}: "
+                          f"{one_line(exc)}") from exc
+    return True
+
+
+def run_ray(tasks: list[dict[str, Any]], started: bool) -> Iterator[dict[str, Any]]:
+    """The same function as Ray tasks (one CPU each) on the Ray ``start_ray`` reached; stops it
+    at the end when ``started``. The bundles' paths must be readable on the workers (a shared
+    file system) and the analyzer installed there."""
+    import ray
+
     try:
         remote = ray.remote(num_cpus=1, max_retries=1)(analyze_bundle)
         refs = {remote.remote(task): task for task in tasks}
@@ -94,9 +100,10 @@ def run_ray(tasks: list[dict[str, Any]], address: str | None = None) -> Iterator
 
 def run_engine(engine: str, tasks: list[dict[str, Any]], jobs: int | None = None,
                address: str | None = None) -> Iterator[dict[str, Any]]:
-    """Dispatch to the named engine (``local`` or ``ray``)."""
+    """Dispatch to the named engine (``local`` or ``ray``); Ray is reached here, before any
+    bundle is analysed (EngineError when it cannot be)."""
     if engine == "ray":
-        return run_ray(tasks, address)
+        return run_ray(tasks, start_ray(address))
     if engine == "local":
         return run_local(tasks, jobs)
     raise EngineError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")

@@ -119,9 +119,14 @@ def run_fleet(inputs: list[str] | tuple[str, ...], dataset: Path, labels: dict[s
     tasks = [{"bundle_id": b.bundle_id, "input": b.input, "path": os.path.abspath(b.input),
               "redact": redact, "patterns": list(patterns)} for b in todo]
     progress.stage(f"analysing bundles ({engine})", len(tasks), unit="bundles")
+    try:
+        outputs = run_engine(engine, tasks, jobs, address) if tasks else iter(())
+    except BaseException:
+        progress.done()
+        raise
     last_flush = time.monotonic()
     try:
-        for out in run_engine(engine, tasks, jobs, address) if tasks else ():
+        for out in outputs:
             progress.advance(1)
             b = by_id[out["bundle_id"]]
             if (out["error"] or "").startswith(ENGINE_ERROR):
