@@ -26,6 +26,7 @@ LIST = pl.List(pl.Utf8)
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "bundles": {"bundle_id": pl.Utf8, "input": pl.Utf8, "status": pl.Utf8, "error": pl.Utf8,
                 "labels": pl.Utf8, "analyzed_at": TIME, "analyzer_version": pl.Utf8, "seconds": pl.Float64,
+                "cpu_seconds": pl.Float64,
                 "bytes": pl.Int64, "layout": pl.Utf8, "collected_at": TIME, "collected_at_source": pl.Utf8,
                 "server_version": pl.Utf8, "context": pl.Utf8, "gpu_models": LIST, "engines": LIST,
                 "files_read": pl.Int64, "read_errors": pl.Int64, "root_causes": pl.Int64,
@@ -42,6 +43,8 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
                  "node": pl.Utf8, "affected": pl.Utf8, "inferred": pl.Boolean, "confidence": pl.Float64},
     "evidence": {"bundle_id": pl.Utf8, "finding_id": pl.Utf8, "n": pl.Int32, "path": pl.Utf8,
                  "line": pl.Int64, "time": TIME, "source": pl.Utf8, "text": pl.Utf8},
+    # every input a run met, by stat key: a rerun skips those whose key it finds here unread
+    "inputs": {"stat_key": pl.Utf8, "bundle_id": pl.Utf8, "input": pl.Utf8, "seen_at": TIME},
     "unexplained": {"bundle_id": pl.Utf8, "n": pl.Int32, "template": pl.Utf8, "count": pl.Int64,
                     "category": pl.Utf8, "confidence": pl.Float64, "source": pl.Utf8, "level": pl.Utf8,
                     "first_seen": TIME, "last_seen": TIME, "finding_id": pl.Utf8, "example": pl.Utf8,
@@ -58,15 +61,23 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def rows_of(out: dict[str, Any], labels: dict[str, str], analyzed_at: datetime, version: str,
-            size: int) -> dict[str, list[dict[str, Any]]]:
+def input_row(out: dict[str, Any], seen_at: datetime) -> dict[str, list[dict[str, Any]]]:
+    """The ``inputs`` row of a worker output: its stat key names its bundle from now on."""
+    return {"inputs": [{"stat_key": out.get("key"), "bundle_id": out["bundle_id"], "input": out["input"],
+                        "seen_at": seen_at}]}
+
+
+def rows_of(out: dict[str, Any], labels: dict[str, str], analyzed_at: datetime,
+            version: str) -> dict[str, list[dict[str, Any]]]:
     """The rows of every table for one worker output (see ``worker.analyze_bundle``)."""
     bid, given, result = out["bundle_id"], out["input"], out["result"]
     label_text = to_json(dict(sorted(labels.items())))
     bundle = {"bundle_id": bid, "input": given, "status": "failed" if result is None else "ok",
               "error": out["error"], "labels": label_text, "analyzed_at": analyzed_at,
-              "analyzer_version": version, "seconds": out["seconds"], "bytes": size}
+              "analyzer_version": version, "seconds": out["seconds"],
+              "cpu_seconds": out.get("cpu_seconds"), "bytes": out.get("bytes")}
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    tables.update(input_row(out, analyzed_at))
     tables["bundles"].append(bundle)
     if result is None:
         return tables
@@ -132,7 +143,8 @@ class Writer:
 
     def flush(self) -> None:
         """Write what was added since the last flush (every table, empty ones with their schema,
-        so that a dataset always has every table); bundles last, as the commit mark."""
+        so that a dataset always has every table); ``bundles`` then ``inputs`` last: a stat key is
+        only known once its bundle's rows are all written."""
         if not self.bundles:
             return
         # the folder is made with the first rows: a run that cannot start leaves nothing behind
@@ -141,10 +153,12 @@ class Writer:
         if not meta.exists():
             meta.write_text(json.dumps({"dataset_version": DATASET_VERSION, "tables": list(TABLES),
                                         "partitioning": PARTITION}, indent=2) + "\n", encoding="utf-8")
-        for name in (*[t for t in TABLES if t != "bundles"], "bundles"):
+        for name in (*[t for t in TABLES if t not in ("bundles", "inputs")], "bundles", "inputs"):
             folder = self.root / name / f"{PARTITION}={self.day}"
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / f"part-{self.run}-{self.parts:05d}.parquet"
+            if target.exists():   # a run id is unique: anything else is a bug, never an overwrite
+                raise FileExistsError(f"{target}: a part of this name exists already")
             tmp = folder / f".{target.name}.tmp"
             write_table(frame_of(SCHEMAS[name], self.pending[name]), tmp)
             os.replace(tmp, target)
@@ -168,10 +182,11 @@ def load(root: Path, name: str) -> pl.DataFrame:
     return df
 
 
-def known_ids(root: Path) -> set[str]:
-    """The bundle ids already in the dataset (analysed, ok or failed)."""
-    df = load(root, "bundles")
-    return set(df.get_column("bundle_id").to_list()) if not df.is_empty() else set()
+def known(root: Path) -> tuple[set[str], set[str]]:
+    """(bundle ids already in the dataset, analysed ok or failed; stat keys of the inputs met)."""
+    ids = load(root, "bundles").get_column("bundle_id").to_list()
+    keys = load(root, "inputs").get_column("stat_key").drop_nulls().to_list()
+    return set(ids), set(keys)
 
 
 def now_utc() -> datetime:

@@ -26,8 +26,9 @@ class EngineError(Exception):
 
 def lost(task: dict[str, Any], exc: BaseException) -> dict[str, Any]:
     """The output of a task the engine lost."""
-    return {"bundle_id": task.get("bundle_id"), "input": task["input"], "result": None, "facts": {},
-            "error": f"{ENGINE_ERROR}{type(exc).__name__}: {one_line(exc)}", "seconds": 0.0}
+    return {"key": task.get("key"), "bundle_id": None, "bytes": 0, "input": task["input"], "result": None,
+            "facts": {},
+            "error": f"{ENGINE_ERROR}{type(exc).__name__}: {one_line(exc)}", "seconds": 0.0, "cpu_seconds": None}
 
 
 def run_serial(tasks: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:

@@ -32,12 +32,11 @@ _CHUNK = 1 << 20
 
 @dataclass
 class BundleInput:
-    """One bundle to analyse: the path as given (``input``), its labels, its content hash."""
+    """One bundle to analyse: the path as given (``input``), its labels, its stat key."""
 
     input: str
     labels: dict[str, str] = field(default_factory=dict)
-    bundle_id: str = ""
-    size: int = 0
+    key: str = ""
 
 
 @dataclass
@@ -174,6 +173,29 @@ def _is_archive(path: Path) -> bool:
     except OSError:
         return False
     return head.startswith(_ARCHIVE_MAGIC) or (len(head) >= 262 and head[257:262] == b"ustar")
+
+
+def stat_key(path: str) -> str:
+    """A cheap key of what is at ``path`` now: its absolute path and, per file, name, size and
+    modification time (no byte is read). The same key on a rerun means the same bundle, so it is
+    not read again; a new key sends the bundle to a worker, which hashes its content."""
+    digest = hashlib.sha256(os.path.abspath(path).encode("utf-8", "surrogateescape") + b"\0")
+    p = Path(path)
+    st = p.stat()
+    if p.is_dir():
+        for root, dirs, files in os.walk(p):
+            dirs.sort()
+            for name in sorted(files):
+                full = Path(root) / name
+                try:
+                    fs = full.lstat()
+                except OSError:
+                    continue
+                rel = full.relative_to(p).as_posix()
+                digest.update(f"{rel}\0{fs.st_size}\0{fs.st_mtime_ns}\0".encode("utf-8", "surrogateescape"))
+    else:
+        digest.update(f"{st.st_size}\0{st.st_mtime_ns}".encode())
+    return digest.hexdigest()[:32]
 
 
 def content_hash(path: str) -> tuple[str, int]:

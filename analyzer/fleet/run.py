@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from analyzer import __version__
-from analyzer.fleet.dataset import Writer, check_root, known_ids, now_utc, rows_of
+from analyzer.fleet.dataset import Writer, check_root, input_row, known, now_utc, rows_of
 from analyzer.fleet.engines import run_engine
-from analyzer.fleet.inputs import content_hash, find_bundles
+from analyzer.fleet.inputs import BundleInput, find_bundles, stat_key
 from analyzer.fleet.worker import ENGINE_ERROR
 from analyzer.ingest.streams import one_line
 from analyzer.progress import Progress
@@ -77,11 +78,21 @@ def run_fleet(inputs: list[str] | tuple[str, ...], dataset: Path, labels: dict[s
         raise FleetError("no bundle found in " + " ".join(inputs) + "; give bundle folders, archives or "
                          "folders holding them")
     run.found = len(found.bundles)
-    have = known_ids(dataset)
+    have, keys = known(dataset)
     analyzed_at = now_utc()
-    writer = Writer(dataset, f"{analyzed_at:%Y%m%dT%H%M%S}-{os.getpid()}", f"{analyzed_at:%Y-%m-%d}")
+    # unique per run, even for two runs of one process within a second: a part is never replaced
+    writer = Writer(dataset, f"{analyzed_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}", f"{analyzed_at:%Y-%m-%d}")
+    seen: set[str] = set()
 
-    def record(b: Any, out: dict[str, Any]) -> None:
+    def record(b: BundleInput, out: dict[str, Any]) -> None:
+        bid = out["bundle_id"]
+        if bid in have or bid in seen:
+            # the same content under a new path or a touched file: analysed once, its key kept
+            run.already += bid in have
+            run.duplicates += bid not in have
+            writer.add(input_row(out, analyzed_at))
+            return
+        seen.add(bid)
         run.analysed += 1
         if out["result"] is None:
             run.failed += 1
@@ -90,33 +101,26 @@ def run_fleet(inputs: list[str] | tuple[str, ...], dataset: Path, labels: dict[s
             report(line)
         else:
             run.ok += 1
-        writer.add(rows_of(out, b.labels, analyzed_at, __version__, b.size))
+        writer.add(rows_of(out, b.labels, analyzed_at, __version__))
 
-    progress.stage("hashing bundles", len(found.bundles), unit="bundles")
-    todo: list[Any] = []
-    seen: set[str] = set()
+    progress.stage("checking bundles", len(found.bundles), unit="bundles")
+    todo: list[BundleInput] = []
     for b in found.bundles:
         progress.advance(1)
         try:
-            b.bundle_id, b.size = content_hash(b.input)
-        except OSError as exc:
-            # unreadable: keyed by its path (a later readable copy gets its content's id)
-            b.bundle_id = "unreadable:" + os.path.abspath(b.input)
-            if b.bundle_id not in have:
-                record(b, {"bundle_id": b.bundle_id, "input": b.input, "result": None, "facts": {},
-                           "error": f"cannot read: {one_line(exc)}", "seconds": 0.0})
-            else:
-                run.already += 1
+            b.key = stat_key(b.input)
+        except OSError as exc:   # gone since it was listed
+            full = os.path.abspath(b.input)
+            record(b, {"key": None, "bundle_id": "unreadable:" + full, "bytes": 0, "input": b.input,
+                       "result": None, "facts": {}, "error": f"cannot read: {one_line(exc)}",
+                       "seconds": 0.0, "cpu_seconds": 0.0})
             continue
-        if b.bundle_id in have:
-            run.already += 1
-        elif b.bundle_id in seen:
-            run.duplicates += 1
+        if b.key in keys:
+            run.already += 1   # nothing changed since a run met it: not even read
         else:
-            seen.add(b.bundle_id)
             todo.append(b)
-    by_id = {b.bundle_id: b for b in todo}
-    tasks = [{"bundle_id": b.bundle_id, "input": b.input, "path": os.path.abspath(b.input),
+    by_key = {b.key: b for b in todo}
+    tasks = [{"key": b.key, "input": b.input, "path": os.path.abspath(b.input),
               "redact": redact, "patterns": list(patterns)} for b in todo]
     progress.stage(f"analysing bundles ({engine})", len(tasks), unit="bundles")
     try:
@@ -128,7 +132,7 @@ def run_fleet(inputs: list[str] | tuple[str, ...], dataset: Path, labels: dict[s
     try:
         for out in outputs:
             progress.advance(1)
-            b = by_id[out["bundle_id"]]
+            b = by_key[out["key"]]
             if (out["error"] or "").startswith(ENGINE_ERROR):
                 run.lost += 1
                 line = f"{b.input}: {out['error']}"

@@ -32,16 +32,26 @@ def _library(extra: tuple[str, ...]) -> Any:
 
 
 def analyze_bundle(task: dict[str, Any]) -> dict[str, Any]:
-    """Analyse ``task["input"]`` (``task["redact"]`` default true, ``task["patterns"]`` extra
-    pattern folders); returns ``{"bundle_id", "input", "result", "facts", "error", "seconds"}``,
-    ``result`` None and ``error`` set when the bundle cannot be analysed."""
+    """Hash and analyse ``task["input"]`` (``task["redact"]`` default true, ``task["patterns"]``
+    extra pattern folders); returns ``{"key", "bundle_id", "bytes", "input", "result", "facts",
+    "error", "seconds", "cpu_seconds"}``, ``result`` None and ``error`` set when the bundle
+    cannot be analysed."""
     from analyzer.ingest import BundleError
     from analyzer.pipeline import analyze_path, no_readable_file
     from analyzer.progress import Progress
 
-    start = time.perf_counter()
-    out: dict[str, Any] = {"bundle_id": task.get("bundle_id"), "input": task["input"], "result": None,
-                           "facts": {}, "error": None, "seconds": 0.0}
+    from analyzer.fleet.inputs import content_hash
+
+    start, cpu = time.perf_counter(), time.process_time()
+    out: dict[str, Any] = {"key": task.get("key"), "bundle_id": None, "bytes": 0, "input": task["input"],
+                           "result": None, "facts": {}, "error": None, "seconds": 0.0, "cpu_seconds": 0.0}
+    try:
+        # the content hash is the bundle's id; taken here, in parallel, not by the driver
+        out["bundle_id"], out["bytes"] = content_hash(_source(task))
+    except OSError as exc:
+        out["bundle_id"] = "unreadable:" + (task.get("path") or os.path.abspath(task["input"]))
+        out["error"] = f"cannot read: {one_line(exc)}"
+        return out
     try:
         library = _library(tuple(task.get("patterns") or ()))
         analysis = analyze_path(_source(task), library, redact=task.get("redact", True),
@@ -61,6 +71,9 @@ def analyze_bundle(task: dict[str, Any]) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - one bad bundle must not stop the fleet
         out["error"] = f"internal error ({type(exc).__name__}): {one_line(exc)}"
     out["seconds"] = round(time.perf_counter() - start, 3)
+    # CPU of this process only (the analysis runs in it): what capacity planning needs, where
+    # the wall time also counts waiting for a core on a busy machine
+    out["cpu_seconds"] = round(time.process_time() - cpu, 3)
     return out
 
 

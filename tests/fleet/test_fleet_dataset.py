@@ -119,6 +119,13 @@ def test_changed_bundle_is_analysed_again_and_labels_come_from_folders(tmp_path)
     code, out, err = fleet(str(tickets), "-o", str(dataset), "-j", "1")
     assert code == 0, err
     assert "2 bundle(s): 1 analysed (1 ok, 0 failed), 1 already in the dataset" in out
+    # a copy elsewhere is the same bundle: read once by a worker, not analysed, then known by its key
+    shutil.copytree(first / "bundle", tickets / "initech" / "T-3003" / "bundle")
+    code, out, err = fleet(str(tickets), "-o", str(dataset), "-j", "1")
+    assert code == 0, err
+    assert "3 bundle(s): 0 analysed (0 ok, 0 failed), 3 already in the dataset" in out
+    assert load(dataset, "bundles").height == 3
+    assert load(dataset, "inputs").filter(pl.col("input").str.contains("initech")).height == 1
 
 
 def test_bad_inputs_are_one_line_errors(tmp_path):
@@ -145,3 +152,19 @@ def test_no_planted_secret_reaches_the_dataset(sample_dataset, name):
     leaks = [det for det, value, _ in PLANTED if any(p in text for p in WRAPPED.get(value, (value,)))]
     assert leaks == []
     assert load(dataset, "bundles").filter(pl.col("input").str.ends_with(name)).get_column("redacted").to_list() == [True]
+
+
+def test_readme_queries_run_on_the_dataset(sample_dataset, capsys):
+    """The README's DuckDB and Polars lines, as written, over the sample dataset."""
+    import re
+
+    dataset, _, _, _ = sample_dataset
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Many bundles: the fleet dataset", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert 'DATASET = "fleet-ds"' in code
+    exec(compile(code.replace('DATASET = "fleet-ds"', f"DATASET = {str(dataset)!r}"), "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert "runtime.cuda_oom" in printed and "gpu.hardware" in printed
+    assert "shape: (1, 2)" in printed   # the one failed bundle: input and error
+    assert "NVIDIA-H100" in printed

@@ -46,12 +46,13 @@ def labelled(tmp_path) -> Path:
              # text from a bundle stays text in the HTML
              ("globex", "2026-11-22T10:00:00Z", [], [("<img src=x onerror=alert(1)> <*>", 1)])]
     for i, (customer, collected, roots, unexplained) in enumerate(specs):
-        out = {"bundle_id": f"b{i}", "input": f"{customer}/T-{i}/bundle.tgz", "error": None, "seconds": 1.0,
+        out = {"key": f"k{i}", "bundle_id": f"b{i}", "input": f"{customer}/T-{i}/bundle.tgz", "error": None,
+               "seconds": 1.0, "bytes": 10,
                "result": _result(collected, roots, unexplained), "facts": {"gpu_models": ["NVIDIA-L40S"],
                                                                            "engines": ["vllm"] if i else []}}
-        w.add(rows_of(out, {"customer": customer, "ticket": f"T-{i}"}, at, "test", 10))
-    w.add(rows_of({"bundle_id": "bad", "input": "globex/T-9/cut.tgz", "error": "corrupt or truncated",
-                   "seconds": 0.1, "result": None, "facts": {}}, {"customer": "globex"}, at, "test", 5))
+        w.add(rows_of(out, {"customer": customer, "ticket": f"T-{i}"}, at, "test"))
+    w.add(rows_of({"key": "k9", "bundle_id": "bad", "input": "globex/T-9/cut.tgz", "error": "corrupt or truncated",
+                   "seconds": 0.1, "bytes": 5, "result": None, "facts": {}}, {"customer": "globex"}, at, "test"))
     w.flush()
     return tmp_path / "ds"
 
