@@ -2,8 +2,9 @@
 
 An INPUT is a bundle (directory, archive or text file), a folder holding bundles, or a glob
 (``tickets/*/*.tar.gz``, ``**`` allowed). A folder is a folder of bundles when it holds archives
-or folders that are bundles of a known layout; otherwise it is one bundle (a loose folder of
-logs is analysed as ``analyze`` would). Inside a folder of bundles, archives and folders are
+or folders that are bundles of a known layout (their marker files: ``manifest.json``,
+``cluster-resources/``, ...), at any depth; otherwise it is one bundle (a loose folder of logs
+is analysed as ``analyze`` would). Inside a folder of bundles, archives and folders are
 bundles, other plain files (notes, mails) are left out and counted.
 
 Labels from the folder layout: the folders between the folder given and the bundle are read as
@@ -13,6 +14,7 @@ gives that label instead. ``--label KEY=VALUE`` applies to every bundle and wins
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
 import os
@@ -21,11 +23,10 @@ from pathlib import Path
 
 from analyzer.ingest.layout import detect_layout
 
-# layouts recognised from marker files, so that a folder of them is not one bundle
-_MARKED = frozenset({"collector", "troubleshoot", "must-gather", "cluster-info-dump"})
+# how deep below a bundle's top its layout's markers may stand (default 2)
+_TOP_DEPTH = {"ft-results": 1}
 _POSITIONAL = ("customer", "ticket")
 _ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"\x28\xb5\x2f\xfd")
-_LIST_DEPTH = 4        # how deep a folder is listed to recognise its layout
 _LIST_CAP = 20_000     # entries listed at most (a million-file bundle is not walked to decide)
 _CHUNK = 1 << 20
 
@@ -64,6 +65,8 @@ def find_bundles(inputs: list[str] | tuple[str, ...], labels: dict[str, str] | N
     """The bundles named by ``inputs`` (in order, each once), with their labels."""
     found = Found()
     seen: set[str] = set()
+    _holds_bundles.cache_clear()   # folders change between runs of one process
+    _is_top.cache_clear()
     for arg in inputs:
         if arg == "-":
             found.problems.append("-: standard input cannot be part of a fleet; save it to a file")
@@ -89,25 +92,25 @@ def find_bundles(inputs: list[str] | tuple[str, ...], labels: dict[str, str] | N
 
 
 def layout_labels(parts: list[str]) -> dict[str, str]:
-    """Labels from the folders between the folder given and a bundle (see the module doc)."""
+    """Labels from the folders between the folder given and a bundle (see the module doc): a
+    ``key=value`` folder names its label, the others fill ``customer`` then ``ticket`` (those
+    not named explicitly)."""
+    explicit = dict(p.partition("=")[::2] for p in parts if "=" in p.strip("="))
+    positional = iter(n for n in _POSITIONAL if n not in explicit)
     labels: dict[str, str] = {}
-    positional = iter(_POSITIONAL)
     for part in parts:
-        key, sep, value = part.partition("=")
-        if sep and key and value:
-            labels[key] = value
+        if "=" in part.strip("="):
             continue
         name = next(positional, None)
-        if name is not None:
-            labels[name] = part
-    return labels
+        if name is None:
+            break
+        labels[name] = part
+    return {**labels, **explicit}
 
 
 def _bundles_in(path: Path, left_out: list[str]) -> list[tuple[str, list[str]]]:
     """(bundle path, folders between ``path`` and it) for one INPUT path."""
-    if not path.is_dir():
-        return [(str(path), [])]
-    if not _holds_bundles(path):
+    if not path.is_dir() or not _holds_bundles(path):
         return [(str(path), [])]
     out: list[tuple[str, list[str]]] = []
     _walk(path, [], out, left_out)
@@ -119,7 +122,7 @@ def _walk(folder: Path, parts: list[str], out: list[tuple[str, list[str]]], left
         if child.is_dir() and not child.is_symlink():
             if _holds_bundles(child):
                 _walk(child, parts + [child.name], out, left_out)
-            else:
+            else:   # a bundle of a known layout, or a folder of plain logs
                 out.append((str(child), parts))
         elif child.is_file() and not child.is_symlink():
             if _is_archive(child):
@@ -135,31 +138,42 @@ def _children(folder: Path) -> list[Path]:
         return []
 
 
+@functools.lru_cache(maxsize=4096)
 def _holds_bundles(folder: Path) -> bool:
-    """Whether ``folder`` is a folder of bundles rather than one bundle."""
+    """Whether ``folder`` is a folder of bundles rather than one bundle: it is not a bundle's
+    top itself, and holds archives or bundles of a known layout (at any depth below)."""
+    if _is_top(folder):
+        return False
     children = _children(folder)
     if any(c.is_file() and _is_archive(c) for c in children):
         return True
     dirs = [c for c in children if c.is_dir() and not c.is_symlink()]
-    marked = [d for d in dirs if _layout(d) in _MARKED]
-    if len(marked) >= 2:
-        return True
-    if _layout(folder) != "loose":
-        return False
-    return bool(marked) or any(_holds_bundles(d) for d in dirs)
+    return any(_is_top(d) or _holds_bundles(d) for d in dirs)
 
 
-def _layout(folder: Path) -> str:
-    """The layout of a folder from its first levels (files, and folders with a trailing slash)."""
+@functools.lru_cache(maxsize=4096)
+def _is_top(folder: Path) -> bool:
+    """Whether ``folder`` is the top of a bundle of a known layout: its markers stand within
+    the first levels (fault-tolerance scenario folders right at the top; a must-gather's one
+    level down, below the image's folder; the others' at the top), not in a folder below."""
+    for depth in (1, 2):
+        layout = _layout(folder, depth)
+        if layout != "loose":
+            return depth <= _TOP_DEPTH.get(layout, 2)
+    return False
+
+
+def _layout(folder: Path, depth: int) -> str:
+    """The layout of a folder from its first ``depth`` levels (folders with a trailing slash)."""
     paths: list[str] = []
     base = len(folder.parts)
     for root, dirs, files in os.walk(folder):
-        depth = len(Path(root).parts) - base
+        level = len(Path(root).parts) - base
         rel = Path(root).relative_to(folder).as_posix()
         prefix = "" if rel == "." else rel + "/"
         paths.extend(prefix + f for f in files)
         paths.extend(prefix + d + "/" for d in dirs)
-        if depth >= _LIST_DEPTH - 1:
+        if level >= depth - 1:
             dirs[:] = []
         if len(paths) > _LIST_CAP:
             break

@@ -168,3 +168,37 @@ def test_readme_queries_run_on_the_dataset(sample_dataset, capsys):
     assert "runtime.cuda_oom" in printed and "gpu.hardware" in printed
     assert "shape: (1, 2)" in printed   # the one failed bundle: input and error
     assert "NVIDIA-H100" in printed
+
+
+def test_every_table_and_column_is_documented():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "fleet-schema.md").read_text(encoding="utf-8")
+    for name, schema in SCHEMAS.items():
+        assert f"## {name}:" in doc, name
+        section = doc.split(f"## {name}:", 1)[1].split("\n## ", 1)[0]
+        missing = [c for c in schema if f"`{c}`" not in section]
+        assert missing == [], f"{name}: {missing}"
+
+
+def test_progress_on_a_terminal_counts_bundles(tmp_path, monkeypatch):
+    import io
+
+    from analyzer import progress as prog
+    from analyzer.fleet.run import run_fleet
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(prog, "DELAY", 0.0)
+    monkeypatch.setattr(prog, "INTERVAL", 0.0)
+    for i in range(2):
+        (tmp_path / "in" / f"T-{i}").mkdir(parents=True)
+        (tmp_path / "in" / f"T-{i}" / "paste.log").write_text(
+            f"torch.OutOfMemoryError: CUDA out of memory. Tried to allocate {i + 2}.00 GiB\n")
+    screen = Tty()
+    # given one by one: a folder of plain logs is one (loose) bundle
+    run = run_fleet([str(tmp_path / "in" / "T-0"), str(tmp_path / "in" / "T-1")], tmp_path / "ds", jobs=1,
+                    progress=prog.Progress(screen))
+    assert (run.analysed, run.ok) == (2, 2)
+    assert "analysing bundles (local): 1/2 bundles" in screen.getvalue()
+    assert screen.getvalue().endswith("\r")   # the line is cleared for the summary
