@@ -18,6 +18,8 @@ ENGINES = ("local", "ray")
 # a worker process is replaced after this many bundles: memory a bundle left behind (allocator
 # fragmentation, caches) does not pile up over thousands of bundles
 TASKS_PER_CHILD = 25
+# memory reserved per Ray task: analyze peaks at ~375 MiB on a 1 GiB bundle (benchmarks/README.md)
+TASK_MEMORY = 1 << 30
 
 
 class EngineError(Exception):
@@ -84,7 +86,9 @@ def run_ray(tasks: list[dict[str, Any]], started: bool) -> Iterator[dict[str, An
     import ray
 
     try:
-        remote = ray.remote(num_cpus=1, max_retries=1)(analyze_bundle)
+        # one CPU and TASK_MEMORY reserved per task: Ray places no more tasks on a node than its
+        # memory holds (analyze's limits bound what one bundle can take)
+        remote = ray.remote(num_cpus=1, memory=TASK_MEMORY, max_retries=1)(analyze_bundle)
         refs = {remote.remote(task): task for task in tasks}
         pending = list(refs)
         while pending:

@@ -45,7 +45,7 @@ def _bucket_expr(span_days: float) -> tuple[pl.Expr, str]:
     """Month buckets over a long span, ISO weeks (their Monday) over a short one."""
     if span_days > 92:
         return pl.col("time").dt.strftime("%Y-%m").alias("bucket"), "month"
-    return pl.col("time").dt.truncate("1w").dt.strftime("%Y-%m-%d").alias("bucket"), "week of"
+    return pl.col("time").dt.truncate("1w").dt.strftime("%Y-%m-%d").alias("bucket"), "week"
 
 
 def build(dataset: Path, since: datetime | None = None, by: str | None = None) -> dict[str, Any]:

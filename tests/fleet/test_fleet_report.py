@@ -67,7 +67,7 @@ def test_sections_by_label_new_and_unexplained(labelled):
     # ranked by bundles, not by lines: the 9-line template is in one bundle only
     assert [(r["template"], r["bundles"], r["lines"]) for r in ctx["unexplained"]] == \
         [("NCCL WARN timeout <*>", 3, 8), ("weird <*> error", 1, 9), ("<img src=x onerror=alert(1)> <*>", 1, 1)]
-    assert ctx["over_time"]["unit"] == "week of"
+    assert ctx["over_time"]["unit"] == "week"
     assert {r["name"]: r["bundles"] for r in ctx["engines"]} == {"vllm": 3, "(none seen)": 1}
 
 
