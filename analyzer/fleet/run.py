@@ -55,6 +55,14 @@ class FleetRun:
         return text + f" in {self.seconds:.1f} s{rate}"
 
 
+def _cleaner(redact: bool) -> Callable[[str], str]:
+    if not redact:
+        return lambda text: text
+    from analyzer.redact import Redactor
+
+    return Redactor().path
+
+
 def run_fleet(inputs: list[str] | tuple[str, ...], dataset: Path, labels: dict[str, str] | None = None,
               engine: str = "local", jobs: int | None = None, address: str | None = None,
               redact: bool = True, patterns: tuple[str, ...] = (), progress: Progress | None = None,
@@ -83,8 +91,12 @@ def run_fleet(inputs: list[str] | tuple[str, ...], dataset: Path, labels: dict[s
     # unique per run, even for two runs of one process within a second: a part is never replaced
     writer = Writer(dataset, f"{analyzed_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}", f"{analyzed_at:%Y-%m-%d}")
     seen: set[str] = set()
+    # the paths and labels that reach the dataset are redacted like the results' own paths (a
+    # token pasted into a folder name); the terminal lines keep them as given
+    clean = _cleaner(redact)
 
     def record(b: BundleInput, out: dict[str, Any]) -> None:
+        out = {**out, "input": clean(b.input)}
         bid = out["bundle_id"]
         if bid in have or bid in seen:
             # the same content under a new path or a touched file: analysed once, its key kept
@@ -101,7 +113,7 @@ def run_fleet(inputs: list[str] | tuple[str, ...], dataset: Path, labels: dict[s
             report(line)
         else:
             run.ok += 1
-        writer.add(rows_of(out, b.labels, analyzed_at, __version__))
+        writer.add(rows_of(out, {k: clean(v) for k, v in b.labels.items()}, analyzed_at, __version__))
 
     progress.stage("checking bundles", len(found.bundles), unit="bundles")
     todo: list[BundleInput] = []

@@ -202,3 +202,15 @@ def test_progress_on_a_terminal_counts_bundles(tmp_path, monkeypatch):
     assert (run.analysed, run.ok) == (2, 2)
     assert "analysing bundles (local): 1/2 bundles" in screen.getvalue()
     assert screen.getvalue().endswith("\r")   # the line is cleared for the summary
+
+
+def test_a_token_in_a_folder_name_is_redacted(tmp_path):
+    token = "hf_" + "Q7x2Lm9Pz4Kd8Rt1Vb6Nc3Hs5Jw0Gy2Fa"
+    ticket = tmp_path / "in" / "acme" / f"T-7-{token}"
+    ticket.mkdir(parents=True)
+    damaged_bundle(ticket)
+    dataset = tmp_path / "ds"
+    code, _, err = fleet(str(tmp_path / "in"), "-o", str(dataset), "-j", "1")
+    assert code == 0 and token in err   # the terminal says which input failed, as given
+    text = "\n".join(repr(row) for t in TABLES for row in load(dataset, t).rows())
+    assert "damaged.tar.gz" in text and token not in text
