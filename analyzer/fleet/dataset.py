@@ -90,7 +90,9 @@ def rows_of(out: dict[str, Any], labels: dict[str, str], analyzed_at: datetime,
         "context": facts.get("context"), "gpu_models": out["facts"].get("gpu_models", []),
         "engines": out["facts"].get("engines", []), "files_read": result["input"].get("files_read"),
         "read_errors": len(result["input"].get("read_errors") or []), "root_causes": len(roots),
-        "findings": len(result.get("findings") or []), "unexplained": len(unexplained),
+        "findings": len(result.get("findings") or []),
+        # null: the analyzer that made the result does not report unexplained errors at all
+        "unexplained": len(unexplained) if "unexplained" in result else None,
         "top_category": roots[0]["category"] if roots else None,
         "top_severity": roots[0]["severity"] if roots else None, "redacted": result.get("redacted")})
     for rank, rc in enumerate(roots, 1):

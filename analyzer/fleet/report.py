@@ -76,6 +76,7 @@ def build(dataset: Path, since: datetime | None = None, by: str | None = None) -
         "new": _new(roots, start),
         "before": bundles.filter(pl.col("time") < start).height,
         "unexplained": _unexplained(load(dataset, "unexplained"), in_period),
+        "unexplained_reported": in_period.get_column("unexplained").drop_nulls().len() > 0,
         "engines": _exploded(in_period, "engines"),
         "gpu_models": _exploded(in_period, "gpu_models"),
         "failed": in_period.filter(pl.col("status") == "failed").sort("time")

@@ -68,6 +68,7 @@ def test_sections_by_label_new_and_unexplained(labelled):
     assert [(r["template"], r["bundles"], r["lines"]) for r in ctx["unexplained"]] == \
         [("NCCL WARN timeout <*>", 3, 8), ("weird <*> error", 1, 9), ("<img src=x onerror=alert(1)> <*>", 1, 1)]
     assert ctx["over_time"]["unit"] == "week"
+    assert ctx["unexplained_reported"]
     assert {r["name"]: r["bundles"] for r in ctx["engines"]} == {"vllm": 3, "(none seen)": 1}
 
 
@@ -84,6 +85,15 @@ def test_since_keeps_the_period_and_names_what_is_new(labelled):
                     "## Engines and GPU models", "## Bundles that failed"):
         assert heading in md
     assert "| `NCCL WARN timeout <*>` | 2 | 3 |" in md
+
+
+def test_unexplained_not_reported_is_not_called_none(sample_dataset, analyze_json):
+    dataset, _, _, _ = sample_dataset
+    ctx = build(dataset, None, None)
+    reported = any("unexplained" in r for r in analyze_json.values())
+    assert ctx["unexplained_reported"] == reported
+    if not reported:
+        assert "does not report errors no pattern knows" in render(ctx, "md")
 
 
 def test_cli_report_of_the_sample_dataset(sample_dataset, tmp_path):
