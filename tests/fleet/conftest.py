@@ -21,12 +21,15 @@ def sample_bundles() -> list[Path]:
 
 
 def damaged_bundle(folder: Path) -> Path:
-    """A sample packed as .tar.gz, then cut after 3000 bytes: gzip ends before its end marker."""
+    """A sample packed as .tar.gz, then cut after 200 bytes (a download that stopped at once):
+    gzip ends before its end marker and no file of the bundle is in what came. A cut further on
+    would still give the files before it, and ``analyze`` would diagnose those (with the cut as a
+    read error); this one it refuses, so the fleet has a bundle that fails."""
     whole = folder / "whole.tar.gz"
     with tarfile.open(whole, "w:gz") as tf:
         tf.add(SAMPLES / "multi-fault", arcname="multi-fault")
     damaged = folder / "damaged.tar.gz"
-    damaged.write_bytes(whole.read_bytes()[:3000])
+    damaged.write_bytes(whole.read_bytes()[:200])
     whole.unlink()
     return damaged
 
