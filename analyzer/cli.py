@@ -342,7 +342,7 @@ def analyze(inputs: tuple[str, ...], fmt: str, output: Path | None, extra: tuple
 def _analyze(inputs: tuple[str, ...], fmt: str, output: Path | None, extra: tuple[Path, ...],
              fail_on: str | None, no_redact: bool, max_chars: int | None) -> None:
     from analyzer.ingest import BundleError, UnsupportedFormat
-    from analyzer.pipeline import analyze_path, write_report
+    from analyzer.pipeline import analyze_path, no_readable_file, write_report
     from analyzer.taxonomy import at_least
 
     if fmt == "parquet" and output is None:
@@ -359,12 +359,11 @@ def _analyze(inputs: tuple[str, ...], fmt: str, output: Path | None, extra: tupl
         except BundleError as exc:
             raise UsageError(f"{exc}. Give a bundle directory, a .tar/.tar.gz/.tar.xz/.tar.bz2/.tar.zst/.zip "
                              "archive, a text file, or - for stdin.") from exc
-        if analysis.result["input"]["files_read"] == 0:
-            errors = analysis.result["input"]["read_errors"]
+        unreadable = no_readable_file(analysis.result)
+        if unreadable:
             analysis.close()
-            why = f" (first problem: {errors[0]['path']}: {errors[0]['error']})" if errors else ""
-            raise UsageError(f"{source}: no readable file in this input{why}. Give a bundle with "
-                             "logs, describe output, events or objects.")
+            raise UsageError(f"{source}: {unreadable}. Give a bundle with logs, describe output, "
+                             "events or objects.")
         target = output
         if output is not None and len(inputs) > 1:
             target = output.with_name(f"{output.stem}-{Path(source).name}{output.suffix}")
@@ -379,3 +378,89 @@ def _analyze(inputs: tuple[str, ...], fmt: str, output: Path | None, extra: tupl
             worst_hit = True
     if worst_hit:
         sys.exit(1)
+
+
+class _FleetGroup(click.Group):
+    """``fleet INPUT... -o DATASET`` runs ``fleet run``; ``fleet report DATASET`` reports."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+@main.group(cls=_FleetGroup)
+def fleet() -> None:
+    """Analyse many bundles into one Parquet dataset, and report on it.
+
+    \b
+    bundle-analyzer fleet INPUT... -o DATASET      (same as: fleet run INPUT... -o DATASET)
+    bundle-analyzer fleet report DATASET --format html -o fleet.html
+    """
+
+
+@fleet.command("run")
+@click.argument("inputs", metavar="INPUT...", nargs=-1, required=True)
+@click.option("-o", "--output", "dataset", type=click.Path(path_type=Path), required=True,
+              metavar="DATASET", help="Dataset folder (created; a rerun adds only new or changed bundles).")
+@click.option("--label", "labels", multiple=True, metavar="KEY=VALUE",
+              help="Label every bundle of this run (repeatable); wins over customer/ticket folders.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: a process pool on this machine; ray: Ray tasks (pip install '.[ray]').")
+@click.option("--address", default=None, metavar="ADDR",
+              help="Ray cluster: auto, ray://HOST:10001 or HOST:6379 (default: start a local Ray).")
+@click.option("-j", "--jobs", type=click.IntRange(1, None), default=None,
+              help="Local pool size (default: every core; 1 = in this process).")
+@click.option("--patterns", "extra", multiple=True, type=click.Path(path_type=Path),
+              help="Extra directory of pattern files (repeatable), as for analyze.")
+@click.option("--no-redact", is_flag=True, help="Keep secrets found in the bundles (off by default).")
+def fleet_run(inputs: tuple[str, ...], dataset: Path, labels: tuple[str, ...], engine: str,
+              address: str | None, jobs: int | None, extra: tuple[Path, ...], no_redact: bool) -> None:
+    """Analyse every bundle in INPUT (bundles, folders holding bundles, globs) into DATASET.
+
+    A bundle that cannot be analysed is a row with its error; the others go on. Folders
+    between a folder given and a bundle label it customer, then ticket (or key=value)."""
+    from analyzer.fleet.engines import EngineError
+    from analyzer.fleet.inputs import parse_labels
+    from analyzer.fleet.run import FleetError, run_fleet
+
+    if address and engine != "ray":
+        raise UsageError("--address is for --engine ray")
+    try:
+        given = parse_labels(labels)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    _library(extra)   # a bad --patterns folder is a usage error before any bundle is read
+    try:
+        run = run_fleet(inputs, dataset, given, engine=engine, jobs=jobs, address=address,
+                        redact=not no_redact, patterns=tuple(str(p) for p in extra),
+                        on_problem=lambda line: click.echo(line, err=True))
+    except (FleetError, EngineError) as exc:
+        raise UsageError(str(exc)) from exc
+    click.echo(run.summary())
+
+
+@fleet.command("report")
+@click.argument("dataset", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option("--since", default=None, metavar="DATE",
+              help="Period start (YYYY-MM-DD); default: every bundle, new root causes of the last 30 days.")
+@click.option("--by", "by", default=None, metavar="LABEL", help="Label to group by (default: customer).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None, help="Write here, not stdout.")
+def fleet_report(dataset: Path, fmt: str, since: str | None, by: str | None, output: Path | None) -> None:
+    """Top root causes over time and by label, new root causes, errors no pattern knows across
+    bundles, bundles per engine and GPU model."""
+    from analyzer.fleet.charts import render
+    from analyzer.fleet.report import ReportError, build, parse_since
+
+    try:
+        text = render(build(dataset, parse_since(since), by), fmt)
+    except ReportError as exc:
+        raise UsageError(str(exc)) from exc
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc

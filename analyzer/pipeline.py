@@ -47,10 +47,11 @@ class Analysis:
 
 
 def analyze_path(source: str, library: Library | None = None, redact: bool = True,
-                 limits: Limits | None = None) -> Analysis:
-    """Analyze one input (dir, archive, file or ``-``); close the returned Analysis when done."""
+                 limits: Limits | None = None, progress: Progress | None = None) -> Analysis:
+    """Analyze one input (dir, archive, file or ``-``); close the returned Analysis when done.
+    ``progress``: where the stages are shown (default: stderr when it is a terminal)."""
     library = library or load_library()
-    progress = Progress()
+    progress = progress or Progress()
     progress.stage("opening the bundle")
     bundle = open_bundle(source, limits, on_read=lambda n: progress.advance(0, n))
     try:
@@ -79,6 +80,15 @@ def analyze_path(source: str, library: Library | None = None, redact: bool = Tru
         result = redact_result(result, library, red)
     result["redacted"] = redact
     return Analysis(result, parsed, signals, diagnosis, red)
+
+
+def no_readable_file(result: dict[str, Any]) -> str | None:
+    """Why the input gives nothing to diagnose (no file could be read), or None when it does."""
+    if result["input"]["files_read"] != 0:
+        return None
+    errors = result["input"]["read_errors"]
+    why = f" (first problem: {errors[0]['path']}: {errors[0]['error']})" if errors else ""
+    return f"no readable file in this input{why}"
 
 
 # the tables the Markdown and HTML reports read (the timeline, the file kinds, could not read)

@@ -26,10 +26,12 @@ class Progress:
         self.name = ""
         self.files = self.total_files = 0
         self.bytes = self.total_bytes = 0
+        self.unit = "files"
 
-    def stage(self, name: str, total_files: int = 0, total_bytes: int = 0) -> None:
-        """Enter a stage (``reading logs``, ``diagnosing``...), with its totals when known."""
-        self.name, self.total_files, self.total_bytes = name, total_files, total_bytes
+    def stage(self, name: str, total_files: int = 0, total_bytes: int = 0, unit: str = "files") -> None:
+        """Enter a stage (``reading logs``, ``diagnosing``...), with its totals when known;
+        ``unit`` names what is counted (``files``, ``bundles``)."""
+        self.name, self.total_files, self.total_bytes, self.unit = name, total_files, total_bytes, unit
         self.files = self.bytes = 0
         self._draw(force=True)
 
@@ -55,7 +57,7 @@ class Progress:
         self._last = now
         text = self.name
         if self.total_files:
-            text += f": {self.files}/{self.total_files} files"
+            text += f": {self.files}/{self.total_files} {self.unit}"
         if self.total_bytes:
             text += f", {self.bytes >> 20:,}/{self.total_bytes >> 20:,} MiB"
         elif self.bytes:  # unpacking an archive: the size inside is known only at its end

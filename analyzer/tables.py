@@ -74,10 +74,14 @@ def empty(name: str) -> pl.DataFrame:
 
 def frame(name: str, rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
     """Rows (dicts, missing keys = null) as a frame of the table's schema, columns in order."""
-    schema = SCHEMAS[name]
+    return frame_of(SCHEMAS[name], rows)
+
+
+def frame_of(schema: dict[str, pl.DataType], rows: Iterable[dict[str, Any]]) -> pl.DataFrame:
+    """Rows (dicts, missing keys = null) as a frame of ``schema``, columns in its order."""
     rows = list(rows)
     if not rows:
-        return empty(name)
+        return pl.DataFrame(schema=schema)
     cols = {c: [r.get(c) for r in rows] for c in schema}
     return pl.DataFrame(cols, schema=schema, strict=False)
 
