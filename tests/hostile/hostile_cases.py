@@ -24,6 +24,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+from testkit.corrupt import patch_zip_member
 
 MANIFEST = json.dumps({"collector": "collect-bundle.sh", "collector_version": "0.1.0",
                        "collected_at": "2026-11-20T09:14:00Z", "namespaces": ["llm"], "commands": []}).encode()
@@ -369,24 +370,7 @@ def must_gather_corrupt_gz_xz(root: Path) -> Case:
     return Case("must-gather-tar-xz-corrupt-log-gz", path, "corrupt compressed data")
 
 
-def _zip_member_patch(data: bytes, name: str, *, flags: int | None = None, method: int | None = None,
-                      data_patch: bytes | None = None) -> bytes:
-    out = bytearray(data)
-    local = zipfile.ZipFile(io.BytesIO(data)).getinfo(name).header_offset
-    central = out.find(b"PK\x01\x02")
-    while out[central + 46:central + 46 + len(name)] != name.encode():
-        central = out.find(b"PK\x01\x02", central + 1)
-    if flags is not None:
-        struct.pack_into("<H", out, local + 6, flags)
-        struct.pack_into("<H", out, central + 8, flags)
-    if method is not None:
-        struct.pack_into("<H", out, local + 8, method)
-        struct.pack_into("<H", out, central + 10, method)
-    if data_patch is not None:
-        nlen, xlen = struct.unpack_from("<HH", out, local + 26)
-        start = local + 30 + nlen + xlen
-        out[start:start + len(data_patch)] = data_patch
-    return bytes(out)
+_zip_member_patch = patch_zip_member
 
 
 def _zip_with_bad_member(root: Path, name: str, compress_type: int = zipfile.ZIP_DEFLATED, **patch) -> Path:

@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 from redteam import Secret, secret
 from redteam_base import FRONTEND, FT, LOG, POD_A, POD_PENDING, Bundle, setin
+from testkit.corrupt import patch_zip_member
 
 ROTATION = ("analyze-json", "analyze-md", "analyze-html", "analyze-parquet", "tables-parquet", "tables-csv",
             "redact", "serve")
@@ -942,22 +943,7 @@ def _zip_patched(name: str, compress: int, *, flags: int | None = None, method: 
         zf.writestr("b/manifest.json", json.dumps({"collector": "collect-bundle.sh", "commands": []}))
         zf.writestr(f"b/{LOG}", _OOM, compress_type=zipfile.ZIP_DEFLATED)
         zf.writestr(name, _OOM * 2000, compress_type=compress)
-    out = bytearray(buf.getvalue())
-    local = zipfile.ZipFile(io.BytesIO(bytes(out))).getinfo(name).header_offset
-    central = out.find(b"PK\x01\x02")
-    while out[central + 46:central + 46 + len(name)] != name.encode():
-        central = out.find(b"PK\x01\x02", central + 1)
-    if flags is not None:
-        struct.pack_into("<H", out, local + 6, flags)
-        struct.pack_into("<H", out, central + 8, flags)
-    if method is not None:
-        struct.pack_into("<H", out, local + 8, method)
-        struct.pack_into("<H", out, central + 10, method)
-    if data_patch is not None:
-        nlen, xlen = struct.unpack_from("<HH", out, local + 26)
-        start = local + 30 + nlen + xlen
-        out[start:start + len(data_patch)] = data_patch
-    return bytes(out)
+    return patch_zip_member(buf.getvalue(), name, flags=flags, method=method, data_patch=data_patch)
 
 
 def _archive_case(name: str, data: Callable[[], bytes], i: int, **kw: Any) -> Callable[[Path], Built]:

@@ -22,6 +22,7 @@ import zstandard
 from analyzer.ingest import Limits, ReadFailed, UnsupportedFormat, open_bundle
 from analyzer.ingest.streams import Capped, compression, unsupported_format
 from analyzer.parse import parse_bundle
+from testkit.corrupt import patch_zip_member
 
 LINE = b"2026-11-20T09:59:11.000000001Z INFO engine step %06d ok\n"
 OOM = b"2026-11-20T09:59:12.000000001Z torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 1.76 GiB.\n"
@@ -176,33 +177,7 @@ def _zip(members: dict[str, tuple[bytes, int]]) -> bytes:
     return buf.getvalue()
 
 
-def _patch_zip(data: bytes, name: str, *, flags: int | None = None, method: int | None = None,
-               data_patch: bytes | None = None) -> bytes:
-    """Change one member's flags or method in its local and central headers, or overwrite the
-    start of its data."""
-    out = bytearray(data)
-    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(name)
-    local = info.header_offset
-    central = next(i for i in _find_all(out, b"PK\x01\x02")
-                   if out[i + 46:i + 46 + len(name)] == name.encode())
-    if flags is not None:
-        struct.pack_into("<H", out, local + 6, flags)
-        struct.pack_into("<H", out, central + 8, flags)
-    if method is not None:
-        struct.pack_into("<H", out, local + 8, method)
-        struct.pack_into("<H", out, central + 10, method)
-    if data_patch is not None:
-        nlen, xlen = struct.unpack_from("<HH", out, local + 26)
-        start = local + 30 + nlen + xlen
-        out[start:start + len(data_patch)] = data_patch
-    return bytes(out)
-
-
-def _find_all(data: bytearray, needle: bytes):
-    i = data.find(needle)
-    while i >= 0:
-        yield i
-        i = data.find(needle, i + 1)
+_patch_zip = patch_zip_member
 
 
 def test_bad_zip_members_fail_one_by_one(tmp_path):
