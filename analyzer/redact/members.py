@@ -52,6 +52,9 @@ WHOLE_TEXT_BYTES = 8 << 20
 BATCH_LINES = 200_000
 BINARY_SCAN_BYTES = 64 << 20
 CARRY_LINES = 200  # longest multi-line secret kept whole across batches (a PEM key is ~50)
+# a longer line (a 200 MiB ConfigMap value on one line) is not run through the detectors: their
+# copies of it would take gigabytes; the file is left out instead, as a large binary file is
+LONG_LINE_BYTES = 8 << 20
 SPOOL_BYTES = 8 << 20
 MAX_DEPTH = 4      # an archive in an archive in ... this deep at most
 RATIO_FREE_BYTES = 64 << 20  # the expansion ratio is checked past this size (as in ingest)
@@ -368,6 +371,8 @@ def _lines(head: bytes, rest: Any) -> Iterable[bytes]:
     while chunk:
         parts = (carry + chunk).split(b"\n")
         carry = parts.pop()
+        if len(carry) > LONG_LINE_BYTES or any(len(p) > LONG_LINE_BYTES for p in parts):
+            raise Withheld(f"a line longer than {LONG_LINE_BYTES >> 20} MiB, not checked for secrets")
         yield from parts
         chunk = _read_upto(rest, 4 << 20)
     yield carry
