@@ -30,6 +30,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from run import default_realbundles  # the same folder benchmarks/run.py's realbundles world reads
+
 REPO = Path(__file__).resolve().parents[1]
 ARCHIVES = {"must-gather-aws": "must-gather-aws.tar.xz", "must-gather-azure": "must-gather-azure.tar.xz",
             "sbctl-support-bundle": "sbctl-support-bundle.tar.gz", "troubleshoot-k3s": "troubleshoot-k3s.tar.gz"}
@@ -42,23 +44,6 @@ class Run:
     rss_mb: float  # peak resident set
     wall: float
     code: int
-
-
-def default_source() -> Path:
-    """``../shared/realbundles`` beside the repository; from a git worktree, beside its main
-    checkout."""
-    here = REPO.parent / "shared" / "realbundles"
-    if here.is_dir():
-        return here
-    try:
-        common = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=REPO,
-                                capture_output=True, text=True, check=True).stdout.strip()
-        main = Path(common).parent
-        if (main.parent / "shared" / "realbundles").is_dir():
-            return main.parent / "shared" / "realbundles"
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    return here
 
 
 def unpacked(archive: Path, out: Path) -> Path:
@@ -101,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--unpacked", type=Path, default=None, help="folder already holding each bundle unpacked")
     ap.add_argument("--checkout", type=Path, default=REPO, help="the analyzer checkout to time (default: this one)")
     args = ap.parse_args(argv)
-    source = args.source or default_source()
+    source = args.source or default_realbundles()
     names = args.bundle or sorted(ARCHIVES)
     missing = [n for n in names if not (source / ARCHIVES[n]).is_file()]
     if missing:
