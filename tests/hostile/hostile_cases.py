@@ -24,7 +24,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
-from testkit.corrupt import patch_zip_member
+from testkit.corrupt import deep_tree, patch_zip_member
 
 MANIFEST = json.dumps({"collector": "collect-bundle.sh", "collector_version": "0.1.0",
                        "collected_at": "2026-11-20T09:14:00Z", "namespaces": ["llm"], "commands": []}).encode()
@@ -487,16 +487,7 @@ def member_name_too_long(root: Path) -> Case:
 
 def deep_dir(root: Path) -> Case:
     b = _collector_dir(root)
-    fd = os.open(b / "namespaces", os.O_RDONLY)
-    try:
-        for _ in range(1100):
-            os.mkdir("d", dir_fd=fd)
-            fd, old = os.open("d", os.O_RDONLY, dir_fd=fd), fd
-            os.close(old)
-        with open(os.open("deep.log", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "wb") as f:
-            f.write(LOG)
-    finally:
-        os.close(fd)
+    deep_tree(b / "namespaces", 1100, "deep.log", LOG)
     return Case("dir-1100-levels-deep", b, None)
 
 

@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 from redteam import Secret, secret
 from redteam_base import FRONTEND, FT, LOG, POD_A, POD_PENDING, Bundle, setin
-from testkit.corrupt import patch_zip_member
+from testkit.corrupt import deep_tree, patch_zip_member
 
 ROTATION = ("analyze-json", "analyze-md", "analyze-html", "analyze-parquet", "tables-parquet", "tables-csv",
             "redact", "serve")
@@ -1059,16 +1059,7 @@ def unreadable_folder_listed(root: Path) -> Built:
 def folder_1100_levels_deep(root: Path) -> Built:
     b = Bundle()
     out = planted(root, b, _n())
-    fd = os.open(out.input / "namespaces", os.O_RDONLY)
-    try:
-        for _ in range(1100):
-            os.mkdir("d", dir_fd=fd)
-            fd, old = os.open("d", os.O_RDONLY, dir_fd=fd), fd
-            os.close(old)
-        with open(os.open("deep.log", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "wb") as f:
-            f.write(_OOM)
-    finally:
-        os.close(fd)
+    deep_tree(out.input / "namespaces", 1100, "deep.log", _OOM)
     return out
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zipfile
+from pathlib import Path
 
 
 def patch_zip_member(data: bytes, name: str, *, flags: int | None = None, method: int | None = None,
@@ -29,3 +31,18 @@ def patch_zip_member(data: bytes, name: str, *, flags: int | None = None, method
         start = local + 30 + nlen + xlen
         out[start:start + len(data_patch)] = data_patch
     return bytes(out)
+
+
+def deep_tree(folder: Path, levels: int, name: str, data: bytes) -> None:
+    """``levels`` nested folders ``d/d/...`` under ``folder`` with the file ``name`` at the bottom,
+    made through directory descriptors (a path that long is past PATH_MAX)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        for _ in range(levels):
+            os.mkdir("d", dir_fd=fd)
+            fd, old = os.open("d", os.O_RDONLY, dir_fd=fd), fd
+            os.close(old)
+        with open(os.open(name, os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), "wb") as f:
+            f.write(data)
+    finally:
+        os.close(fd)
