@@ -1,7 +1,8 @@
 """Where the published bundles of other collectors are: one answer for every test that reads them.
 
 They live in ``shared/realbundles`` beside the repository (``../shared/realbundles`` from the main
-checkout; a git worktree or a clone one level deeper finds it in a parent folder), or wherever
+checkout; a git worktree, a folder one level deeper or a local clone elsewhere finds it beside a
+parent folder, the main checkout or the clone's origin), or wherever
 ``$BUNDLE_ANALYZER_REALBUNDLES`` points. They are data this project did not write: a test that
 needs them and cannot find them fails and says where it looked, never skips, since it would
 otherwise pass on nothing.
@@ -30,12 +31,16 @@ def _candidates() -> list[Path]:
     if named:
         return [Path(named)]
     found = [p / "shared" / "realbundles" for p in REPO.parents]
-    try:  # a git worktree: beside the main checkout too
-        common = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"], cwd=REPO,
-                                capture_output=True, text=True, check=True, timeout=30).stdout.strip()
-        found += [p / "shared" / "realbundles" for p in Path(common).parents]
-    except (OSError, subprocess.SubprocessError):
-        pass
+    # a git worktree: beside the main checkout; a clone (git clone . /tmp/x): beside its origin
+    for argv in (["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+                 ["git", "config", "--get", "remote.origin.url"]):
+        try:
+            where = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            continue
+        where = where.removeprefix("file://")
+        if where.startswith("/"):
+            found += [p / "shared" / "realbundles" for p in Path(where).parents]
     return list(dict.fromkeys(found))
 
 
