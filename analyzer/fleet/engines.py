@@ -20,6 +20,11 @@ ENGINES = ("local", "ray")
 TASKS_PER_CHILD = 25
 # memory reserved per Ray task: analyze peaks at ~375 MiB on a 1 GiB bundle (benchmarks/README.md)
 TASK_MEMORY = 1 << 30
+# how long the address given with --address has to accept a TCP connection: ray.init itself
+# retries an unreachable cluster for minutes before it gives up
+REACH_TIMEOUT = 10.0
+RAY_CLIENT_PORT = 10001
+RAY_GCS_PORT = 6379
 
 
 class EngineError(Exception):
@@ -71,12 +76,51 @@ def start_ray(address: str | None = None) -> bool:
         raise EngineError("--engine ray needs Ray: pip install 'gpu-bundle-analyzer[ray]'") from exc
     if ray.is_initialized():
         return False
+    check_reachable(address)
     try:
         ray.init(address=address, log_to_driver=False, include_dashboard=False, configure_logging=False)
     except Exception as exc:  # noqa: BLE001 - ConnectionError, RuntimeError, ValueError...
         raise EngineError(f"cannot start or reach Ray{f' at {address}' if address else ''}: "
                           f"{one_line(exc)}") from exc
     return True
+
+
+def ray_endpoint(address: str | None) -> tuple[str, int] | None:
+    """The host and port an explicit Ray address names (``ray://HOST[:PORT]`` for Ray Client,
+    ``HOST[:PORT]`` for the cluster's GCS), or None for ``auto``, ``local`` and no address (this
+    machine's Ray, found or started by Ray itself)."""
+    if not address or address in ("auto", "local"):
+        return None
+    client = address.startswith("ray://")
+    rest = address[len("ray://"):] if client else address
+    rest = rest.rstrip("/")
+    host, sep, port = rest.rpartition(":")
+    if not sep or (":" in host and not host.endswith("]")):
+        # no port, or a bare IPv6 address: the protocol's default port
+        host, port = rest, ""
+    host = host.strip("[]")
+    if not host:
+        raise EngineError(f"cannot reach Ray at {address}: no host in the address")
+    if not port:
+        return host, RAY_CLIENT_PORT if client else RAY_GCS_PORT
+    if not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        raise EngineError(f"cannot reach Ray at {address}: {port!r} is not a port")
+    return host, int(port)
+
+
+def check_reachable(address: str | None, timeout: float = REACH_TIMEOUT) -> None:
+    """Fail in seconds, with one line, when an explicit Ray address accepts no TCP connection."""
+    import socket
+
+    endpoint = ray_endpoint(address)
+    if endpoint is None:
+        return
+    try:
+        with socket.create_connection(endpoint, timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = "no answer within %gs" % timeout if isinstance(exc, TimeoutError) else one_line(exc)
+        raise EngineError(f"cannot reach Ray at {address} ({endpoint[0]} port {endpoint[1]}): {reason}") from exc
 
 
 def run_ray(tasks: list[dict[str, Any]], started: bool) -> Iterator[dict[str, Any]]:

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import tarfile
+import time
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from analyzer.cli import main
 from analyzer.fleet.inputs import content_hash, find_bundles, layout_labels, parse_labels, stat_key
 
 from conftest import SAMPLES
@@ -68,3 +74,39 @@ def test_content_hash_ignores_the_name_stat_key_sees_a_touch(tmp_path):
     assert stat_key(str(a)) == key
     (a / "manifest.json").touch()
     assert stat_key(str(a)) != key and content_hash(str(a)) == content_hash(str(b))
+
+
+def test_an_unreachable_ray_address_fails_in_seconds_with_one_line(tmp_path):
+    """ray.init retries an address nobody listens on for minutes; the fleet says so at once."""
+    from analyzer.fleet.engines import EngineError, check_reachable, ray_endpoint
+
+    assert ray_endpoint(None) is None and ray_endpoint("auto") is None
+    assert ray_endpoint("ray://head:10001") == ("head", 10001)
+    assert ray_endpoint("ray://head") == ("head", 10001)
+    assert ray_endpoint("head") == ("head", 6379)
+    assert ray_endpoint("[::1]:6380") == ("::1", 6380)
+    with pytest.raises(EngineError, match="is not a port"):
+        ray_endpoint("head:99999")
+    # a port nobody listens on: bind one, close it, then connect
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(EngineError, match=rf"cannot reach Ray at 127\.0\.0\.1:{port} .*refused"):
+        check_reachable(f"127.0.0.1:{port}")
+    assert time.monotonic() - started < 5
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        check_reachable(f"ray://127.0.0.1:{listener.getsockname()[1]}")
+
+
+def test_fleet_with_an_unreachable_ray_address_exits_2_without_a_traceback(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = CliRunner().invoke(main, ["fleet", str(SAMPLES / "vllm-cuda-oom-crashloop"), "-o",
+                                       str(tmp_path / "ds"), "--engine", "ray", "--address",
+                                       f"127.0.0.1:{port}"])
+    assert result.exit_code == 2, result.output
+    assert "cannot reach Ray at 127.0.0.1" in result.output and "Traceback" not in result.output
