@@ -1,21 +1,23 @@
 """Real-world pastes: the analyzer must name the root cause that each public thread concluded.
 
-Two sets of text files hold output exactly as users pasted it into public issue threads or
-forums: ``tests/fixtures/realworld/`` (the pastes the library was written from) and
+Three sets of text files hold output exactly as users pasted it into public issue threads or
+forums: ``tests/fixtures/realworld/`` (the pastes the library was written from),
 ``tests/fixtures/realworld_dev/`` (gathered later from threads the library had not seen; a
 healthy entry, ``expected: healthy``, is the output of a working system with alarming-looking
-lines). Each file is analyzed as a single pasted input, the way a support engineer feeds a
+lines) and ``tests/fixtures/realworld_holdout/`` (gathered after both, labelled and scored
+blind before any change; its README keeps that first score). Each file is analyzed as a single pasted input, the way a support engineer feeds a
 ticket attachment to ``bundle-analyzer analyze FILE``: in-process, by the runner
 ``tools/realworld_score.py`` uses (``score_one``), with the pattern library loaded once.
 
 How the tests gate:
 
 * ``test_index_*`` check the first set's index (files exist, categories are real, one entry per
-  thread); ``tests/test_realworld_dev_index.py`` checks the development set's.
-* ``test_fixture`` runs once per fixture of both sets (one test id per file). It fails when the
+  thread); ``tests/test_realworld_dev_index.py`` checks the development and holdout sets'.
+* ``test_fixture`` runs once per fixture of every set (one test id per file). It fails when the
   analyzer raises or names a category outside the taxonomy; in the first set it also fails when
-  another category comes first (every paste there stays right). The development set is held to
-  its bar as a whole by the gates below, and its misses are listed by ``test_accuracy``.
+  another category comes first (every paste there stays right). The development and holdout
+  sets are held to their bars as a whole by the gates below, and their misses are listed by
+  ``test_accuracy``.
 * ``test_accuracy``, ``test_silent`` and ``test_no_alarm`` are the gates, one per set
   (``GATES``): the share of failures whose top root cause category equals ``expected``, the share
   of failures answered with no root cause at all, and the healthy outputs answered with a root
@@ -42,6 +44,7 @@ from tools.realworld_score import ALARM_SEVERITIES, HEALTHY, Outcome, load_index
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "realworld"
 DEV_FIXTURES = REPO / "tests" / "fixtures" / "realworld_dev"
+HOLDOUT_FIXTURES = REPO / "tests" / "fixtures" / "realworld_holdout"
 MIN_FIXTURES = 40
 KINDS = frozenset({"describe-pod", "describe-node", "events", "log", "traceback", "yaml", "mixed"})
 REQUIRED_KEYS = ("file", "url", "title", "kind", "expected", "note")
@@ -67,6 +70,9 @@ GATES: dict[str, Gate] = {
     "realworld": Gate(FIXTURES, min_accuracy=1.0, max_silent_share=0.0, max_alarms=0, strict=True),
     # issue 14's bar on output the library was not written from
     "realworld_dev": Gate(DEV_FIXTURES, min_accuracy=0.85, max_silent_share=0.05, max_alarms=0, strict=False),
+    # output neither earlier set cites, first scored blind (29/39, 1 silent); the bar is what the
+    # fixes of its misses' classes reached (36/39, none silent): it may not slip back
+    "realworld_holdout": Gate(HOLDOUT_FIXTURES, min_accuracy=0.92, max_silent_share=0.0, max_alarms=0, strict=False),
 }
 
 ENTRIES: list[dict[str, str]] = load_index(FIXTURES)

@@ -22,8 +22,8 @@ Per fixture the script prints one line::
 The summary gives, per folder and over all folders: top-cause accuracy over the failures, the
 silent failures, and the alarms on healthy outputs.
 
-Run: ``python3 tools/realworld_score.py [--set DIR ...] [--json]``. Without ``--set`` both
-``tests/fixtures/realworld`` and ``tests/fixtures/realworld_dev`` are scored. Exit code 2 when a
+Run: ``python3 tools/realworld_score.py [--set DIR ...] [--json]``. Without ``--set`` the three
+folders ``tests/fixtures/realworld``, ``realworld_dev`` and ``realworld_holdout`` are scored. Exit code 2 when a
 folder or its index cannot be read; the score itself never fails the run.
 """
 
@@ -42,7 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-DEFAULT_SETS = (ROOT / "tests" / "fixtures" / "realworld", ROOT / "tests" / "fixtures" / "realworld_dev")
+DEFAULT_SETS = (ROOT / "tests" / "fixtures" / "realworld", ROOT / "tests" / "fixtures" / "realworld_dev",
+                ROOT / "tests" / "fixtures" / "realworld_holdout")
 HEALTHY = "healthy"
 # A healthy system may show warnings, never a finding above warning.
 ALARM_SEVERITIES = frozenset({"critical", "error"})

@@ -63,12 +63,24 @@ def _scope_ok(scope: str, root: Finding, sym: Finding, pod_nodes: dict) -> bool:
     return rns is None or sns is None or rns == sns
 
 
+# what a level or a shape adds to a line's tell (``analyzer.infer.lines``: an ERROR level 2, an
+# exception 3), as against the bonuses of being a file's last error or repeated (1 each)
+TELL_STEP = 2.0
+
+
+def _tell(f: Finding) -> float:
+    """How telling an inferred finding's line is (``analyzer.infer.lines.rank``'s score)."""
+    return float((f.details or {}).get("tell") or 0.0)
+
+
 def _explains(root: Finding, sym: Finding, pod_nodes: dict) -> str | None:
     """'rule' or 'layer' when ``root`` explains ``sym``; None otherwise."""
     if root is sym:
         return None
     if not _current(root) and _current(sym):
         return None
+    if root.inferred and sym.inferred and _tell(root) < _tell(sym):
+        return None  # a guess from a weaker line never explains a more telling unknown error
     scope = RULE_INDEX.get((root.category, sym.category))
     if scope is None and sym.category in root.explains:
         scope = "node" if root.category.startswith("gpu.") else "pod"
@@ -191,6 +203,7 @@ def correlate(findings: list[Finding], pod_nodes: dict, promote_warnings: bool =
     explained = {i: sum(1 for j, t in parents.items() if t == i) for i in root_idx}
     root_idx.sort(key=lambda i: (SEVERITY_RANK[ordered[i].severity], layer_rank(ordered[i].category),
                                  -explained[i], _rank_key(ordered[i])))
+    root_idx = _guesses_by_tell(root_idx, ordered)
     # ids: root causes first, in rank order, then the rest in rank order
     rest = [i for i in range(n) if i not in set(root_idx)]
     for k, i in enumerate(root_idx + rest, 1):
@@ -204,6 +217,27 @@ def correlate(findings: list[Finding], pod_nodes: dict, promote_warnings: bool =
         ordered[i].symptoms.sort(key=lambda fid: int(fid[1:]))
     final = [ordered[i] for i in root_idx + rest]
     return Diagnosis(findings=final, root_causes=merge_roots([ordered[i] for i in root_idx]))
+
+
+def _guesses_by_tell(root_idx: list[int], ordered: list[Finding]) -> list[int]:
+    """Inferred root causes of one severity, in the places the ranking gave them, reordered so
+    that a line more telling by a level or a shape (an ERROR record, an exception: ``TELL_STEP``)
+    leads: an inferred category is a guess, so its layer says less than the line (a prose line
+    whose words happen to point to an early layer does not lead an unknown ERROR record). Within
+    a step the ranking's order stands (its category is worth a bonus line or two); named root
+    causes keep their places."""
+    out = list(root_idx)
+    for sev in {ordered[i].severity for i in root_idx}:
+        places = [k for k, i in enumerate(out) if ordered[i].inferred and ordered[i].severity == sev]
+        guesses = [out[k] for k in places]
+        for a in range(1, len(guesses)):  # insertion: move ahead past lines a step less telling
+            b = a
+            while b > 0 and _tell(ordered[guesses[b]]) - _tell(ordered[guesses[b - 1]]) >= TELL_STEP:
+                guesses[b - 1], guesses[b] = guesses[b], guesses[b - 1]
+                b -= 1
+        for k, i in zip(places, guesses):
+            out[k] = i
+    return out
 
 
 def merge_roots(roots: list[Finding]) -> list[Finding]:

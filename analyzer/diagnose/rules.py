@@ -69,6 +69,10 @@ for _root in ("runtime.cuda_oom", "runtime.vgpu_memory_limit", "runtime.kv_cache
     for _sym in ("runtime.engine_dead", "runtime.crashloop", "runtime.nccl"):
         RULES.append((_root, _sym, "pod"))
 RULES.append(("runtime.oom_killed", "performance.memory_leak", "pod"))
+# ranks that cannot set up or run their collectives take the engine down with them: the
+# scheduler / worker death that follows an NCCL failure in the same pod is its symptom
+for _sym in ("runtime.engine_dead", "runtime.crashloop"):
+    RULES.append(("runtime.nccl", _sym, "pod"))
 RULES.append(("performance.memory_leak", "runtime.oom_killed", "pod"))
 RULES.append(("cluster.node_not_ready", "gpu.hardware", "node"))
 # a node or its container runtime restarted: the containers on it restarted with it, and the

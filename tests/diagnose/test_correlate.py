@@ -93,3 +93,26 @@ def test_pasted_text_with_only_warnings_still_names_a_cause():
     dns = finding("NET001", "network.dns", "warning", None)
     assert correlate([dns], {}).root_causes == []
     assert [f.category for f in correlate([dns], {}, promote_warnings=True).root_causes] == ["network.dns"]
+
+
+def _guess(category: str, tell: float, line: int) -> Finding:
+    """An inferred finding of a pasted text (no object), as the fallback makes it."""
+    f = finding("inferred", category, "warning", None)
+    f.inferred, f.details = True, {"tell": tell, "template": f"line {line}"}
+    return f
+
+
+def test_a_guess_from_a_weak_line_neither_leads_nor_explains_a_much_more_telling_unknown_error():
+    # a prose line whose words point to an early layer vs an unknown ERROR record (tell 4)
+    prose = _guess("performance.high_latency", 1.0, 3)
+    record = _guess("unclassified.error", 4.0, 4)
+    d = correlate([prose, record], {}, promote_warnings=True)
+    assert [f.category for f in d.root_causes] == ["unclassified.error", "performance.high_latency"]
+    assert all(f.caused_by is None for f in d.findings)
+
+
+def test_within_a_step_of_tell_the_guessed_category_keeps_its_place():
+    guess = _guess("runtime.oom_killed", 1.0, 2)
+    unknown = _guess("unclassified.error", 2.0, 3)  # only a file's-last-line bonus ahead
+    d = correlate([unknown, guess], {}, promote_warnings=True)
+    assert d.root_causes[0].category == "runtime.oom_killed"
