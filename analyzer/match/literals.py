@@ -17,9 +17,13 @@ folding would not see its other cases).
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
+import json
+import os
 import warnings
-from typing import Iterable
+from pathlib import Path
+from typing import Iterable, Sequence
 
 MAX_EXACT = 32      # strings a node's exact set may hold before it is cut into required parts
 MAX_CLASS = 6       # characters of a class read as alternatives ([Ee], [-_ ])
@@ -205,8 +209,34 @@ def candidates(p) -> tuple[tuple[str, ...], ...]:
     return _candidates(p.regex, p.ignore_case, tuple(p.hint))
 
 
-def prefilter_literals(p) -> tuple[str, ...]:
+def prefilter_literals(p, cands: tuple[tuple[str, ...], ...] | None = None) -> tuple[str, ...]:
     """The literals ``p`` is prefiltered on when no sample of lines says which are rare: its
-    required literals when they are longer than its hints, else its hints."""
-    cands = candidates(p)
+    required literals when they are longer than its hints, else its hints (of ``cands``, its
+    ``candidates`` when given)."""
+    cands = cands if cands is not None else candidates(p)
     return cands[0] if len(cands) == 1 else max(cands, key=score)
+
+
+def candidates_all(patterns: Sequence) -> list[tuple[tuple[str, ...], ...]]:
+    """``candidates`` of each pattern, remembered on disk per library and per version of this
+    module (reading the syntax trees of the whole library costs every command ~0.1 s)."""
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    for p in patterns:
+        h.update("\0".join((p.regex, str(p.ignore_case), *p.hint)).encode() + b"\n")
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    cached = Path(root) / "bundle-analyzer" / "literals" / f"{h.hexdigest()[:24]}.json"
+    try:
+        rows = json.loads(cached.read_text(encoding="utf-8"))
+        if len(rows) == len(patterns):
+            return [tuple(tuple(c) for c in row) for row in rows]
+    except (OSError, ValueError, TypeError):
+        pass
+    out = [candidates(p) for p in patterns]
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(out), encoding="utf-8")
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # a read-only home: work them out every time
+    return out

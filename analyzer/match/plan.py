@@ -24,7 +24,7 @@ import polars as pl
 import regex
 
 from analyzer.library import Library, Pattern
-from analyzer.match.literals import candidates, prefilter_literals, score
+from analyzer.match.literals import candidates_all, prefilter_literals, score
 
 # a pattern's ``sources`` -> the ``source`` values of the rows it runs on
 SOURCE_OF = {"log": ("log", "text"), "text": ("text",), "describe": ("describe",),
@@ -166,9 +166,9 @@ def _choose(patterns: tuple[Pattern, ...], sample: pl.Series | None) -> tuple[tu
     """Each pattern's prefilter literals: of its ``candidates`` (hints, required sets of its
     regex), the set fewest lines of ``sample`` hold (ties: the longest);
     without a sample the longest (``prefilter_literals``)."""
-    cands = [candidates(p) for p in patterns]
+    cands = candidates_all(patterns)
     if sample is None or not sample.len() or not any(len(c) > 1 for c in cands):
-        return tuple(prefilter_literals(p) for p in patterns)
+        return tuple(prefilter_literals(p, c) for p, c in zip(patterns, cands))
     rows = pl.DataFrame([pl.int_range(0, sample.len(), dtype=pl.UInt32, eager=True).alias("_row"),
                          sample.alias("text")])
     counts: dict[tuple[int, int], int] = {}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import regex
 
-from analyzer.library import load_library
-from analyzer.match.literals import candidates, minimal, prefilter_literals, required
+from analyzer.library import group_names, load_library
+from analyzer.match.literals import candidates, candidates_all, minimal, prefilter_literals, required
 
 
 def sets(rx: str, ci: bool = False) -> set[frozenset[str]]:
@@ -87,3 +87,24 @@ def test_most_patterns_get_longer_literals_than_their_hints() -> None:
     lib = list(load_library())
     longer = [p for p in lib if len(candidates(p)) > 1]
     assert len(longer) > len(lib) // 2
+
+
+@pytest.mark.parametrize("rx", [
+    r"\(?P<x>a\)(?P<v>q)", r"[(?P<x>]", r"[]](?P<y>b)", r"(?<z>c)(?<=d)(?P<z>e)", r"[^]\]](?P<w>.)",
+    r"\\(?P<u>x)", r"(?P<a_1>x)(?:y)(?P<B>z)",
+])
+def test_group_names_read_from_the_text_equal_the_compiled_ones(rx: str) -> None:
+    assert group_names(rx) == tuple(regex.compile(rx).groupindex)
+
+
+def test_group_names_of_the_library_equal_the_compiled_ones() -> None:
+    for p in load_library():
+        assert group_names(p.regex) == tuple(regex.compile(p.regex).groupindex), p.id
+
+
+def test_candidates_cached_on_disk_equal_those_worked_out(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    lib = list(load_library())
+    first = candidates_all(lib)
+    assert list((tmp_path / "bundle-analyzer" / "literals").glob("*.json"))
+    assert candidates_all(lib) == first == [candidates(p) for p in lib]
