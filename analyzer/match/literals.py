@@ -26,13 +26,15 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 MAX_EXACT = 32      # strings a node's exact set may hold before it is cut into required parts
-MAX_CLASS = 6       # characters of a class read as alternatives ([Ee], [-_ ])
+MAX_CLASS = 10      # characters of a class read as alternatives ([Ee], [-_ ], [1-9])
 MAX_REPEAT = 4      # a fixed repetition {n} spelled out up to this n
 MIN_USEFUL = 3      # a derived set whose shortest literal is shorter is no better than a hint
 
-Info = tuple[frozenset[str] | None, tuple[frozenset[str], ...]]
-_NOTHING: Info = (None, ())
-_EMPTY: Info = (frozenset({""}), ())
+# (the exact strings a node matches or None, the sets it requires, the strings every match of
+# it starts with or None)
+Info = tuple[frozenset[str] | None, tuple[frozenset[str], ...], frozenset[str] | None]
+_NOTHING: Info = (None, (), None)
+_EMPTY: Info = (frozenset({""}), (), frozenset({""}))
 
 
 def _parser():
@@ -58,7 +60,7 @@ def required(rx: str, ignore_case: bool) -> tuple[frozenset[str], ...]:
     except Exception:  # noqa: BLE001 - syntax the standard parser refuses: prove nothing
         return ()
     ci = ignore_case or bool(tree.state.flags & C.SRE_FLAG_IGNORECASE)
-    exact, req = _seq(list(tree), ci, C)
+    exact, req, _ = _seq(list(tree), ci, C)
     out = list(req)
     if exact is not None and _valid(exact):
         out.append(exact)
@@ -75,29 +77,43 @@ def _flush(cur: frozenset[str] | None, req: list[frozenset[str]]) -> None:
         req.append(cur)
 
 
+def _join(a: frozenset[str], b: frozenset[str]) -> frozenset[str] | None:
+    """Every string of ``a`` followed by every string of ``b``, unless there are too many."""
+    if len(a) * len(b) > MAX_EXACT:
+        return None
+    return frozenset(x + y for x, y in itertools.product(a, b))
+
+
 def _seq(items: list, ci: bool, C) -> Info:
     """A concatenation: exact strings joined while their product stays small, cut into a
-    required part where it grows too large or an unknown node comes."""
-    cur: frozenset[str] | None = frozenset({""})
+    required part where it grows too large or an unknown node comes (the part extended by
+    the strings that node must start with: ``KV cache usage: `` then ``9[5-9]|100``)."""
+    cur: frozenset[str] = frozenset({""})
     whole = True
+    prefix: frozenset[str] | None = None  # what every match starts with, fixed at the first cut
     req: list[frozenset[str]] = []
     for item in items:
-        ex, rq = _node(item, ci, C)
+        ex, rq, pre = _node(item, ci, C)
         req.extend(rq)
         if ex is None:
-            _flush(cur, req)
+            run = (_join(cur, pre) if pre is not None else None) or cur
+            if whole:
+                prefix = run
+            _flush(run, req)
             cur, whole = frozenset({""}), False
             continue
-        joined = {a + b for a, b in itertools.product(cur, ex)} if len(cur) * len(ex) <= MAX_EXACT else None
+        joined = _join(cur, ex)
         if joined is None:
+            if whole:
+                prefix = cur
             _flush(cur, req)
             cur, whole = ex, False
         else:
-            cur = frozenset(joined)
+            cur = joined
     if whole:
-        return cur, tuple(req)
+        return cur, tuple(req), cur
     _flush(cur, req)
-    return None, tuple(req)
+    return None, tuple(req), prefix
 
 
 def _char(code: int, ci: bool) -> frozenset[str] | None:
@@ -109,11 +125,15 @@ def _char(code: int, ci: bool) -> frozenset[str] | None:
     return frozenset({ch})
 
 
+def _exact(ex: frozenset[str]) -> Info:
+    return ex, (), ex
+
+
 def _node(item, ci: bool, C) -> Info:
     op, av = item
     if op is C.LITERAL:
         got = _char(av, ci)
-        return (got, ()) if got is not None else _NOTHING
+        return _exact(got) if got is not None else _NOTHING
     if op is C.AT:
         return _EMPTY
     if op is C.IN:
@@ -131,7 +151,7 @@ def _node(item, ci: bool, C) -> Info:
             chars |= got
             if len(chars) > MAX_CLASS:
                 return _NOTHING
-        return (frozenset(chars), ()) if chars else _NOTHING
+        return _exact(frozenset(chars)) if chars else _NOTHING
     if op is C.SUBPATTERN:
         _group, add, _dele, sub = av
         if add & C.SRE_FLAG_IGNORECASE and not ci:
@@ -141,33 +161,38 @@ def _node(item, ci: bool, C) -> Info:
         return _branch([_seq(list(a), ci, C) for a in av[1]])
     if op in (C.MAX_REPEAT, C.MIN_REPEAT):
         lo, hi, sub = av
-        ex, rq = _seq(list(sub), ci, C)
+        ex, rq, pre = _seq(list(sub), ci, C)
         if lo == 0:
             if hi == 1 and ex is not None:
-                return ex | {""}, ()
+                return _exact(ex | {""})
             return _NOTHING
         req = list(rq)
         _flush(ex, req)
         if ex is not None and lo == hi and lo <= MAX_REPEAT and len(ex) ** lo <= MAX_EXACT:
             spelled = frozenset("".join(t) for t in itertools.product(ex, repeat=lo))
-            return spelled, tuple(req)
-        return None, tuple(req)
+            return spelled, tuple(req), spelled
+        return None, tuple(req), pre  # a match starts with the body's first round
     return _NOTHING  # ANY, NOT_LITERAL, CATEGORY, GROUPREF, ASSERT, ASSERT_NOT, ...
 
 
 def _branch(alts: list[Info]) -> Info:
-    if all(ex is not None for ex, _ in alts):
-        union = frozenset().union(*(ex for ex, _ in alts))
+    if all(ex is not None for ex, _, _ in alts):
+        union = frozenset().union(*(ex for ex, _, _ in alts))
         if len(union) <= MAX_EXACT:
-            return union, ()
+            return _exact(union)
+    prefix = None
+    if all(pre is not None for _, _, pre in alts):
+        prefix = frozenset().union(*(pre for _, _, pre in alts))
+        if len(prefix) > MAX_EXACT:
+            prefix = None
     # each alternative's best set; the branch requires one literal of their union
     picks = []
-    for ex, rq in alts:
+    for ex, rq, _ in alts:
         sets = list(rq) + ([ex] if ex is not None and _valid(ex) else [])
         if not sets:
-            return _NOTHING
+            return None, (), prefix
         picks.append(max(sets, key=score))
-    return None, (frozenset().union(*picks),)
+    return None, (frozenset().union(*picks),), prefix
 
 
 def score(s: Iterable[str]) -> tuple[int, int, int]:

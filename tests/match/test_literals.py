@@ -31,6 +31,13 @@ def sets(rx: str, ci: bool = False) -> set[frozenset[str]]:
     # a repetition of at least one requires its body
     (r"(?:xyz)+!", False, {frozenset({"xyz"}), frozenset({"!"})}),
     (r"(?:ab){2}", False, {frozenset({"ab"}), frozenset({"abab"})}),
+    # a run followed by a part that is not exact: the run with what that part starts with
+    (r"usage: (?P<u>(?:9[5-9]|100)(?:\.\d+)?)%", False,
+     {frozenset({"usage: 95", "usage: 96", "usage: 97", "usage: 98", "usage: 99", "usage: 100"}),
+      frozenset({"95", "96", "97", "98", "99", "100"}), frozenset({"%"})}),
+    (r"Waiting: [1-9]\d+ reqs", False,
+     {frozenset(f"Waiting: {d}" for d in range(1, 10)), frozenset({" reqs"})}),
+    (r"x(?:ab|cd\d)+y", False, {frozenset({"xab", "xcd"}), frozenset({"ab", "cd"}), frozenset({"y"})}),
     # word boundaries and anchors are zero-width
     (r"^\bKilled\b$", False, {frozenset({"Killed"})}),
     # case-insensitive: lower-cased; a non-ASCII letter ends the literal (ASCII folding misses it)
