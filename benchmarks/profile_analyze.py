@@ -19,8 +19,10 @@ prints:
 - self time by library (Polars kernels, the ``regex`` module, YAML, JSON, Jinja, the analyzer's
   own Python) and the top functions by self time;
 - with ``--hints N``: for a sample of log lines, each log pattern's share of lines holding one of
-  its hint literals against its share of lines its regex matches: a hint far more frequent than
-  its regex is what makes a pattern "broad" (its own pass over every batch).
+  its hint literals against its share of lines its regex matches, and the share holding the
+  literals the matcher prefilters it on (its hints or literals its regex requires, whichever the
+  sample holds least): a prefilter far more frequent than its regex is what makes a pattern
+  "broad" (its own pass over every batch).
 
 The profiled analysis is the second in the process: one-time costs (compiling the library's
 Python regexes, building the matching plan) show in the stage timings only. Names are looked up
@@ -241,23 +243,28 @@ def hint_rates(bundle: str, top: int, sample_rows: int = 400_000) -> None:
             batches.append(batch.get_column("text").gather_every(every))
     text = pl.concat(batches)
     n = text.len()
+    from analyzer.match.plan import Plan, hint_mask
+
+    patterns = [p for p in load_library() if "log" in p.sources and p.hint]
+    # the literals the matcher prefilters each pattern on, chosen as a plan chooses them
+    plan = Plan.build(patterns, text.gather_every(max(1, n // 20_000)))
     rows = []
-    for p in load_library():
-        if "log" not in p.sources or not p.hint:
-            continue
-        lits = "|".join(pl.escape_regex(h) for h in p.hint)
-        hint = text.str.contains(f"(?i-u:{lits})" if p.ignore_case else lits)
+    for i, p in enumerate(patterns):
+        hint = hint_mask(text, plan, i, own=True)
         nh = int(hint.sum())
+        lits = plan.literals_of(i)
+        npf = int(hint_mask(text, plan, i).sum()) if lits != p.hint else nh
         nr = int(text.filter(hint).str.contains(p.regex).sum()) if nh else 0
-        rows.append((nh, nr, p.id, p.hint))
+        rows.append((nh, nr, p.id, p.hint, npf, lits))
     rows.sort(key=lambda r: -r[0])
     any_hint = sum(r[0] for r in rows)
     print(f"\nhint literals on {n:,} sampled lines: {sum(1 for r in rows if r[0] > n * 0.01)} patterns' hints "
           f"hit more than 1% of lines, {sum(1 for r in rows if r[0])} hit at least one (sum of hint hits "
           f"{any_hint:,}, {any_hint / max(n, 1):.1f} per line)")
-    print(f"{'pattern':<10}{'hint %':>9}{'regex %':>9}  hints")
-    for nh, nr, pid, hints in rows[:top]:
-        print(f"{pid:<10}{nh / n:>9.2%}{nr / n:>9.3%}  {', '.join(repr(h) for h in hints)[:90]}")
+    print(f"{'pattern':<10}{'hint %':>9}{'regex %':>9}{'prefilter %':>13}  hints -> the literals prefiltered on")
+    for nh, nr, pid, hints, npf, lits in rows[:top]:
+        used = "" if lits == hints else " -> " + ", ".join(repr(h) for h in lits)
+        print(f"{pid:<10}{nh / n:>9.2%}{nr / n:>9.3%}{npf / n:>13.3%}  {(', '.join(repr(h) for h in hints) + used)[:120]}")
 
 
 def main(argv: list[str] | None = None) -> int:

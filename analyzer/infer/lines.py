@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from analyzer.infer.template import message_expr, template_expr
-from analyzer.parse.logs import annotate, annotate_rows
+from analyzer.parse.logs import annotate, annotate_rows, own_levels
 from analyzer.tables import TIME
 
 # anything that may be a failure: the cheap prefilter before the features below
@@ -117,9 +117,7 @@ def candidate_features(rows: pl.DataFrame) -> pl.DataFrame:
     level = pl.col("level").fill_null("")
     # first what makes a row quiet (an INFO or DEBUG record with no exception, panic or error
     # tag): most rows with failure words are such, and the other features run on the rest only
-    out = prefilter(rows).with_columns(message_expr(text).alias("_msg"))
-    out = out.with_columns((text.str.contains(EXCEPTION) | msg.str.contains(EXCEPTION)).alias("_exc"),
-                           msg.str.contains(PANIC).alias("_panic"), text.str.contains(LEVEL_TAG).alias("_tag"))
+    out = _with_loud(prefilter(rows))
     exc, panic, tag = pl.col("_exc"), pl.col("_panic"), pl.col("_tag")
     quiet = level.is_in(["INFO", "DEBUG"]) & ~exc & ~panic & ~tag
     out = out.filter(~quiet)
@@ -150,6 +148,30 @@ def candidate_features(rows: pl.DataFrame) -> pl.DataFrame:
     out = out.drop("_keep", "_msg", "_exc", "_panic", "_tag", "_closing", "_fatal", "_words", "_exit", "_noise",
                    "_optional")
     return out.with_columns(template_expr(text).alias("template"))
+
+
+def _with_loud(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` with ``_msg`` and what makes a row a candidate at any level: ``_exc`` (an
+    exception's line), ``_panic``, ``_tag`` (an error level or field in its record)."""
+    text, msg = pl.col("text"), pl.col("_msg")
+    out = rows.with_columns(message_expr(text).alias("_msg"))
+    return out.with_columns((text.str.contains(EXCEPTION) | msg.str.contains(EXCEPTION)).alias("_exc"),
+                            msg.str.contains(PANIC).alias("_panic"), text.str.contains(LEVEL_TAG).alias("_tag"))
+
+
+def drop_quiet_starts(rows: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` (path, line, text, ...) without the lines that start an INFO or DEBUG record
+    by their own text and show no exception, panic or error tag: whatever lines come before
+    them, their record's level is their own, and ``candidate_features`` drops them. Reading a
+    line's own level is much cheaper than annotating it (no window, no times)."""
+    level, starts = own_levels(rows.get_column("text"))
+    maybe = (starts & level.is_in(["INFO", "DEBUG"])).fill_null(False)
+    if not maybe.any():
+        return rows
+    pos = maybe.arg_true()
+    loud = _with_loud(rows.gather(pos).select("text")).select(
+        pl.col("_exc") | pl.col("_panic") | pl.col("_tag")).to_series()
+    return rows.filter(~maybe.scatter(pos, ~loud))
 
 
 def fold(frame: pl.DataFrame) -> pl.DataFrame:
@@ -230,8 +252,12 @@ class ErrorLines:
         if rows.is_empty():
             return
         if lines is not None and rows.get_column("level").null_count() == rows.height:
-            # a line's level is its own prefix's or its record's; a short window finds the
-            # records that matter (an ERROR line's continuation) at a fraction of the cost
+            # a line's level is its own prefix's or its record's; most lines with failure words
+            # are quiet by their own prefix, the rest are annotated (a short window finds the
+            # records that matter, an ERROR line's continuation, at a fraction of the cost)
+            rows = drop_quiet_starts(rows)
+            if rows.is_empty():
+                return
             ann = annotate_rows(lines, rows.select("path", "line").unique(), ref_year, window=LEVEL_WINDOW)
             rows = rows.drop("level", "time").join(ann.select("path", "line", "level", "time"),
                                                    on=["path", "line"], how="left", nulls_equal=True)

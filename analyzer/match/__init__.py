@@ -2,7 +2,7 @@
 
 The package holds one concept per module:
 
-- ``plan``: which hint literals prefilter which patterns on which sources (``Plan``, built on a
+- ``plan``: which literals prefilter which patterns on which sources (``Plan``, built on a
   sample of the first batch and cached per library, made again on a batch unlike that one);
 - ``hits``: the (pattern, row) hits of a frame under one rule: a line is a hit of a pattern
   when it is of one of the pattern's sources, contains one of its hints and its regex matches.

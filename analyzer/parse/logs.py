@@ -288,14 +288,7 @@ def _annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None) -> tup
         parts.append(utc(year + g["klts"], "%Y%m%d %H:%M:%S%.f"))
     # a stamp that no Python datetime holds (year 0 after an offset, year 10000) is no time
     inner_time = pl.select(pl.coalesce([_representable(p.cast(TIME)) for p in parts])).to_series()
-    panic = pl.select(pl.when(g["gopanic"].is_not_null()).then(pl.lit("PANIC"))).to_series()
-    raw_level = pl.select(pl.coalesce([g["isolvl"], g["dlvl"], g["vlvl"], g["klvl"], g["nlvl"], g["plvl"], g["tlvl"],
-                                       g["lflvl"], g["lrlvl"], g["glvl"], g["blvl"], g["alvl"], g["rlvl"], g["ovlvl"],
-                                       panic])).to_series()
-    json_level = _json_level(df.get_column("text"),
-                             g["jopen"].is_not_null() | g["jts"].is_not_null() | g["jep"].is_not_null())
-    level = pl.select(pl.coalesce([raw_level, json_level]).str.to_uppercase()).to_series().replace_strict(
-        _LEVELS, default=None, return_dtype=pl.Utf8)
+    level, json_level = _own_level(g, df.get_column("text"))
     outer = pl.select(
         pl.when(g["dmts"].is_not_null() | g["dmono"].is_not_null()).then(pl.lit("dmesg"))
         .when(g["syts"].is_not_null() | g["jiso"].is_not_null()).then(pl.lit("syslog"))
@@ -361,6 +354,29 @@ def _annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None) -> tup
         state = {"record_line": last["record_line"], "time": record_time[-1], "level": last["level"],
                  "path": last.get("path"), "line": last["line"]}
     return out, state, start1
+
+
+def _own_level(g: pl.DataFrame, text: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(level, JSON record level) of each line by its own text (``_groups`` of ``text``)."""
+    panic = pl.select(pl.when(g["gopanic"].is_not_null()).then(pl.lit("PANIC"))).to_series()
+    raw_level = pl.select(pl.coalesce([g["isolvl"], g["dlvl"], g["vlvl"], g["klvl"], g["nlvl"], g["plvl"], g["tlvl"],
+                                       g["lflvl"], g["lrlvl"], g["glvl"], g["blvl"], g["alvl"], g["rlvl"], g["ovlvl"],
+                                       panic])).to_series()
+    json_level = _json_level(text, g["jopen"].is_not_null() | g["jts"].is_not_null() | g["jep"].is_not_null())
+    level = pl.select(pl.coalesce([raw_level, json_level]).str.to_uppercase()).to_series().replace_strict(
+        _LEVELS, default=None, return_dtype=pl.Utf8)
+    return level, json_level
+
+
+def own_levels(text: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(level, starts) of each line by its own text alone: ``starts`` is True where the line
+    starts a record (neither a continuation nor a traceback line), and there ``level`` is what
+    ``annotate`` gives the line whatever lines come before it. Cheaper than ``annotate``: no
+    times, no formats."""
+    g = _groups(text)
+    level, _ = _own_level(g, text)
+    starts = ~(g["cont"].is_not_null() | g["gocont"].is_not_null() | g["tb"].is_not_null())
+    return level, starts
 
 
 def representable(times: pl.Expr) -> pl.Expr:

@@ -115,3 +115,37 @@ def test_classify_lines_names_what_a_crashed_process_died_of() -> None:
     assert got["category"] == "network.dns" and "NameResolutionError" in got["inferred_from"]
     assert classify_lines(["INFO all good", "INFO serving"]) is None
     assert classify_lines([]) is None
+
+
+def test_quiet_record_starts_dropped_before_annotation_change_nothing(monkeypatch) -> None:
+    # raw lines (no level yet): INFO/DEBUG record starts with failure words go before the
+    # annotation; those with an exception, an error tag or under an ERROR record stay
+    texts = [
+        "2025-11-20T09:00:00.000000000Z INFO 11-20 09:00:00 [loggers.py:123] num_errors=0 failed=0",
+        "2025-11-20T09:00:01.000000000Z DEBUG 11-20 09:00:01 [x.py:1] retrying after timeout",
+        "2025-11-20T09:00:02.000000000Z INFO 11-20 09:00:02 [x.py:2] ValueError: could not parse header",
+        "2025-11-20T09:00:03.000000000Z INFO 11-20 09:00:03 [x.py:3] request failed error=\"boom\"",
+        "2025-11-20T09:00:04.000000000Z ERROR 11-20 09:00:04 [x.py:4] engine failed",
+        "  the worker could not start: connection refused",
+        "I1120 09:00:05.000000       1 event.go:1] \"Killing container with a grace period\" failed=false",
+        "E1120 09:00:06.000000       1 pod_workers.go:1] \"Error syncing pod\" err=\"failed to start\"",
+        '{"level":"info","msg":"cache miss: not found","ts":"2025-11-20T09:00:07Z"}',
+        '{"level":"error","msg":"upstream unavailable","ts":"2025-11-20T09:00:08Z"}',
+        "10.0.0.1 - - [20/Nov/2025:09:00:09 +0000] \"GET /x?error=denied HTTP/1.1\" 302 1 \"-\" \"curl\"",
+        "Traceback (most recent call last):",
+        "RuntimeError: CUDA error: unknown error",
+    ]
+    batch = rows(*texts)
+    lines = batch.select("path", "line", "text")
+
+    def groups(drop: bool) -> pl.DataFrame:
+        if not drop:
+            monkeypatch.setattr("analyzer.infer.lines.drop_quiet_starts", lambda r: r)
+        acc = ErrorLines()
+        acc.add(batch, lines=lines)
+        monkeypatch.undo()
+        return acc.groups().sort("path", "line")
+
+    fast, full = groups(True), groups(False)
+    assert fast.height >= 5
+    assert fast.equals(full)

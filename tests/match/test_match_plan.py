@@ -70,7 +70,11 @@ def test_broad_split_follows_the_sample() -> None:
     plan = Plan.build(PATTERNS, sample)
     assert plan.broad == frozenset({"T04"})
     assert '" 5' not in plan.rare_cs
-    assert "CUDA error" in plan.rare_cs and "connection refused" in plan.rare_ci
+    # the other patterns' prefilter literals (hints, or longer literals their regexes require)
+    # are those of the shared pass
+    rare = {(p.ignore_case, h) for i, p in enumerate(plan.patterns) if p.id != "T04" for h in plan.literals_of(i)}
+    assert rare == {(False, h) for h in plan.rare_cs} | {(True, h) for h in plan.rare_ci}
+    assert any("CUDA error" in h for h in plan.rare_cs) and "connection refused" in plan.rare_ci
     # without a sample every pattern is rare
     assert Plan.build(PATTERNS).broad == frozenset()
 
