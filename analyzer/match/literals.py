@@ -252,7 +252,12 @@ def candidates_all(patterns: Sequence) -> list[tuple[tuple[str, ...], ...]]:
     cached = Path(root) / "bundle-analyzer" / "literals" / f"{h.hexdigest()[:24]}.json"
     try:
         rows = json.loads(cached.read_text(encoding="utf-8"))
-        if len(rows) == len(patterns):
+        # a file of another shape (cut short, written by hand) is worked out again: a wrong
+        # literal set would hide matches, not fail
+        if (isinstance(rows, list) and len(rows) == len(patterns)
+                and all(isinstance(row, list) and row and all(
+                    isinstance(c, list) and all(isinstance(x, str) and x for x in c) for c in row)
+                    for row in rows)):
             return [tuple(tuple(c) for c in row) for row in rows]
     except (OSError, ValueError, TypeError):
         pass

@@ -115,3 +115,17 @@ def test_candidates_cached_on_disk_equal_those_worked_out(tmp_path, monkeypatch)
     first = candidates_all(lib)
     assert list((tmp_path / "bundle-analyzer" / "literals").glob("*.json"))
     assert candidates_all(lib) == first == [candidates(p) for p in lib]
+
+
+def test_a_cache_file_of_another_shape_is_worked_out_again(tmp_path, monkeypatch) -> None:
+    """A cut or hand-edited cache file must not become the prefilter: a wrong set hides matches."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    lib = list(load_library())
+    first = candidates_all(lib)
+    (cached,) = (tmp_path / "bundle-analyzer" / "literals").glob("*.json")
+    for bad in ('[' + ",".join(['["x"]'] * len(lib)) + ']',        # strings where lists belong
+                '[' + ",".join(['[[1]]'] * len(lib)) + ']',        # numbers where literals belong
+                '[[[""]]' + ',[["a"]]' * (len(lib) - 1) + ']',     # an empty literal
+                "{}", "[", ""):
+        cached.write_text(bad, encoding="utf-8")
+        assert candidates_all(lib) == first
