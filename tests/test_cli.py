@@ -37,9 +37,10 @@ def test_unreadable_input_is_one_line_and_exit_2():
 
 
 def test_markdown_names_the_root_cause_and_its_evidence():
-    proc = run("analyze", str(OOM))
-    assert proc.returncode == 0
-    md = proc.stdout.decode()
+    # in-process: the report's content is under test here, the process boundary in the tests above
+    proc = CliRunner().invoke(main, ["analyze", str(OOM)])
+    assert proc.exit_code == 0, proc.output
+    md = proc.stdout
     assert "runtime.cuda_oom" in md
     assert "OutOfMemoryError" in md
 

@@ -11,13 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from analyzer.cli import main
-
-ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "sample_bundles"
+from testkit.samples import SAMPLES, sample_dirs, sample_run
 
 
 def sample_bundles() -> list[Path]:
-    return sorted(p for p in SAMPLES.iterdir() if p.is_dir() and not p.name.startswith("."))
+    return sample_dirs()
 
 
 def damaged_bundle(folder: Path) -> Path:
@@ -42,13 +40,9 @@ def fleet(*args: str) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="session")
 def analyze_json() -> dict[str, dict]:
-    """``analyze --format json`` of every sample bundle, by its path as given."""
-    out = {}
-    for bundle in sample_bundles():
-        result = CliRunner().invoke(main, ["analyze", str(bundle), "--format", "json"], catch_exceptions=False)
-        assert result.exit_code == 0, result.stderr
-        out[str(bundle)] = json.loads(result.stdout)
-    return out
+    """``analyze --format json`` of every sample bundle, by its path as given: the session's
+    analysis of each (``testkit.samples``, the report ``analyze`` writes)."""
+    return {str(bundle): json.loads(sample_run(bundle).report("json")) for bundle in sample_bundles()}
 
 
 @pytest.fixture(scope="session")

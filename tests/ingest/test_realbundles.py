@@ -9,40 +9,31 @@ rather than skip: a missing folder must not pass for a green run.
 
 from __future__ import annotations
 
-import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
 
 from analyzer.ingest import open_bundle
-from analyzer.pipeline import analyze_path
-from testkit.realbundles import ARCHIVES, LAYOUTS, archive
+from testkit import realbundles
+from testkit.realbundles import ARCHIVES, LAYOUTS
 
 BUNDLES = ARCHIVES
 LAYOUT = LAYOUTS
 
 
 @pytest.fixture(scope="module")
-def unpacked(tmp_path_factory) -> Path:
-    """Every published archive unpacked by tarfile (its safe 'data' filter), as a user would."""
-    dest = tmp_path_factory.mktemp("realbundles")
-    for name in BUNDLES:
-        with tarfile.open(archive(name)) as tf:
-            tf.extractall(dest / name, filter="data")
-    return dest
+def unpacked(tmp_path_factory) -> Callable[[str], Path]:
+    """``unpacked(name)``: the published archive unpacked by tarfile (its safe 'data' filter), as a
+    user would; once per session (``testkit.realbundles.unpacked``)."""
+    return lambda name: realbundles.unpacked(name, tmp_path_factory)
 
 
-def _analysis(source: Path) -> tuple[dict, dict[str, pl.DataFrame]]:
-    with analyze_path(str(source)) as a:
-        result = dict(a.result)
-        tables = dict(a.parsed.tables)
-        tables["read_errors"] = a.parsed.read_errors()
-        # logs left inside a compressed archive are streamed after those on disk (one more pass
-        # over the archive, see analyzer.ingest): the same rows, in another order
-        tables["log_lines"] = pl.concat(list(a.parsed.iter_log_batches()), how="vertical_relaxed").sort(
-            "path", "line", maintain_order=True)
-        tables["signals"] = a.signals
+def _analysis(name: str, form: str, factory) -> tuple[dict, dict[str, pl.DataFrame]]:
+    """The session's analysis of one form of the bundle (``testkit.realbundles.analysis``: each
+    form analysed once, shared with the tests that judge its result)."""
+    result, tables = realbundles.analysis(name, form, factory)
     # where it came from is the only difference allowed
     result["input"] = {k: v for k, v in result["input"].items() if k != "path"}
     result["bundle"] = {k: v for k, v in result["bundle"].items() if k != "root"}
@@ -50,9 +41,9 @@ def _analysis(source: Path) -> tuple[dict, dict[str, pl.DataFrame]]:
 
 
 @pytest.mark.parametrize("name", sorted(BUNDLES))
-def test_published_and_unpacked_give_the_same_tables_and_result(unpacked, name):
-    published, pub_tables = _analysis(archive(name))
-    local, local_tables = _analysis(unpacked / name)
+def test_published_and_unpacked_give_the_same_tables_and_result(tmp_path_factory, name):
+    published, pub_tables = _analysis(name, "published", tmp_path_factory)
+    local, local_tables = _analysis(name, "unpacked", tmp_path_factory)
     assert published["input"]["layout"] == LAYOUT[name]
     assert published["input"]["files_read"] > 50
     assert published["input"]["files_read"] == published["bundle"]["files_read"]
@@ -77,7 +68,7 @@ def _part(root: Path, *parts: str) -> Path:
     ("sbctl-support-bundle", ("cluster-resources",), "troubleshoot"),
 ])
 def test_parts_of_a_bundle_are_read_as_its_layout(unpacked, name, part, layout):
-    source = _part(unpacked / name, *part)
+    source = _part(unpacked(name), *part)
     assert source.is_dir(), source
     with open_bundle(source) as bundle:
         assert bundle.layout == layout

@@ -7,7 +7,6 @@ these tests would pass on nothing.
 
 from __future__ import annotations
 
-import tarfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from analyzer.ingest import open_bundle
 from analyzer.parse import Parsed, parse_bundle
 
-from testkit.realbundles import ARCHIVES, archive  # noqa: F401 - ARCHIVES for the tests here
+from testkit.realbundles import ARCHIVES, analysis, archive, unpacked  # noqa: F401 - ARCHIVES for the tests here
 
 
 @pytest.fixture(scope="session")
@@ -27,18 +26,16 @@ def published() -> Callable[[str], Path]:
 
 @pytest.fixture(scope="session")
 def realbundle(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
-    """``realbundle(name)``: the folder the archive unpacks to (unpacked once per session)."""
-    unpacked: dict[str, Path] = {}
+    """``realbundle(name)``: the folder the archive unpacks to (unpacked once per session,
+    ``testkit.realbundles.unpacked``)."""
+    return lambda name: unpacked(name, tmp_path_factory)
 
-    def get(name: str) -> Path:
-        if name not in unpacked:
-            dest = tmp_path_factory.mktemp(name)
-            with tarfile.open(archive(name)) as tar:
-                tar.extractall(dest, filter="data")
-            unpacked[name] = dest
-        return unpacked[name]
 
-    return get
+@pytest.fixture(scope="session")
+def real_result(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], dict]:
+    """``real_result(name)``: the JSON result of ``analyze`` on the unpacked bundle (analysed once
+    per session, ``testkit.realbundles.analysis``)."""
+    return lambda name: analysis(name, "unpacked", tmp_path_factory)[0]
 
 
 @pytest.fixture(scope="session")

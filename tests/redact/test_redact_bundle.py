@@ -47,9 +47,16 @@ def tree_bytes(path: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def redacted(tmp_path_factory):
+    """``bundle-analyzer redact`` of the planted-secrets sample, in-process (what it writes and
+    prints is under test; exit codes and one-line errors of the command are, in a process of its
+    own, in test_refuses_to_overwrite_or_write_into_the_input)."""
+    from click.testing import CliRunner
+
+    from analyzer.cli import main
+
     out = tmp_path_factory.mktemp("redact") / "planted-redacted"
-    proc = run_cli("redact", str(BUNDLE), "-o", str(out))
-    assert proc.returncode == 0, proc.stderr
+    proc = CliRunner().invoke(main, ["redact", str(BUNDLE), "-o", str(out)])
+    assert proc.exit_code == 0, proc.output
     return out, proc
 
 
