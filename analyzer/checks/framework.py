@@ -53,6 +53,7 @@ class CheckContext:
     # the sources read since the last ``reads.clear()`` (``pods``, ``logs``, ``objects:<Kind>``...,
     # the vocabulary of ``NotCollected.deprives``): what a check would miss when one was not collected
     reads: set[str] = field(default_factory=set, repr=False)
+    _bodies: dict[str, list[dict]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.gpu is None:
@@ -87,9 +88,13 @@ class CheckContext:
         return self.tables.get(name, pl.DataFrame())
 
     def objects(self, kind: str) -> list[dict]:
-        """Bodies of the ``objects`` rows of one kind."""
+        """Bodies of the ``objects`` rows of one kind (each a copy of its own; the JSON is read
+        once per kind, however many checks ask: a must-gather's ConfigMaps are megabytes)."""
         self.reads.add(f"objects:{kind}")
-        return object_bodies(self.tables.get("objects", pl.DataFrame()), kind)
+        bodies = self._bodies.get(kind)
+        if bodies is None:
+            bodies = self._bodies[kind] = object_bodies(self.tables.get("objects", pl.DataFrame()), kind)
+        return [dict(b) for b in bodies]
 
     def has_source(self, *names: str) -> bool:
         for name in names:

@@ -2,8 +2,8 @@
 the collector's manifest records and sources, label selectors, scheduling events.
 
 Pod specs beyond the ``pods``/``containers`` tables (command, args, env values,
-``runtimeClassName``, resources) come from the pods' own JSON files, read again only for the pods
-the tables already hold (``pod_specs``). The collector's manifest is the fact ``manifest``: one
+``runtimeClassName``, resources) come from the Pod objects the parse stage kept for the pods the
+tables hold (``pod_specs``). The collector's manifest is the fact ``manifest``: one
 record per command with its exit code and stderr excerpt, e.g.::
 
     {"source": "pods", "namespace": "ml", "argv": ["kubectl", "get", "pods", "-n", "ml", "-o", "json"],
@@ -25,8 +25,7 @@ import regex
 from analyzer.checks.framework import CheckContext
 from analyzer.findings import Evidence
 from analyzer.ingest.bundle import ReadFailed
-from analyzer.parse.objects import ObjectFiles, ObjectsError, read_objects
-from analyzer.parse.places import list_kind
+from analyzer.parse.objects import pod_key
 from analyzer.parse.shape import dig, name_of, text
 
 # kubectl's answer for a resource type the cluster does not serve (a CRD not installed)
@@ -69,7 +68,8 @@ def sched_failures(ctx: CheckContext, pod: dict) -> dict[str, Any]:
 
 def pod_specs(ctx: CheckContext) -> list[dict]:
     """The full Pod objects behind the ``pods`` table's JSON rows, each with ``_path``, ``_line``
-    (where its name stands) and ``_ns``. Read once per bundle; empty without a parsed bundle."""
+    (where its name stands) and ``_ns``: those the parse stage kept (``Parsed.pod_objects``),
+    so that no pod file is read again; empty without a parsed bundle."""
     cached = ctx.__dict__.get("_pod_specs")
     if cached is not None:
         return cached
@@ -78,23 +78,10 @@ def pod_specs(ctx: CheckContext) -> list[dict]:
     if ctx.parsed is not None and not pods.is_empty():
         rows = pods.filter(pl.col("origin") != "describe")
         lines = {(r["path"], r["namespace"], r["name"]): r["line"] for r in rows.iter_rows(named=True)}
-        paths = {p for p, _, _ in lines}
-        bundle = ctx.parsed.bundle
-        wanted = [m for m in bundle.members if m.path in paths]
-        files = ObjectFiles(wanted, bundle.limits.max_object_bytes)
-        for m in wanted:
-            try:
-                data, yaml11 = files.read(m)
-                objs = read_objects(data, m.name, list_kind(bundle.layout, m.path), yaml11)
-            except (ReadFailed, ObjectsError):
-                continue  # the parse stage already listed it under "could not read"
-            for obj in objs:
-                if obj.get("kind") != "Pod":
-                    continue
-                ns = name_of(obj, "namespace") or m.meta.get("namespace")
-                key = (m.path, ns, name_of(obj))
-                if key in lines:  # the copy the pods table kept (one per pod)
-                    out.append(dict(obj, _path=m.path, _line=lines[key], _ns=ns))
+        for path, default_ns, obj in ctx.parsed.pod_objects:
+            key = pod_key(path, default_ns, obj)
+            if key in lines:  # the copy the pods table kept (one per pod)
+                out.append(dict(obj, _path=path, _line=lines[key], _ns=key[1]))
     ctx.__dict__["_pod_specs"] = out
     return out
 

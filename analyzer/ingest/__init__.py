@@ -10,11 +10,12 @@ paths or ``..``, links, devices and oversize content are refused, and every prob
 ``ReadError`` instead of an exception. Only an input that cannot be opened at all raises
 ``BundleError`` (a one-line message for the user).
 
-Plain tars and zips are read in place; a compressed tar (or stdin) is first unpacked into a
-private temporary folder (mode 0700, removed on close), because its members can only be reached
-in order and the layout must be known before parsing. It is unpacked in one streaming pass, with
-decompression read ahead in a thread (ISA-L's gzip when installed). Big logs (``archive._DEFER_MIN`` and
-up) of a compressed tar file are not written there: they stay in the archive as
+Plain tars and zips are read in place; a compressed tar (or stdin) is first unpacked, because
+its members can only be reached in order and the layout must be known before parsing. It is
+unpacked in one streaming pass, with decompression read ahead in a thread (ISA-L's gzip when
+installed): into memory while a budget lasts (``spool.MEMORY_BYTES``), the rest into a private
+temporary folder (mode 0700, removed on close). Big logs (``archive._DEFER_MIN`` and up) of a
+compressed tar file that memory does not hold are not written there: they stay in the archive as
 ``Member.deferred`` and ``Bundle.stream`` reads them in one more pass over it when the logs are
 matched (writing a gigabyte and reading it back costs more than decompressing twice, and needs
 the disk space). A random read of such a member unpacks them all, once. Standard input cannot
@@ -32,7 +33,8 @@ as ``\\xNN`` (``bundle.display_name``) in every table and report.
 
 Modules: ``streams`` (capped, decompressed, read-ahead byte streams and the errors), ``bundle``
 (the Bundle and Member types), ``archive`` (directories, archives and stdin -> members),
-``zipscan`` (overlapping and damaged zips), ``layout`` (layout detection, member kinds and
+``zipscan`` (overlapping and damaged zips), ``spool`` (where the members of a compressed tar go
+as it is unpacked), ``layout`` (layout detection, member kinds and
 identity), ``sniff`` (the kind of one text file).
 """
 

@@ -22,11 +22,12 @@ import zipfile
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
-from analyzer.ingest.bundle import (Bundle, BundleError, Limits, Member, ReadFailed, display_name, file_opener,
-                                    iter_tar, link_target, safe_name)
+from analyzer.ingest.bundle import (TAR_BUFFER, Bundle, BundleError, Limits, Member, ReadFailed, display_name,
+                                    file_opener, iter_tar, link_target, safe_name)
 from analyzer.ingest.streams import (MAGIC_BYTES, Capped, Prefixed, ReadAheadStream, Slice, UnsupportedFormat,
                                      compression, decompressor, describe_error, expansion_cap, one_line, read_head,
                                      stream_error, unsupported_format)
+from analyzer.ingest.spool import Spool
 from analyzer.ingest.zipscan import overlapping_entries, recover_zip
 
 _MAGIC_ZIP = b"PK\x03\x04"
@@ -275,9 +276,9 @@ def _open_zip(path: Path, limits: Limits) -> Bundle:
 
 def _open_compressed(path: Path, kind: str, limits: Limits,
                      on_read: Callable[[int], None] | None = None) -> Bundle:
-    """A compressed file (gzip, zstd, xz, bzip2): a compressed tar is unpacked to a private folder
-    (its big logs are left in it, read again in one pass when the logs are streamed), else kept
-    as one text file."""
+    """A compressed file (gzip, zstd, xz, bzip2): a compressed tar is unpacked into memory and a
+    private folder (big logs that memory does not hold are left in it, read again in one pass
+    when the logs are streamed), else kept as one text file."""
     st = path.stat()
     budget = limits.budget(st.st_size)
     cap = expansion_cap(budget.total, limits.max_ratio, st.st_size, limits.ratio_floor)
@@ -423,17 +424,18 @@ def _is_big_log(name: str, size: int) -> bool:
 
 
 def _extract_tar(stream: IO[bytes], dest: Path, display: str, limits: Limits, defer: bool = False) -> Bundle:
-    """Extract regular files only, with safe names, under ``dest``, reading ``stream`` once;
-    refuse the rest. A member that cannot be written (a name too long or too deep for this
-    file system) is refused alone; a stream that stops early keeps what came before it, the cut
-    member's readable part included. With ``defer``, big logs are not written: their members
-    stay in the archive (``Member.deferred``)."""
+    """Extract regular files only, with safe names, into memory or under ``dest`` (``Spool``),
+    reading ``stream`` once; refuse the rest. A member that cannot be written (a name too long
+    or too deep for this file system) is refused alone; a stream that stops early keeps what
+    came before it, the cut member's readable part included. With ``defer``, big logs that
+    memory does not hold are not written: their members stay in the archive (``Member.deferred``)."""
     bundle = Bundle(root=display, limits=limits)
     dest.mkdir()
+    spool = Spool(dest)
     left_in: list[Member] = []
     count = 0
     try:
-        with tarfile.open(fileobj=stream, mode="r|", bufsize=1 << 20) as tf:
+        with tarfile.open(fileobj=stream, mode="r|", bufsize=TAR_BUFFER) as tf:
             for info in iter_tar(tf):
                 count += 1
                 if count > limits.max_members:
@@ -447,9 +449,12 @@ def _extract_tar(stream: IO[bytes], dest: Path, display: str, limits: Limits, de
                 if src is None:
                     continue
                 big = defer and _is_big_log(name, info.size)
-                target = dest / name
-                if bundle.is_left_in_archive(name) or (big and _exists(target)):
+                if bundle.is_left_in_archive(name) or (big and spool.exists(name)):
                     bundle.error(name, "duplicate or conflicting member refused")
+                    continue
+                if spool.fits(name, info.size):
+                    # a big log too: held, it is neither read again from the archive nor written
+                    _keep_member(bundle, spool, src, name, info.size, check=not big)
                     continue
                 if big:
                     m = Member(name, info.size, io.BytesIO, limits=limits)
@@ -461,7 +466,7 @@ def _extract_tar(stream: IO[bytes], dest: Path, display: str, limits: Limits, de
                     bundle.leave_in_archive(name, m)
                     left_in.append(m)
                     continue
-                _write_member(bundle, src, target, name, info.size)
+                _write_member(bundle, spool, src, name, info.size)
         # the end-of-archive blocks can come before a cut: the compressed stream is read to its
         # end (a little way: the padding of the last record) so that a truncated one says so
         _drain(stream, _DRAIN_BYTES)
@@ -470,9 +475,7 @@ def _extract_tar(stream: IO[bytes], dest: Path, display: str, limits: Limits, de
             bundle.error(Path(display).name, f"archive stopped after {count} entries: {stream_error(exc)}")
         else:
             bundle.error(Path(display).name, f"archive truncated or corrupt after {count} entries: {one_line(exc)}")
-    inner = _open_dir(dest, limits, display)
-    bundle.members = inner.members + left_in
-    bundle.read_errors.extend(inner.read_errors)
+    bundle.members = spool.members(bundle, limits) + left_in
     return bundle
 
 
@@ -489,18 +492,57 @@ def _drain(stream: IO[bytes], limit: int) -> None:
         limit -= len(piece)
 
 
-def _exists(path: Path) -> bool:
+def _read_member(bundle: Bundle, src: IO[bytes], name: str, size: int, out: Callable[[bytes], None]) -> int:
+    """Copy one tar member to ``out``, a MiB at a time; returns the bytes copied. A failure of the
+    stream is re-raised after the member's own read error (what was copied stays: the readable
+    part)."""
+    written = 0
+    pending = bytearray()
     try:
-        return path.exists()
-    except OSError:  # a name too long to look up was never written
-        return False
+        while True:
+            # small reads: when the archive stops, tarfile drops what it gathered for the read
+            # under way, so at most this much of the cut member is lost
+            chunk = src.read(64 << 10)
+            if chunk:
+                pending += chunk
+            if pending and (not chunk or len(pending) >= 1 << 20):
+                out(bytes(pending))
+                written += len(pending)
+                pending.clear()
+            if not chunk:
+                return written
+    except Exception as exc:  # noqa: BLE001 - recorded on the member, then ends the archive
+        out(bytes(pending))
+        written += len(pending)
+        bundle.error(name, f"cut short after {written} of {size} bytes: {describe_error(exc)}")
+        raise
 
 
-def _write_member(bundle: Bundle, src: IO[bytes], target: Path, name: str, size: int) -> None:
-    """Write one tar member under the private folder; a failure of the stream is re-raised after
-    the member's own read error (what was written stays: the readable part)."""
+def _keep_member(bundle: Bundle, spool: Spool, src: IO[bytes], name: str, size: int, check: bool = True) -> None:
+    """Hold one tar member in memory (``Spool.fits``), as far as it was read when the stream
+    fails; ``check``: refuse a name another member's takes (a big log is refused only for the
+    same name, as when it stayed in the archive)."""
+    if check and spool.taken(name):
+        bundle.error(name, "duplicate or conflicting member refused")
+        return
+    parts: list[bytes] = []
+    try:
+        _read_member(bundle, src, name, size, parts.append)
+    finally:
+        spool.keep(name, b"".join(parts))
+
+
+def _write_member(bundle: Bundle, spool: Spool, src: IO[bytes], name: str, size: int) -> None:
+    """Write one tar member under the private folder (a name that another member's takes is a
+    conflict, as the file system says); a failure of the stream is re-raised after the member's
+    own read error (what was written stays: the readable part)."""
+    if spool.taken(name):
+        bundle.error(name, "duplicate or conflicting member refused")
+        return
+    target = spool.dest / name
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        spool.made_folders(name)
         out = open(target, "xb")  # "x": a duplicate name never overwrites
     except (FileExistsError, NotADirectoryError, IsADirectoryError):
         bundle.error(name, "duplicate or conflicting member refused")
@@ -508,25 +550,8 @@ def _write_member(bundle: Bundle, src: IO[bytes], target: Path, name: str, size:
     except OSError as exc:  # ENAMETOOLONG, too many levels, no space...: this member only
         bundle.error(name, f"cannot be extracted: {exc.strerror or one_line(exc)}")
         return
-    written = 0
-    pending = bytearray()
     with out:
         try:
-            while True:
-                # small reads: when the archive stops, tarfile drops what it gathered for the
-                # read under way, so at most this much of the cut member is lost; written to
-                # disk a MiB at a time
-                chunk = src.read(64 << 10)
-                if chunk:
-                    pending += chunk
-                if pending and (not chunk or len(pending) >= 1 << 20):
-                    out.write(pending)
-                    written += len(pending)
-                    pending.clear()
-                if not chunk:
-                    break
-        except Exception as exc:  # noqa: BLE001 - recorded on the member, then ends the archive
-            out.write(pending)
-            written += len(pending)
-            bundle.error(name, f"cut short after {written} of {size} bytes: {describe_error(exc)}")
-            raise
+            _read_member(bundle, src, name, size, out.write)
+        finally:
+            spool.written(name, out.tell())

@@ -57,6 +57,9 @@ class Parsed:
     # sources the collector could not collect (``analyzer.parse.collection``); those met while
     # reading the logs (cluster-info dump) are added as they are read
     not_collected: list[NotCollected] = field(default_factory=list)
+    # the Pod objects behind the ``pods`` rows read from object files: (path, the file's
+    # namespace, object), in the order read (``ObjectRows.pod_objects``)
+    pod_objects: list[tuple[str, str | None, dict]] = field(default_factory=list, repr=False)
 
     @property
     def ref_year(self) -> int | None:
@@ -225,7 +228,8 @@ def parse_bundle(bundle: Bundle) -> Parsed:
     facts.update(collection_facts(bundle, tables, facts))
     facts["ref_year"] = _ref_year(facts, tables)
     parsed = Parsed(bundle=bundle, tables=tables, facts=facts, errors=errors,
-                    _describe_events=describe_events, not_collected=not_collected(bundle))
+                    _describe_events=describe_events, not_collected=not_collected(bundle),
+                    pod_objects=acc.pod_objects)
     _add_ft_tables(parsed)
     return parsed
 

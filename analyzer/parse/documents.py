@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from analyzer.parse.yaml_docs import load_yaml as read_yaml
+from analyzer.parse.yaml_docs import read_yaml, yaml11_flags
 
 MAX_DEPTH = 200            # levels of mappings/lists in one document
 MAX_EXPANDED = 5_000_000   # nodes of a document with its YAML aliases copied out
@@ -71,29 +71,36 @@ def load_json(text: str | bytes) -> Any:
 
 def load_yaml(text: str, yaml11: bool | None = None) -> list[Any]:
     """The non-empty documents of a YAML text, bounded (see the module docstring). Read by
-    ``analyzer.parse.yaml_docs.load_yaml`` (the fast reader where it agrees with PyYAML);
+    ``analyzer.parse.yaml_docs.read_yaml`` (the fast reader where it agrees with PyYAML);
     ``yaml11``: the text's ``yaml11_flags`` when already worked out."""
+    flagged = yaml11 if yaml11 is not None else yaml11_flags([text])[0]
     try:
-        docs = _read_yaml(text, yaml11)
+        docs, fast = _read_yaml(text, flagged)
     except yaml.YAMLError as exc:
         if _REDACTED not in text:
             raise DocumentError(f"invalid YAML: {str(exc).splitlines()[0][:200]}") from None
         try:
             # troubleshoot's redaction marker as a plain value reads as an alias: quote it, and
             # only then
-            docs = _read_yaml(quote_redaction_markers(text))
+            docs, fast = _read_yaml(quote_redaction_markers(text))
+            flagged = True
         except yaml.YAMLError:
             raise DocumentError(f"invalid YAML: {str(exc).splitlines()[0][:200]}") from None
     if "&" in text and "*" in text and _expanded_size(docs, MAX_EXPANDED) > MAX_EXPANDED:
         raise DocumentError("YAML aliases expand past the limit, refused (possible alias bomb)")
-    if nested_too_deep(docs, MAX_DEPTH + 1):
+    # the fast reader refuses a document nested deeper than MAX_DEPTH itself (the depth it sees
+    # is the document's where no anchor shares a node), and reads no float that is not finite
+    # from a text that ``yaml11_flags`` does not flag: only the others are walked
+    if (not fast or "&" in text) and nested_too_deep(docs, MAX_DEPTH + 1):
         raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels")
-    return [_whole_characters(_finite(d), text) for d in docs]
+    if not fast or flagged:
+        docs = [_finite(d) for d in docs]
+    return [_whole_characters(d, text) for d in docs]
 
 
-def _read_yaml(text: str, yaml11: bool | None = None) -> list[Any]:
+def _read_yaml(text: str, yaml11: bool | None = None) -> tuple[list[Any], bool]:
     try:
-        return read_yaml(text, yaml11)
+        return read_yaml(text, yaml11, MAX_DEPTH)
     except RecursionError:
         raise DocumentError(f"YAML nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:  # an integer past Python's 4300-digit conversion limit

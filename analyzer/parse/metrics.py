@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 
-from prometheus_client.parser import text_string_to_metric_families
 
 from analyzer.tables import to_json
 
@@ -73,6 +72,9 @@ def _all_rows(text: str, path: str, namespace: str | None, pod: str | None, erro
 
 def _rows(text: str, path: str, namespace: str | None, pod: str | None) -> list[dict]:
     rows = []
+    # imported here: most bundles hold no scrape, and the parser's imports (http.server, ssl) cost
+    from prometheus_client.parser import text_string_to_metric_families
+
     for family in text_string_to_metric_families(text):
         for s in family.samples:
             rows.append({"path": path, "namespace": namespace, "pod": pod, "name": s.name,

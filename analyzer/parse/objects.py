@@ -34,7 +34,7 @@ from analyzer.parse.nodes import node_row
 from analyzer.parse.yaml_docs import yaml11_flags
 from analyzer.parse.pods import pod_rows
 from analyzer.parse.quantity import note_value
-from analyzer.parse.shape import conform, dict_of, text
+from analyzer.parse.shape import conform, dict_of, name_of, text
 from analyzer.tables import to_json
 
 # the API server stores no object over 1.5 MiB (a ConfigMap's data is at most 1 MiB): a longer
@@ -216,45 +216,67 @@ def identity(obj: dict, default_namespace: str | None = None) -> tuple | None:
     return (api_group(obj), obj.get("kind"), meta.get("namespace") or default_namespace or "", str(meta["name"]))
 
 
-def _newer(obj: dict, than: dict) -> bool:
-    """Whether ``obj`` is a later copy than ``than`` (a greater resourceVersion, when both are
-    numbers as etcd's are; opaque otherwise, and then the first copy stays)."""
-    a = str((obj.get("metadata") or {}).get("resourceVersion") or "")
-    b = str((than.get("metadata") or {}).get("resourceVersion") or "")
-    return a.isdigit() and b.isdigit() and int(a) > int(b)
+def pod_key(path: str, default_namespace: str | None, obj: dict) -> tuple[str, str | None, str | None]:
+    """What names a Pod object's ``pods`` row: its file, namespace (the file's when the object
+    names none) and name."""
+    return path, name_of(obj, "namespace") or default_namespace, name_of(obj)
+
+
+def _version(obj: dict) -> str:
+    """An object's resourceVersion as text ("" when it has none)."""
+    return str((obj.get("metadata") or {}).get("resourceVersion") or "")
+
+
+def _newer(version: str, than: str) -> bool:
+    """Whether resourceVersion ``version`` is of a later copy than ``than`` (greater, when both
+    are numbers as etcd's are; opaque otherwise, and then the first copy stays)."""
+    return version.isdigit() and than.isdigit() and int(version) > int(than)
 
 
 class ObjectRows:
-    """Accumulates rows for pods, containers, nodes, events and objects, one set per object."""
+    """Accumulates rows for pods, containers, nodes, events and objects, one set per object.
+
+    It also keeps the Pod objects behind the ``pods`` rows (``pod_objects``: path, the file's
+    namespace, the object), for the checks that read more of a pod's spec than its rows hold,
+    so that no pod file is read twice."""
 
     def __init__(self) -> None:
         self.rows: dict[str, list[dict]] = {"pods": [], "containers": [], "nodes": [],
                                              "events": [], "objects": []}
-        # identity -> (the object kept, its rows); rows of a copy replaced by a newer one are
-        # emptied in place and dropped by ``finish``
-        self._seen: dict[tuple, tuple[dict, list[dict]]] = {}
+        # identity -> (the resourceVersion of the copy kept, its rows); rows of a copy replaced
+        # by a newer one are emptied in place and dropped by ``finish``. Only the version is
+        # kept: the object trees of a bundle need not stay alive until the end of the parse
+        self._seen: dict[tuple, tuple[str, list[dict]]] = {}
         self.duplicates = 0
+        self.pod_objects: list[tuple[str, str | None, dict]] = []
 
     def add(self, obj: dict, path: str, default_namespace: str | None = None,
             line: int | None = None) -> None:
         """Rows of one object as ``read_objects`` gave it; ``line`` is where the object's name
         stands in its file. A second copy of an object already added replaces it only if newer."""
+        if obj.get("kind") == "Pod":
+            self.pod_objects.append((path, default_namespace, obj))
         key = identity(obj, default_namespace)
+        version = _version(obj)
         if key is not None and key in self._seen:
             self.duplicates += 1
             kept, rows = self._seen[key]
-            if not _newer(obj, kept):
+            if not _newer(version, kept):
                 return
             for row in rows:
                 row.clear()
         made = self._rows(obj, path, default_namespace, line)
         if key is not None:
-            self._seen[key] = (obj, made)
+            self._seen[key] = (version, made)
 
     def finish(self) -> dict[str, list[dict]]:
-        """The rows, without those of copies replaced by newer ones."""
+        """The rows, without those of copies replaced by newer ones; ``pod_objects`` only the
+        objects a ``pods`` row of the same file, namespace and name was kept for."""
         for name, rows in self.rows.items():
             self.rows[name] = [r for r in rows if r]
+        kept = {(r["path"], r["namespace"], r["name"]) for r in self.rows["pods"] if r.get("origin") != "describe"}
+        self.pod_objects = [(path, ns, obj) for path, ns, obj in self.pod_objects
+                            if pod_key(path, ns, obj) in kept]
         return self.rows
 
     def _rows(self, obj: dict, path: str, default_namespace: str | None, line: int | None) -> list[dict]:

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 import zstandard
 
-from analyzer.ingest import BundleError, open_bundle
+from analyzer.ingest import BundleError, open_bundle, spool
 from analyzer.parse import parse_bundle
 from analyzer.pipeline import write_tables
 from testkit.bundle import BundleWriter
@@ -188,10 +188,14 @@ def test_a_cut_compressed_tar_keeps_the_members_before_the_cut(tmp_path, fmt):
     cut.write_bytes(whole[: len(whole) * 3 // 4])
     with open_bundle(cut) as bundle:
         paths = {m.path for m in bundle.members}
-        errors = [e.error for e in bundle.read_errors]
+        errors = {e.path: e.error for e in bundle.read_errors}
     # tar order is sorted: the cut falls inside zz-last.log, after the members below
     assert {"manifest.json", "cluster/version.json", "namespaces/dynamo/logs/frontend-0/main.log"} <= paths
-    assert len(errors) == 1 and ("truncated" in errors[0] or "corrupt" in errors[0]), errors
+    archive = errors.pop(cut.name)
+    assert "truncated" in archive or "corrupt" in archive, archive
+    # the cut log, held in memory as it was unpacked, keeps its readable part and says so
+    assert list(errors) == ["namespaces/dynamo/logs/frontend-0/zz-last.log"], errors
+    assert errors["namespaces/dynamo/logs/frontend-0/zz-last.log"].startswith("cut short after")
 
 
 def test_read_ahead_hands_over_the_stream_error_and_stops(tmp_path):
@@ -300,8 +304,57 @@ def _big_log_bundle(root: Path) -> Path:
     return top
 
 
+@pytest.mark.parametrize("memory", [None, 300_000])  # all of it in memory, or a part (the rest on disk)
+def test_compressed_tar_members_held_in_memory_read_as_the_folder_does(tmp_path, monkeypatch, memory):
+    top = _big_log_bundle(tmp_path)
+    want = _all_tables(top)
+    archive = _archive(top, tmp_path / "b.tar.zst", "tar.zst")
+    if memory is not None:
+        monkeypatch.setattr(spool, "MEMORY_BYTES", memory)
+    with open_bundle(archive) as bundle:
+        on_disk = sorted(str(p.relative_to(bundle._spool_dir or Path(archive))) for p in
+                         (bundle._spool_dir.rglob("*") if bundle._spool_dir else ()) if p.is_file())
+        assert not any(m.deferred for m in bundle.members) or memory is not None
+    if memory is None:
+        assert on_disk == []  # nothing written, nothing left in the archive
+    got = _all_tables(archive)
+    for name in want:
+        assert got[name].equals(want[name]), name
+
+
+def test_names_held_in_memory_conflict_as_on_disk(tmp_path, monkeypatch):
+    entries = [("a", b"file a\n"), ("a/b.txt", b"under a file\n"), ("c/d.txt", b"d\n"), ("c", b"a file on a folder\n"),
+               ("c/d.txt", b"again\n"), ("e.txt", b"e\n")]
+
+    def tar_of(path: Path) -> Path:
+        with tarfile.open(path, "w:gz") as tf:
+            for name, data in entries:
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tf.addfile(info, io.BytesIO(data))
+        return path
+
+    def listing(memory: int) -> tuple[list, list]:
+        monkeypatch.setattr(spool, "MEMORY_BYTES", memory)
+        with open_bundle(tar_of(tmp_path / f"t{memory}.tar.gz")) as bundle:
+            return ([(m.path, m.read_bytes()) for m in bundle.members],
+                    [(e.path, e.error) for e in bundle.read_errors])
+
+    in_memory, on_disk = listing(1 << 20), listing(0)
+    assert in_memory == on_disk
+    assert in_memory[0] == [("a", b"file a\n"), ("c/d.txt", b"d\n"), ("e.txt", b"e\n")]
+    assert [p for p, _ in in_memory[1]] == ["a/b.txt", "c", "c/d.txt"]
+
+
+@pytest.fixture
+def no_memory_spool(monkeypatch):
+    """Members of a compressed tar are not held in memory (``ingest.spool``): big logs stay in
+    the archive, the rest go to the private folder."""
+    monkeypatch.setattr(spool, "MEMORY_BYTES", 0)
+
+
 @pytest.mark.parametrize("fmt", ["tar.gz", "tar.zst"])
-def test_big_logs_stay_in_the_archive_and_read_the_same(tmp_path, fmt):
+def test_big_logs_stay_in_the_archive_and_read_the_same(tmp_path, no_memory_spool, fmt):
     top = _big_log_bundle(tmp_path)
     want = _all_tables(top)
     archive = _archive(top, tmp_path / f"b.{fmt}", fmt)
@@ -315,7 +368,7 @@ def test_big_logs_stay_in_the_archive_and_read_the_same(tmp_path, fmt):
         assert got[name].equals(want[name]), name
 
 
-def test_a_random_read_of_a_left_in_log_unpacks_them_once(tmp_path):
+def test_a_random_read_of_a_left_in_log_unpacks_them_once(tmp_path, no_memory_spool):
     top = _big_log_bundle(tmp_path)
     archive = _archive(top, tmp_path / "b.tar.zst", "tar.zst")
     with open_bundle(archive) as bundle:
@@ -328,7 +381,7 @@ def test_a_random_read_of_a_left_in_log_unpacks_them_once(tmp_path):
         assert cur.read_bytes() == (top / "namespaces/dynamo/logs/frontend-0/main.log").read_bytes()
 
 
-def test_logs_kept_while_streaming_are_read_from_disk_afterwards(tmp_path):
+def test_logs_kept_while_streaming_are_read_from_disk_afterwards(tmp_path, no_memory_spool):
     top = _big_log_bundle(tmp_path)
     archive = _archive(top, tmp_path / "b.tar.gz", "tar.gz")
     with open_bundle(archive) as bundle:
@@ -342,7 +395,7 @@ def test_logs_kept_while_streaming_are_read_from_disk_afterwards(tmp_path):
         assert prev.read_bytes().endswith(b"CUDA out of memory.\n")
 
 
-def test_an_archive_changed_after_opening_fails_only_its_left_in_logs(tmp_path):
+def test_an_archive_changed_after_opening_fails_only_its_left_in_logs(tmp_path, no_memory_spool):
     top = _big_log_bundle(tmp_path)
     archive = _archive(top, tmp_path / "b.tar.zst", "tar.zst")
     with open_bundle(archive) as bundle:

@@ -17,7 +17,9 @@ import yaml
 from analyzer.ingest import ReadFailed, open_bundle
 from analyzer.parse import yaml_docs
 from analyzer.parse.objects import ObjectFiles, ObjectsError, read_objects
-from analyzer.parse.yaml_docs import load_yaml, yaml11_flags
+from analyzer.parse.documents import MAX_DEPTH, DocumentError
+from analyzer.parse.documents import load_yaml as load_bounded
+from analyzer.parse.yaml_docs import load_yaml, read_yaml, reads_alike, yaml11_flags
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -78,7 +80,8 @@ def test_windows_line_ends_read_as_pyyaml_reads_them() -> None:
 
 @pytest.mark.parametrize("value", ["yes", "No", "OFF", "on", "0644", "09", "-012", "0o17", "0b101", "1_000", "7.4_",
                                    "12:30", "190:20:30", "1e3", "1.5E-3", "-.5", "+.95", "2021-08-03",
-                                   "2021-08-03T09:20:00Z", "=", "<<", "!!binary aGk=", "! x", "!custom x"])
+                                   "2021-08-03T09:20:00Z", "=", "<<", "!!binary aGk=", "! x", "!custom x", "0X1F",
+                                   "-0Xb"])
 @pytest.mark.parametrize("place", ["k: {}\n", "- {}\n", "{}: v\n", "a: [x, {}]\n", "- {} # note\n"])
 def test_values_yaml_1_1_types_otherwise_go_to_pyyaml(value: str, place: str) -> None:
     text = place.replace("{}", value)
@@ -94,6 +97,50 @@ def test_collector_yaml_takes_the_fast_reader() -> None:
             '    ports:\n    - containerPort: 8000\n    resources: {}\n  tolerations: []\n')
     assert yaml11_flags([text]) == [False]
     assert load_yaml(text) == [yaml.safe_load(text)]
+
+
+@pytest.mark.parametrize("text", [
+    'message: "Degraded: x\n  for y ()\\\\nIngressStateEndpointsDegraded: No\n  z"\n',   # a quoted string over lines
+    "script: |\n  while [[ ! -f x ]]; do sleep 1; done\n  : \"${HOST?not set}\"\n",  # a block scalar
+    "value: :5000\nsource: data:,%5Bmain\n",
+    "pattern: ^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$\n",
+    "bind: https://[::]:8443\nhelp: The value must be in \"hostname[:port]\" format.\n",
+])
+def test_flagged_texts_without_a_difference_take_the_fast_reader(text: str) -> None:
+    # the regex flags words that only look like node starts; PyYAML's parser says they are not
+    assert yaml11_flags([text]) == [True]
+    assert reads_alike(text)
+    docs, fast = read_yaml(text)
+    assert fast and repr(docs) == _pyyaml(text)
+
+
+@pytest.mark.parametrize("text", ["a: yes\n", "a: [x, 0o17]\n", "a: !!str 3\n", "a: [b:]\n", "? 1:20\n: x\n",
+                                  "a: |\n  yes\nb: 2021-08-03\n"])
+def test_a_text_with_a_difference_stays_with_pyyaml(text: str) -> None:
+    assert not reads_alike(text)
+    try:
+        docs, fast = read_yaml(text)
+    except yaml.YAMLError:
+        assert _pyyaml(text) == "error"
+        return
+    assert not fast and repr(docs) == _pyyaml(text)
+
+
+def test_depth_limit_is_the_same_on_both_readers() -> None:
+    def nested(levels: int, anchor: str = "") -> str:
+        return "".join("  " * i + f"k{i}:{anchor if i == 0 else ''}\n" for i in range(levels - 1)) + "  " * (levels - 1) + "k: v\n"
+
+    for anchor in ("", " &a"):
+        assert len(str(load_bounded(nested(MAX_DEPTH, anchor)))) > 0
+        with pytest.raises(DocumentError, match="nested deeper than 200"):
+            load_bounded(nested(MAX_DEPTH + 1, anchor))
+
+
+def test_floats_that_are_not_finite_read_as_their_text() -> None:
+    # YAML 1.2's .inf/.nan (the fast reader) and a number too long for a float: written as text
+    text = "a: .inf\nb: [-.Inf, .NaN]\nc: " + "9" * 400 + ".5\nd: 'x.info'\n"
+    assert yaml11_flags([text]) == [True]
+    assert load_bounded(text) == [{"a": ".inf", "b": ["-.inf", ".nan"], "c": ".inf", "d": "x.info"}]
 
 
 def test_what_the_fast_reader_refuses_pyyaml_reads() -> None:
