@@ -427,7 +427,27 @@ record() {
   fi
 }
 
-file_size() { wc -c <"$1" | tr -d ' '; }
+# The byte count of file $1 (wc pads it with spaces on some systems; stripped without a process:
+# the collector sizes every file it keeps).
+file_size() {
+  local n
+  n=$(wc -c <"$1")
+  printf '%s' "${n//[!0-9]/}"
+}
+
+# mkdir -p the folder of bundle path $1 below $B (no dirname process per file kept).
+make_parent() {
+  case $1 in
+    */*) mkdir -p "$B/${1%/*}" ;;
+  esac
+}
+
+# The line count of file $1, as file_size.
+count_lines() {
+  local n
+  n=$(wc -l <"$1")
+  printf '%s' "${n//[!0-9]/}"
+}
 
 # collect SOURCE NS PATH -- ARGV...: run ARGV, write its redacted stdout to PATH in the bundle.
 # Output of a failed command is kept only when there is some (kubectl prints partial lists).
@@ -443,7 +463,7 @@ collect() {
   fi
   bytes=$(file_size "$OUT_TMP")
   if [ "$bytes" -gt 0 ]; then
-    mkdir -p "$B/$(dirname -- "$path")"
+    make_parent "$path"
     mv -f "$OUT_TMP" "$B/$path"
   else
     path=""
@@ -501,7 +521,7 @@ collect_tail() {
   rm -f "$OUT_TMP.raw"
   bytes=$(file_size "$OUT_TMP")
   if [ "$bytes" -gt 0 ]; then
-    mkdir -p "$B/$(dirname -- "$path")"
+    make_parent "$path"
     mv -f "$OUT_TMP" "$B/$path"
   else
     path=""
@@ -547,7 +567,7 @@ collect_lists() {
     resources+="${resources:+,}$resource"
     sources+="${sources:+,}$source"
     path=$(list_path "$source" "$ns" "$resource")
-    mkdir -p "$B/$(dirname -- "$path")"
+    make_parent "$path"
     printf '%s/%s\t%s\n' "$group" "$kind" "$path" >>"$map"
   done
   local argv=("${KUBECTL[@]}" get "$resources")
@@ -823,7 +843,12 @@ spawn_job() {
     "$@"
     return
   fi
-  while [ "$(jobs -pr | wc -l)" -ge "$PARALLEL" ]; do
+  local running newlines
+  while :; do
+    # the running jobs' pids, one a line, counted without a wc process per job spawned
+    running=$(jobs -pr)
+    newlines=${running//[!$'\n']/}
+    if [ -z "$running" ] || [ $(( ${#newlines} + 1 )) -lt "$PARALLEL" ]; then break; fi
     if [ "${BASH_VERSINFO[0]}" -gt 4 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -ge 3 ]; }; then
       wait -n
     else
@@ -901,7 +926,7 @@ DEBUG_PODS="$WORK/debug-pods"
 labelled_pods "$DRIVER_PODS" app.kubernetes.io/component=nvidia-driver app=nvidia-driver-daemonset
 # the GPU Operator's exporter, and the standalone dcgm-exporter chart's
 labelled_pods "$DCGM_PODS" app=nvidia-dcgm-exporter app.kubernetes.io/name=dcgm-exporter
-progress "GPU nodes: $(wc -l <"$DRIVER_PODS" | tr -d ' ') with a driver pod, $(wc -l <"$DCGM_PODS" | tr -d ' ') with a DCGM exporter"
+progress "GPU nodes: $(count_lines "$DRIVER_PODS") with a driver pod, $(count_lines "$DCGM_PODS") with a DCGM exporter"
 while IFS='|' read -r ns pod node _ containers _; do
   can_exec "$ns" || continue
   ctr=nvidia-driver-ctr
@@ -995,8 +1020,8 @@ if ! tar -C "$WORK" -czf "$OUTPUT" "$TOP"; then
   die "could not write $OUTPUT"
 fi
 
-TOTAL=$(wc -l <"$RECORDS" | tr -d ' ')
-NFAILED=$(wc -l <"$FAILED" | tr -d ' ')
+TOTAL=$(count_lines "$RECORDS")
+NFAILED=$(count_lines "$FAILED")
 printf 'Bundle written: %s\n' "$OUTPUT"
 printf 'Namespaces: %s\n' "${TARGETS[*]:-(none)}"
 printf 'Commands: %s run, %s failed\n' "$TOTAL" "$NFAILED"
