@@ -438,7 +438,7 @@ file_size() {
 # mkdir -p the folder of bundle path $1 below $B (no dirname process per file kept).
 make_parent() {
   case $1 in
-    */*) mkdir -p "$B/${1%/*}" ;;
+    */*) [ -d "$B/${1%/*}" ] || mkdir -p "$B/${1%/*}" ;;
   esac
 }
 
