@@ -84,8 +84,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """Compile the repository's Python once, in the controller, before the workers start.
 
     With PYTHONDONTWRITEBYTECODE set (CI and this machine set it) no import writes bytecode, so in a
-    fresh clone every ``python -m analyzer`` the tests start (some hundreds) and every worker would
-    compile ``analyzer/`` from source again (about a third of an import's CPU). ``compileall``
+    fresh clone every ``python -m analyzer`` the tests start (over a hundred) and every worker would
+    compile ``analyzer/`` from source again (a sixth to a quarter of an import's CPU). ``compileall``
     writes the ``__pycache__`` files (gitignored) whatever the flag says; the imports then read
     them, and a source changed later is recompiled by its timestamp as usual.
     """
