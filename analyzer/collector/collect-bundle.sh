@@ -258,12 +258,13 @@ with_timeout() {
   return "$rc"
 }
 
+# The time in milliseconds into NOW_MS (a variable, not $(...): no subshell per command timed).
 now_ms() {
   if [ -n "${EPOCHREALTIME:-}" ]; then
     local t=${EPOCHREALTIME/[.,]/}
-    printf '%s' "${t%???}"
+    NOW_MS=${t%???}
   else
-    printf '%s000' "$(date +%s)"
+    NOW_MS="$(date +%s)000"
   fi
 }
 
@@ -454,7 +455,8 @@ count_lines() {
 collect() {
   local source=$1 ns=$2 path=$3 t0 rc bytes
   shift 4
-  t0=$(now_ms)
+  now_ms
+  t0=$NOW_MS
   with_timeout "$@" 2>"$ERR_TMP" | redact >"$OUT_TMP"
   rc=${PIPESTATUS[0]}
   # kubectl -o json prints an empty List when the request failed: that is no answer, keep nothing
@@ -468,7 +470,8 @@ collect() {
   else
     path=""
   fi
-  record "$source" "$ns" "$path" "$rc" "$bytes" "$(( $(now_ms) - t0 ))" "$ERR_TMP" -- "$@"
+  now_ms
+  record "$source" "$ns" "$path" "$rc" "$bytes" "$(( NOW_MS - t0 ))" "$ERR_TMP" -- "$@"
   return "$rc"
 }
 
@@ -476,10 +479,12 @@ collect() {
 query() {
   local source=$1 ns=$2 t0 rc
   shift 3
-  t0=$(now_ms)
+  now_ms
+  t0=$NOW_MS
   with_timeout "$@" >"$OUT_TMP" 2>"$ERR_TMP"
   rc=$?
-  record "$source" "$ns" "" "$rc" "$(file_size "$OUT_TMP")" "$(( $(now_ms) - t0 ))" "$ERR_TMP" -- "$@"
+  now_ms
+  record "$source" "$ns" "" "$rc" "$(file_size "$OUT_TMP")" "$(( NOW_MS - t0 ))" "$ERR_TMP" -- "$@"
   return "$rc"
 }
 
@@ -509,7 +514,8 @@ can_exec() {
 collect_tail() {
   local source=$1 ns=$2 path=$3 t0 rc bytes
   shift 4
-  t0=$(now_ms)
+  now_ms
+  t0=$NOW_MS
   with_timeout "$@" 2>"$ERR_TMP" | tail -c "$MAX_LOG_BYTES" >"$OUT_TMP.raw"
   rc=${PIPESTATUS[0]}
   if [ "$(file_size "$OUT_TMP.raw")" -ge "$MAX_LOG_BYTES" ]; then
@@ -526,7 +532,8 @@ collect_tail() {
   else
     path=""
   fi
-  record "$source" "$ns" "$path" "$rc" "$bytes" "$(( $(now_ms) - t0 ))" "$ERR_TMP" -- "$@"
+  now_ms
+  record "$source" "$ns" "$path" "$rc" "$bytes" "$(( NOW_MS - t0 ))" "$ERR_TMP" -- "$@"
   return "$rc"
 }
 
@@ -573,10 +580,12 @@ collect_lists() {
   local argv=("${KUBECTL[@]}" get "$resources")
   [ -n "$ns" ] && argv+=(-n "$ns")
   argv+=(-o json)
-  t0=$(now_ms)
+  now_ms
+  t0=$NOW_MS
   with_timeout "${argv[@]}" 2>"$ERR_TMP" | redact >"$OUT_TMP"
   rc=${PIPESTATUS[0]}
-  ms=$(( $(now_ms) - t0 ))
+  now_ms
+  ms=$(( NOW_MS - t0 ))
   if [ "$rc" -ne 0 ]; then
     ANSWER_CODE=$rc  # recorded, but the per-resource retries below say what failed
     record "$sources" "$ns" "" "$rc" "$(file_size "$OUT_TMP")" "$ms" "$ERR_TMP" -- "${argv[@]}"
