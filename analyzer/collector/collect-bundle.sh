@@ -258,12 +258,13 @@ with_timeout() {
   return "$rc"
 }
 
+# The time in milliseconds into NOW_MS (a variable, not $(...): no subshell per command timed).
 now_ms() {
   if [ -n "${EPOCHREALTIME:-}" ]; then
     local t=${EPOCHREALTIME/[.,]/}
-    printf '%s' "${t%???}"
+    NOW_MS=${t%???}
   else
-    printf '%s000' "$(date +%s)"
+    NOW_MS="$(date +%s)000"
   fi
 }
 
@@ -427,14 +428,35 @@ record() {
   fi
 }
 
-file_size() { wc -c <"$1" | tr -d ' '; }
+# The byte count of file $1 (wc pads it with spaces on some systems; stripped without a process:
+# the collector sizes every file it keeps).
+file_size() {
+  local n
+  n=$(wc -c <"$1")
+  printf '%s' "${n//[!0-9]/}"
+}
+
+# mkdir -p the folder of bundle path $1 below $B (no dirname process per file kept).
+make_parent() {
+  case $1 in
+    */*) [ -d "$B/${1%/*}" ] || mkdir -p "$B/${1%/*}" ;;
+  esac
+}
+
+# The line count of file $1, as file_size.
+count_lines() {
+  local n
+  n=$(wc -l <"$1")
+  printf '%s' "${n//[!0-9]/}"
+}
 
 # collect SOURCE NS PATH -- ARGV...: run ARGV, write its redacted stdout to PATH in the bundle.
 # Output of a failed command is kept only when there is some (kubectl prints partial lists).
 collect() {
   local source=$1 ns=$2 path=$3 t0 rc bytes
   shift 4
-  t0=$(now_ms)
+  now_ms
+  t0=$NOW_MS
   with_timeout "$@" 2>"$ERR_TMP" | redact >"$OUT_TMP"
   rc=${PIPESTATUS[0]}
   # kubectl -o json prints an empty List when the request failed: that is no answer, keep nothing
@@ -443,12 +465,13 @@ collect() {
   fi
   bytes=$(file_size "$OUT_TMP")
   if [ "$bytes" -gt 0 ]; then
-    mkdir -p "$B/$(dirname -- "$path")"
+    make_parent "$path"
     mv -f "$OUT_TMP" "$B/$path"
   else
     path=""
   fi
-  record "$source" "$ns" "$path" "$rc" "$bytes" "$(( $(now_ms) - t0 ))" "$ERR_TMP" -- "$@"
+  now_ms
+  record "$source" "$ns" "$path" "$rc" "$bytes" "$(( NOW_MS - t0 ))" "$ERR_TMP" -- "$@"
   return "$rc"
 }
 
@@ -456,10 +479,12 @@ collect() {
 query() {
   local source=$1 ns=$2 t0 rc
   shift 3
-  t0=$(now_ms)
+  now_ms
+  t0=$NOW_MS
   with_timeout "$@" >"$OUT_TMP" 2>"$ERR_TMP"
   rc=$?
-  record "$source" "$ns" "" "$rc" "$(file_size "$OUT_TMP")" "$(( $(now_ms) - t0 ))" "$ERR_TMP" -- "$@"
+  now_ms
+  record "$source" "$ns" "" "$rc" "$(file_size "$OUT_TMP")" "$(( NOW_MS - t0 ))" "$ERR_TMP" -- "$@"
   return "$rc"
 }
 
@@ -489,7 +514,8 @@ can_exec() {
 collect_tail() {
   local source=$1 ns=$2 path=$3 t0 rc bytes
   shift 4
-  t0=$(now_ms)
+  now_ms
+  t0=$NOW_MS
   with_timeout "$@" 2>"$ERR_TMP" | tail -c "$MAX_LOG_BYTES" >"$OUT_TMP.raw"
   rc=${PIPESTATUS[0]}
   if [ "$(file_size "$OUT_TMP.raw")" -ge "$MAX_LOG_BYTES" ]; then
@@ -501,12 +527,13 @@ collect_tail() {
   rm -f "$OUT_TMP.raw"
   bytes=$(file_size "$OUT_TMP")
   if [ "$bytes" -gt 0 ]; then
-    mkdir -p "$B/$(dirname -- "$path")"
+    make_parent "$path"
     mv -f "$OUT_TMP" "$B/$path"
   else
     path=""
   fi
-  record "$source" "$ns" "$path" "$rc" "$bytes" "$(( $(now_ms) - t0 ))" "$ERR_TMP" -- "$@"
+  now_ms
+  record "$source" "$ns" "$path" "$rc" "$bytes" "$(( NOW_MS - t0 ))" "$ERR_TMP" -- "$@"
   return "$rc"
 }
 
@@ -547,16 +574,18 @@ collect_lists() {
     resources+="${resources:+,}$resource"
     sources+="${sources:+,}$source"
     path=$(list_path "$source" "$ns" "$resource")
-    mkdir -p "$B/$(dirname -- "$path")"
+    make_parent "$path"
     printf '%s/%s\t%s\n' "$group" "$kind" "$path" >>"$map"
   done
   local argv=("${KUBECTL[@]}" get "$resources")
   [ -n "$ns" ] && argv+=(-n "$ns")
   argv+=(-o json)
-  t0=$(now_ms)
+  now_ms
+  t0=$NOW_MS
   with_timeout "${argv[@]}" 2>"$ERR_TMP" | redact >"$OUT_TMP"
   rc=${PIPESTATUS[0]}
-  ms=$(( $(now_ms) - t0 ))
+  now_ms
+  ms=$(( NOW_MS - t0 ))
   if [ "$rc" -ne 0 ]; then
     ANSWER_CODE=$rc  # recorded, but the per-resource retries below say what failed
     record "$sources" "$ns" "" "$rc" "$(file_size "$OUT_TMP")" "$ms" "$ERR_TMP" -- "${argv[@]}"
@@ -823,7 +852,12 @@ spawn_job() {
     "$@"
     return
   fi
-  while [ "$(jobs -pr | wc -l)" -ge "$PARALLEL" ]; do
+  local running newlines
+  while :; do
+    # the running jobs' pids, one a line, counted without a wc process per job spawned
+    running=$(jobs -pr)
+    newlines=${running//[!$'\n']/}
+    if [ -z "$running" ] || [ $(( ${#newlines} + 1 )) -lt "$PARALLEL" ]; then break; fi
     if [ "${BASH_VERSINFO[0]}" -gt 4 ] || { [ "${BASH_VERSINFO[0]}" -eq 4 ] && [ "${BASH_VERSINFO[1]}" -ge 3 ]; }; then
       wait -n
     else
@@ -901,7 +935,7 @@ DEBUG_PODS="$WORK/debug-pods"
 labelled_pods "$DRIVER_PODS" app.kubernetes.io/component=nvidia-driver app=nvidia-driver-daemonset
 # the GPU Operator's exporter, and the standalone dcgm-exporter chart's
 labelled_pods "$DCGM_PODS" app=nvidia-dcgm-exporter app.kubernetes.io/name=dcgm-exporter
-progress "GPU nodes: $(wc -l <"$DRIVER_PODS" | tr -d ' ') with a driver pod, $(wc -l <"$DCGM_PODS" | tr -d ' ') with a DCGM exporter"
+progress "GPU nodes: $(count_lines "$DRIVER_PODS") with a driver pod, $(count_lines "$DCGM_PODS") with a DCGM exporter"
 while IFS='|' read -r ns pod node _ containers _; do
   can_exec "$ns" || continue
   ctr=nvidia-driver-ctr
@@ -995,8 +1029,8 @@ if ! tar -C "$WORK" -czf "$OUTPUT" "$TOP"; then
   die "could not write $OUTPUT"
 fi
 
-TOTAL=$(wc -l <"$RECORDS" | tr -d ' ')
-NFAILED=$(wc -l <"$FAILED" | tr -d ' ')
+TOTAL=$(count_lines "$RECORDS")
+NFAILED=$(count_lines "$FAILED")
 printf 'Bundle written: %s\n' "$OUTPUT"
 printf 'Namespaces: %s\n' "${TARGETS[*]:-(none)}"
 printf 'Commands: %s run, %s failed\n' "$TOTAL" "$NFAILED"
