@@ -47,6 +47,7 @@ _PREFILTER = ("(?i)" + "|".join(_FAILURE_WORDS) + "|"
 _WORDS_ASCII = "(?i-u:" + "|".join(_FAILURE_WORDS) + ")"
 _PREFILTER_FAST = (_WORDS_ASCII + "|\u017f|\u212a|"
                    r"(?-u:\b)[EFef]\d{4} \d\d:\d\d:\d\d|(?i-u:\b(?:ERR|ERRO|FATA|FTL|CRIT)\b)")
+PREFILTER_FAST = _PREFILTER_FAST  # what ``prefilter`` runs over every row (a pass may share it)
 _LEAD = r"^(?:\([^()]{1,80}\)\s*|\[[^\[\]]{1,40}\]:?\s*)*"
 EXCEPTION = (r"(?:^|[\s\"'(\[:])(?:[a-z_]\w*\.)*_?[A-Z]\w*(?:Error|Exception|Exit|Interrupt|Timeout|gaierror)"
              r"(?:\[[\w.-]+\])?: \S|" + _LEAD + r"(?:[a-z_]\w*\.)*_?[A-Z]\w*(?:Error|Exception)\s*$")
@@ -231,16 +232,20 @@ class ErrorLines:
 
     def add(self, rows: pl.DataFrame, hit_rows: pl.Series | None = None,
             lines: pl.DataFrame | None = None, ref_year: int | None = None,
-            held: pl.DataFrame | None = None) -> None:
+            held: pl.DataFrame | None = None, maybe: pl.Series | None = None) -> None:
         """Fold the candidates of one batch. ``rows``: path, line, text, level, time, source and
         the identity columns; ``hit_rows``: positions of the rows a pattern hit (explained lines);
         ``held``: positions (``_row``) of rows hit only by a pattern that needs several lines,
         with its ``pattern_id`` (they stay candidates unless that pattern makes a finding).
         Rows without a level (a raw batch) get theirs from ``lines`` (path, line, text: the batch
-        and the lines carried before it), as the matcher annotates its hits."""
+        and the lines carried before it), as the matcher annotates its hits. ``maybe`` (one
+        boolean per row of ``rows``), when given, is False only on rows ``PREFILTER_FAST`` does
+        not match (a pass the matcher shares with its own literals): the others are dropped first."""
         if rows.is_empty():
             return
         rows = rows.with_row_index("_r")
+        if maybe is not None:
+            rows = rows.filter(maybe)
         if hit_rows is not None and len(hit_rows):
             rows = rows.filter(~pl.col("_r").is_in(hit_rows.unique().implode()))
         if held is not None and not held.is_empty():

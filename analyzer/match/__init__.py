@@ -23,12 +23,13 @@ batch.
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Iterable
 
 import polars as pl
 
-from analyzer.infer.lines import ErrorLines
+from analyzer.infer.lines import PREFILTER_FAST, ErrorLines
 from analyzer.library import Library
 from analyzer.match.attribute import attribute, ref_patterns
 from analyzer.match.compact import KEEP_FIRST, compact
@@ -155,12 +156,18 @@ def _match_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None, finder: 
         held = 0
     if rows.is_empty() or not plan.patterns:
         return empty_signals(), held
-    sig = _hits(rows, plan, finder)
+    # the failure words of errors no pattern knows and the rare case-insensitive literals share
+    # one whole-batch pass (one case-insensitive literal search instead of two); each is then
+    # searched on the rows that pass kept
+    maybe = None
+    if errors is not None and finder in (None, polars_hits) and plan.rare_ci:
+        maybe = rows.get_column("text").str.contains(_shared_regex(plan.rare_ci))
+    sig = _hits(rows, plan, finder, maybe)
     lines = batch.select("path", "line", "text")
     if before is not None and not before.is_empty():
         lines = pl.concat([before, lines])
     if errors is not None:
-        _collect_errors(errors, rows, batch, sig, plan, lines, ref_year)
+        _collect_errors(errors, rows, batch, sig, plan, lines, ref_year, maybe)
     if sig.is_empty():
         return empty_signals(), held
     # attribute before compacting: compaction keeps a few rows per affected object, and a line
@@ -179,8 +186,14 @@ def _match_batch(batch: pl.DataFrame, plan: Plan, ref_year: int | None, finder: 
     return sig.with_columns(pl.Series("text", sig.get_column("text").to_list(), dtype=pl.Utf8)), held
 
 
+@functools.lru_cache(maxsize=8)
+def _shared_regex(rare_ci: tuple[str, ...]) -> str:
+    """The pass shared by errors no pattern knows and the rare case-insensitive literals."""
+    return PREFILTER_FAST + "|" + literal_regex(ci=rare_ci)
+
+
 def _collect_errors(errors: ErrorLines, rows: pl.DataFrame, batch: pl.DataFrame, sig: pl.DataFrame, plan: Plan,
-                    lines: pl.DataFrame, ref_year: int | None) -> None:
+                    lines: pl.DataFrame, ref_year: int | None, maybe: pl.Series | None = None) -> None:
     """Give ``errors`` the logical ``rows`` of a batch with the ones a pattern hit marked: a
     pattern that needs several lines to count (min_count) explains them only if it counts in
     the end, so those rows are held with its id and the diagnosis decides."""
@@ -191,20 +204,21 @@ def _collect_errors(errors: ErrorLines, rows: pl.DataFrame, batch: pl.DataFrame,
         rows = rows.join(batch.select("path", "line", "level"), on=["path", "line"], how="left",
                          nulls_equal=True, maintain_order="left")
     if sig.is_empty():
-        errors.add(rows, None, lines, ref_year, None)
+        errors.add(rows, None, lines, ref_year, None, maybe)
         return
     pos = rows.select("path", "line").with_row_index("_row")
     hit = sig.select("pattern_id", "path", "line").join(pos, on=["path", "line"], how="inner", nulls_equal=True)
     sure = pl.col("pattern_id").is_in([p.id for p in plan.patterns if p.min_count <= 1])
     errors.add(rows, hit.filter(sure).get_column("_row"), lines, ref_year,
-               hit.filter(~sure).select(pl.col("_row").cast(pl.UInt32), "pattern_id"))
+               hit.filter(~sure).select(pl.col("_row").cast(pl.UInt32), "pattern_id"), maybe)
 
 
-def _hits(rows: pl.DataFrame, plan: Plan, finder: HitFinder | None) -> pl.DataFrame:
+def _hits(rows: pl.DataFrame, plan: Plan, finder: HitFinder | None, maybe: pl.Series | None = None) -> pl.DataFrame:
     """Hit rows of logical ``rows``: as written, and for the structured records with escapes
-    the hits only their unescaped text gives (evidence keeps the written text where it matches)."""
+    the hits only their unescaped text gives (evidence keeps the written text where it matches).
+    ``maybe``: the shared pass of ``_match_batch`` over ``rows`` (Polars path only)."""
     find = finder or polars_hits
-    hits = find(rows, plan)
+    hits = polars_hits(rows, plan, maybe) if maybe is not None else find(rows, plan)
     parts = [hit_rows(rows, plan, hits)] if not hits.is_empty() else []
     esc = unescaped_rows(rows)
     more = find(esc, plan) if not esc.is_empty() else None

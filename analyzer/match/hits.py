@@ -22,14 +22,24 @@ from analyzer.match.plan import HITS_SCHEMA, Plan, hint_mask, hint_pairs, litera
 HitFinder = Callable[[pl.DataFrame, Plan], pl.DataFrame]
 
 
-def polars_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
-    """Every (pattern index, row index) hit of ``df`` (columns source, text), Polars only."""
+def polars_hits(df: pl.DataFrame, plan: Plan, ci_superset: pl.Series | None = None) -> pl.DataFrame:
+    """Every (pattern index, row index) hit of ``df`` (columns source, text), Polars only.
+    ``ci_superset`` (one boolean per row), when given, is True on every row holding one of the
+    plan's rare case-insensitive literals (``rare_superset``): they are searched on those rows
+    only."""
     text = df.get_column("text")
     rows = pl.DataFrame([pl.int_range(0, df.height, dtype=pl.UInt32, eager=True).alias("_row"), text,
                          df.get_column("source")])
     out: list[pl.DataFrame] = []
     if plan.rare_cs or plan.rare_ci:
-        cand = rows.filter(literal_mask(text, plan.rare_cs, plan.rare_ci))
+        if ci_superset is not None and plan.rare_ci:
+            mask = literal_mask(text, plan.rare_cs) if plan.rare_cs else pl.repeat(False, df.height, eager=True)
+            at = ci_superset.arg_true()
+            mask = mask | mask.clear().extend_constant(False, df.height).scatter(
+                at, literal_mask(text.gather(at), ci=plan.rare_ci))
+        else:
+            mask = literal_mask(text, plan.rare_cs, plan.rare_ci)
+        cand = rows.filter(mask)
         if cand.height:
             out.append(_apply_rule(hint_pairs(cand, plan, only_rare=True), cand, plan))
     broad = [i for i, p in enumerate(plan.patterns) if p.id in plan.broad]

@@ -42,10 +42,13 @@ from typing import IO, Iterator
 
 import polars as pl
 
-try:  # ships with pyarrow on most installs; without it, long lines are found by splitting
+try:  # dependencies; without them, lines are split by Polars on a decoded copy of each block
     import numpy as np
+    import pyarrow as pa
+    if not hasattr(pa, "string_view"):  # pragma: no cover - pyarrow < 16
+        raise ImportError("pyarrow without string_view")
 except ImportError:  # pragma: no cover
-    np = None
+    np = pa = None
 
 from analyzer.parse.quantity import TIME_MAX, TIME_MIN
 from analyzer.tables import SCHEMAS, TIME
@@ -170,6 +173,20 @@ def iter_line_blocks(stream: IO[bytes], max_line: int, block: int = BLOCK_BYTES
     A line longer than ``max_line`` bytes is cut to ``max_line`` (its number is reported) and the
     rest of it is skipped without being held in memory.
     """
+    for body, first, cut in _raw_line_blocks(stream, max_line, block):
+        if isinstance(body, bytes):
+            text, _, long = _cut_long(body, max_line, first)
+            cut = cut + long
+        else:
+            text = body
+        yield text, first, cut
+
+
+def _raw_line_blocks(stream: IO[bytes], max_line: int, block: int = BLOCK_BYTES
+                     ) -> Iterator[tuple[bytes | str, int, list[int]]]:
+    """``iter_line_blocks`` before the lines of a block are cut and decoded: a block of whole
+    lines comes as bytes (its long lines not cut yet), a piece of an over-long line as its cut
+    text."""
     line_no = 1
     carry = b""
     skipping = False  # inside an over-long line, discarding until its newline
@@ -197,18 +214,16 @@ def iter_line_blocks(stream: IO[bytes], max_line: int, block: int = BLOCK_BYTES
                 carry = data
             continue
         body, carry = data[:end], data[end + 1:]
-        text, n_lines, long = _cut_long(body, max_line, line_no)
-        cut.extend(long)
-        yield text, line_no, cut
+        yield body, line_no, cut
         cut = []
-        line_no += n_lines
+        line_no += body.count(b"\n") + 1
         if len(carry) > max_line:
             cut.append(line_no)
             yield _decode(carry[:max_line]), line_no, cut
             cut = []
             carry, skipping = b"", True
     if carry and not skipping:
-        yield _decode(carry), line_no, cut
+        yield carry, line_no, cut
     elif cut:
         yield "", line_no, cut
 
@@ -245,6 +260,70 @@ def lines_frame(text: str, first_line: int) -> pl.DataFrame:
     if "\r" not in text:  # most logs: skip rewriting every row
         return df.with_columns(line)
     return df.with_columns(line, pl.col("text").str.strip_suffix("\r"))
+
+
+def _block_frame(body: bytes | str, first_line: int, max_line: int) -> tuple[pl.DataFrame, list[int]]:
+    """``lines_frame`` of one block from ``_raw_line_blocks``, and the numbers of its lines cut
+    to ``max_line`` bytes."""
+    if isinstance(body, str):
+        return lines_frame(body, first_line), []
+    if np is not None:
+        text = _line_views(body, max_line)
+        if text is not None:
+            line = pl.Series("line", np.arange(first_line, first_line + len(text), dtype=np.uint32))
+            return pl.DataFrame([line, text]).select("text", "line"), []
+    text, _, long = _cut_long(body, max_line, first_line)
+    return lines_frame(text, first_line), long
+
+
+def _line_views(body: bytes, max_line: int) -> pl.Series | None:
+    """The lines of ``body`` (split on LF, one CR before it dropped) as a string column whose
+    values point into ``body`` itself: no decoded copy, no per-line objects. ``None`` when a line
+    is longer than ``max_line`` (the caller cuts it).
+
+    An Arrow string view is 16 bytes: the length, then the string itself when it has at most 12
+    bytes, else its first 4 bytes, a buffer index and the offset of the string in that buffer.
+    """
+    arr = _views(body, max_line)
+    if arr is None or body.isascii():
+        return None if arr is None else pl.Series("text", arr)
+    try:  # Arrow's UTF-8 check (vectorised, no copy; decoding in Python cost 10x more)
+        arr.validate(full=True)
+    except pa.ArrowInvalid:  # replaced as the decoder does; LF is never part of a sequence
+        arr = _views(body.decode("utf-8", errors="replace").encode("utf-8"), max_line)
+        if arr is None:
+            return None
+    return pl.Series("text", arr)
+
+
+def _views(body: bytes, max_line: int) -> pa.Array | None:
+    """``_line_views`` before the UTF-8 check."""
+    data = np.frombuffer(body, dtype=np.uint8)
+    nl = np.flatnonzero(data == 10)
+    n = len(nl) + 1
+    starts = np.empty(n, np.int64)
+    starts[0] = 0
+    starts[1:] = nl + 1
+    ends = np.empty(n, np.int64)
+    ends[:-1] = nl
+    ends[-1] = len(body)
+    lens = ends - starts
+    if int(lens.max()) > max_line:
+        return None
+    cr = lens > 0
+    cr[cr] = data[ends[cr] - 1] == 13
+    lens -= cr
+    pad = np.zeros(len(body) + 12, np.uint8)
+    pad[:len(body)] = data
+    head = pad[starts[:, None] + np.arange(12)]
+    inline = lens <= 12
+    head[np.arange(12)[None, :] >= np.where(inline, lens, 4)[:, None]] = 0
+    views = np.zeros((n, 4), np.int32)
+    views.view(np.uint8).reshape(n, 16)[:, 4:] = head
+    views[:, 0] = lens
+    views[~inline, 2] = 0
+    views[~inline, 3] = starts[~inline]
+    return pa.Array.from_buffers(pa.string_view(), n, [None, pa.py_buffer(views), pa.py_buffer(body)])
 
 
 def annotate(df: pl.DataFrame, ref_year: int | None, carry: dict | None = None) -> tuple[pl.DataFrame, dict]:
@@ -448,16 +527,20 @@ def log_frames(stream: IO[bytes], identity: dict, max_line: int, ref_year: int |
     schema = SCHEMAS["log_lines"]
     ident = [pl.lit(identity.get(c), dtype=schema[c]).alias(c)
              for c in ("path", "namespace", "pod", "container", "previous", "source")]
-    for text, first, cut in iter_line_blocks(stream, max_line, block):
-        for n in cut:
+    # unannotated frames take every column in one step (a few steps per block added up over
+    # the thousands of small files of a bundle)
+    raw = [pl.col(c) if c in ("line", "text") else
+           next((e for e in ident if e.meta.output_name() == c), pl.lit(None, dtype=schema[c]).alias(c))
+           for c in schema]
+    for body, first, cut in _raw_line_blocks(stream, max_line, block):
+        df, long = _block_frame(body, first, max_line)
+        for n in cut + long:
             errors.append(f"line {n} longer than {max_line} bytes: cut")
-        df = lines_frame(text, first).with_columns(ident)
         if annotated:
-            df, carry = annotate(df, ref_year, carry)
+            df, carry = annotate(df.with_columns(ident), ref_year, carry)
+            yield df.select(list(schema))
         else:
-            df = df.with_columns(pl.lit(None, dtype=schema[c]).alias(c)
-                                 for c in ("record_line", "time", "level", "format"))
-        yield df.select(list(schema))
+            yield df.select(raw)
 
 
 def annotate_rows(batch: pl.DataFrame, wanted: pl.DataFrame, ref_year: int | None,

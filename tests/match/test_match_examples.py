@@ -17,7 +17,18 @@ try:  # the optional accelerator must agree as well when it is installed (``.[fa
     from analyzer.match import hyperscan_backend
 except ImportError:  # pragma: no cover - hyperscan itself is optional, the module is not
     hyperscan_backend = None
-FINDERS = {"polars": polars_hits}
+
+
+def _shared_pass_hits(df: pl.DataFrame, plan: Plan) -> pl.DataFrame:
+    """``polars_hits`` with the rare case-insensitive literals searched only on the rows the pass
+    shared with errors no pattern knows kept (as ``_match_batch`` runs it)."""
+    from analyzer.match import _shared_regex
+
+    maybe = df.get_column("text").str.contains(_shared_regex(plan.rare_ci)) if plan.rare_ci else None
+    return polars_hits(df, plan, maybe)
+
+
+FINDERS = {"polars": polars_hits, "polars-shared-pass": _shared_pass_hits}
 if hyperscan_backend is not None and hyperscan_backend.available():
     FINDERS["hyperscan"] = hyperscan_backend.find_hits
 LIBRARY = load_library()

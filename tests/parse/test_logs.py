@@ -221,3 +221,19 @@ def test_batches_are_cut_to_the_same_size_whatever_the_file_sizes(tmp_path):
     assert lines.select("path", "line").n_unique() == total
     for path, g in lines.group_by("path", maintain_order=True):
         assert g.get_column("line").to_list() == list(range(1, g.height + 1))
+
+
+def test_line_views_split_and_decode_as_the_text_path():
+    # lines taken as views into the raw block must equal splitting the decoded text: CR before
+    # LF dropped, invalid UTF-8 (truncated, surrogates, overlong) replaced, inline and long lines
+    import random
+
+    from analyzer.parse.logs import _decode, _line_views, lines_frame
+
+    rnd = random.Random(3)
+    parts = [b"a", b"\n", b"\r", b"\xff", "é".encode(), "€".encode(), b" ", b"x" * 13, b"\r\n",
+             b"\xe2\x82", b"\xed\xa0\x80", b"\xc0\xaf", b"\xf4\x90\x80\x80"]
+    for _ in range(2000):
+        body = b"".join(rnd.choice(parts) for _ in range(rnd.randint(0, 60)))
+        assert _line_views(body, 1 << 20).to_list() == lines_frame(_decode(body), 1)["text"].to_list(), body
+    assert _line_views(b"short\n" + b"y" * 100, 50) is None  # the caller cuts long lines
