@@ -104,23 +104,33 @@ def findings_from_signals(signals: pl.DataFrame, library: Library, pod_nodes: di
         pl.coalesce(pl.col("namespace"), pl.lit("")).alias("_ns"),
         pl.coalesce(pl.col("container"), pl.lit("")).alias("_ctr"),
     )
+    # a must-gather has hundreds of small groups: one pass in Python over rows sorted once costs
+    # less than a Polars sort and gather per group
+    groups: dict[tuple, list[dict[str, Any]]] = {}
+    for row in keyed.to_dicts():
+        key = (row["pattern_id"], row["_ns"], row["_kind"], row["_name"], row["_ctr"])
+        groups.setdefault(key, []).append(row)
     findings: list[Finding] = []
-    for key, group in keyed.group_by(["pattern_id", "_ns", "_kind", "_name", "_ctr"], maintain_order=False):
-        pid, ns, kind, name, ctr = key
+    for (pid, ns, kind, name, ctr), rows in groups.items():
         p = library.by_id.get(pid)
         if p is None:
             continue
-        count = int(group.get_column("weight").sum())
+        count = int(sum(r["weight"] for r in rows if r["weight"] is not None))
         if count < p.min_count:
             continue
-        group = group.sort(["time", "path", "line"], nulls_last=True)
-        findings.append(_finding(p, group, count, ns or None, kind or None, name or None, ctr or None,
+        rows.sort(key=_time_order)
+        findings.append(_finding(p, rows, count, ns or None, kind or None, name or None, ctr or None,
                                  pod_nodes))
     return findings
 
 
-def _finding(p: Pattern, group: pl.DataFrame, count: int, ns, kind, name, ctr, pod_nodes) -> Finding:
-    rows = group.to_dicts()
+def _time_order(row: dict[str, Any]) -> tuple:
+    """Sort key of a signal row: by time, path, line, each with unknowns last."""
+    t, path, line = row["time"], row["path"], row["line"]
+    return (t is None, t if t is not None else 0, path is None, path or "", line is None, line or 0)
+
+
+def _finding(p: Pattern, rows: list[dict[str, Any]], count: int, ns, kind, name, ctr, pod_nodes) -> Finding:
     first = rows[0]
     captures = json.loads(first.get("captures") or "{}")
     node = pod_nodes.get(PodRef(ns, name).key) if kind == "Pod" else (name if kind == "Node" else None)

@@ -302,7 +302,40 @@ def vocabulary(library=None) -> Vocabulary:
     if vocab is None:
         if len(_BUILT) >= 8:
             _BUILT.clear()
-        vocab = _BUILT[key] = Vocabulary.build(library_documents(library))
+        vocab = _BUILT[key] = _remembered(library_documents(library))
+    return vocab
+
+
+def _remembered(documents: list[tuple[str, str]]) -> Vocabulary:
+    """``Vocabulary.build(documents)``, remembered on disk (as JSON) per documents and per the
+    code that splits them into terms: building it costs more than reading it back, and every
+    ``analyze`` needs it."""
+    import hashlib
+    import json
+    import os
+    from pathlib import Path
+
+    from analyzer.library import _cache_dir
+
+    try:
+        code = Path(__file__).read_bytes()
+    except OSError:
+        return Vocabulary.build(documents)
+    key = hashlib.sha256(code + json.dumps(documents).encode()).hexdigest()[:24]
+    cached = _cache_dir().parent / "vocabulary" / f"{key}.json"
+    try:
+        holds, docs_of, total = json.loads(cached.read_text(encoding="utf-8"))
+        return Vocabulary(holds, docs_of, total)
+    except (OSError, ValueError, TypeError):
+        pass
+    vocab = Vocabulary.build(documents)
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps([vocab.holds, vocab.docs_of, vocab.total]), encoding="utf-8")
+        os.replace(tmp, cached)
+    except OSError:
+        pass  # a read-only home: built every time
     return vocab
 
 

@@ -268,7 +268,7 @@ def _parse_member(bundle: Bundle, m: Member, acc: ObjectRows, metrics: list[dict
                 # objects outside the layout's places: a manifest, not what the cluster held
                 m.kind = "manifests"
                 return
-            names = NameLines(raw.decode("utf-8", errors="replace")) if objs else None
+            names = NameLines(raw if isinstance(raw, str) else raw.decode("utf-8", errors="replace")) if objs else None
             for obj in objs:
                 acc.add(obj, m.path, m.meta.get("namespace"), names.line_of(obj) if names else None)
             if m.kind == "text":

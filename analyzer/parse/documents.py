@@ -122,10 +122,10 @@ def quote_redaction_markers(text: str) -> str:
     return _REDACTED_PLAIN.sub(lambda m: m[1] + "'" + m[2].replace("'", "''") + "'" + m[3], text)
 
 
-def load_documents(data: bytes, name: str, yaml11: bool | None = None) -> list[Any]:
-    """JSON (preferred) or YAML documents of one file; DocumentError when it is neither, or
-    when it is out of bounds. ``yaml11``: see ``load_yaml``."""
-    text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+def load_documents(data: bytes | str, name: str, yaml11: bool | None = None) -> list[Any]:
+    """JSON (preferred) or YAML documents of one file (its bytes, or its text decoded as here);
+    DocumentError when it is neither, or when it is out of bounds. ``yaml11``: see ``load_yaml``."""
+    text = (data if isinstance(data, str) else data.decode("utf-8", errors="replace")).lstrip("\ufeff")
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")):
         try:

@@ -45,12 +45,13 @@ MAX_TEXT = 1 << 20
 ObjectsError = DocumentError
 
 
-def read_objects(data: bytes, name: str, kind: tuple[str, str] | None = None,
+def read_objects(data: bytes | str, name: str, kind: tuple[str, str] | None = None,
                  yaml11: bool | None = None) -> list[dict]:
     """Every Kubernetes object of one JSON/YAML file, Lists unwrapped and Secret values dropped:
     the one reader of object files (the parse stage and ``serve`` both read through it).
     ``kind`` is (apiVersion, kind) of the objects the file holds, for list items that name none
-    (``analyzer.parse.places.list_kind`` knows it for each layout).
+    (``analyzer.parse.places.list_kind`` knows it for each layout). ``data`` may be the file's
+    text already decoded (``ObjectFiles.read``).
 
     Raises ObjectsError for a file that is not JSON/YAML (or an alias bomb). Each object's
     top-level fields have the API's types (``analyzer.parse.shape.conform``).
@@ -98,9 +99,10 @@ class ObjectFiles:
         self._limit, self._ahead_bytes = limit, ahead
         self._ahead: dict[int, tuple[bytes | ReadFailed, bool | None]] = {}
 
-    def read(self, m: Member) -> tuple[bytes, bool | None]:
-        """The member's bytes (bounded by ``limit``) and whether PyYAML must read it (None for
-        JSON); raises ReadFailed like ``Member.read_bytes``."""
+    def read(self, m: Member) -> tuple[bytes | str, bool | None]:
+        """The member's content (bounded by ``limit``) and whether PyYAML must read it (None for
+        JSON); raises ReadFailed like ``Member.read_bytes``. A YAML file's content is its text,
+        decoded once here for the flag (the readers after take it as it is), JSON's its bytes."""
         if id(m) not in self._ahead:
             self._fill(self._order.get(id(m)), m)
         got, flag = self._ahead.pop(id(m))
@@ -128,7 +130,7 @@ class ObjectFiles:
                  if isinstance(data, bytes) and not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))}
         flags = dict(zip(texts, yaml11_flags(list(texts.values()))))
         for m, data in read:
-            self._ahead[id(m)] = (data, flags.get(id(m)))
+            self._ahead[id(m)] = (texts.get(id(m), data), flags.get(id(m)))
 
 
 def server_version(data: bytes, name: str) -> dict[str, Any]:

@@ -104,16 +104,30 @@ def reads_alike(text: str) -> bool:
     >>> reads_alike("a: !!str 3\n"), reads_alike("a: [b:]\n")
     (False, False)
     """
-    scalar = yaml.ScalarEvent
+    # the parser's events pulled straight from the parser (``yaml.parse`` wraps each in a
+    # Python generator step); each plain value looked at once
+    loader = _Loader(text)
+    plain: set[str] = set()
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if getattr(event, "tag", None) is not None:
-                return False
-            if type(event) is scalar and event.implicit[0] and _PLAIN_11_VALUE.fullmatch(event.value):
+        for event in iter(loader.get_event, None):
+            kind = type(event)
+            if kind is _SCALAR:
+                if event.tag is not None:
+                    return False
+                if event.implicit[0]:
+                    plain.add(event.value)
+            elif kind in _COLLECTION_STARTS and event.tag is not None:
                 return False
     except yaml.YAMLError:
         return False
-    return True
+    finally:
+        loader.dispose()
+    return not any(map(_PLAIN_11_VALUE.fullmatch, plain))
+
+
+# the events that carry a tag
+_SCALAR = yaml.ScalarEvent
+_COLLECTION_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 
 
 def load_yaml(text: str, yaml11: bool | None = None) -> list[Any]:

@@ -91,6 +91,10 @@ class Redactor:
         self._by_value: dict[str, str] = {}
         self._next: Counter[str] = Counter()
         self._hints = sorted({h for d in self.detectors for h in d.hints})
+        self._hinted: dict[str, list[int]] = {}   # hint -> the detectors (by index) it wakes
+        for i, d in enumerate(self.detectors):
+            for h in dict.fromkeys(d.hints):
+                self._hinted.setdefault(h, []).append(i)
         self._prefilter = "|".join(prefilter_regex(d) for d in self.detectors)
         multiline = [d for d in self.detectors if d.multiline and d.join_trigger]
         self._join_trigger = "|".join(f"(?:{d.join_trigger})" for d in multiline)
@@ -146,9 +150,12 @@ class Redactor:
         lower = s.lower()
         starts: list[int] = []
         spans: list[tuple[int, int, Detector, str, bool]] = []
-        for det in self.detectors:
-            if not any(h in lower for h in det.hints):
-                continue
+        # one pass over the hints of every detector says which detectors run, in their order
+        # (most texts hold none; a redacted result asks this of every string it holds)
+        present = list(filter(lower.__contains__, self._hints))
+        if not present:
+            return spans
+        for det in [self.detectors[i] for i in sorted({i for h in present for i in self._hinted[h]})]:
             for hit in det.hits(s):
                 # earlier detectors win: never replace a span another detector already took, and
                 # a wrapped token is taken whole or not at all
