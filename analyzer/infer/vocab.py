@@ -306,6 +306,12 @@ def vocabulary(library=None) -> Vocabulary:
     return vocab
 
 
+def _counts(value: object) -> bool:
+    """Whether ``value`` is a mapping of names to counts, as the vocabulary keeps them."""
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(n, int) and not isinstance(n, bool) for k, n in value.items())
+
+
 def _remembered(documents: list[tuple[str, str]]) -> Vocabulary:
     """``Vocabulary.build(documents)``, remembered on disk (as JSON) per documents and per the
     code that splits them into terms: building it costs more than reading it back, and every
@@ -325,7 +331,10 @@ def _remembered(documents: list[tuple[str, str]]) -> Vocabulary:
     cached = _cache_dir().parent / "vocabulary" / f"{key}.json"
     try:
         holds, docs_of, total = json.loads(cached.read_text(encoding="utf-8"))
-        return Vocabulary(holds, docs_of, total)
+        # a file of another shape (cut short, written by hand) is built again, not trusted
+        if _counts(docs_of) and isinstance(total, int) and isinstance(holds, dict) and all(
+                isinstance(t, str) and _counts(per) for t, per in holds.items()):
+            return Vocabulary(holds, docs_of, total)
     except (OSError, ValueError, TypeError):
         pass
     vocab = Vocabulary.build(documents)

@@ -248,8 +248,9 @@ def candidates_all(patterns: Sequence) -> list[tuple[tuple[str, ...], ...]]:
     h = hashlib.sha256(Path(__file__).read_bytes())
     for p in patterns:
         h.update("\0".join((p.regex, str(p.ignore_case), *p.hint)).encode() + b"\n")
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    cached = Path(root) / "bundle-analyzer" / "literals" / f"{h.hexdigest()[:24]}.json"
+    from analyzer.library import _cache_dir
+
+    cached = _cache_dir().parent / "literals" / f"{h.hexdigest()[:24]}.json"
     try:
         rows = json.loads(cached.read_text(encoding="utf-8"))
         # a file of another shape (cut short, written by hand) is worked out again: a wrong

@@ -99,3 +99,21 @@ def test_leave_one_pattern_out(library) -> None:
     total = right + wrong + none
     assert right / (right + wrong) >= 0.55, (right, wrong, none)
     assert right / total >= 0.3, (right, wrong, none)
+
+
+def test_a_vocabulary_cache_file_of_another_shape_is_built_again(tmp_path, monkeypatch) -> None:
+    """A cut or hand-edited cache file must not become the vocabulary inferred findings use."""
+    from analyzer.infer.vocab import Vocabulary, _remembered
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    documents = [("runtime.cuda_oom", "CUDA out of memory. Tried to allocate"),
+                 ("scheduling.insufficient_gpu", "Insufficient nvidia.com/gpu")]
+    built = Vocabulary.build(documents)
+    assert _remembered(documents) == built
+    (cached,) = (tmp_path / "bundle-analyzer" / "vocabulary").glob("*.json")
+    assert _remembered(documents) == built   # read back
+    for bad in ('[{"cuda": {"runtime.cuda_oom": "1"}}, {"runtime.cuda_oom": 1}, 2]',
+                '[{"cuda": 1}, {}, 2]', '[[], {}, 2]', '[{}, {"x": true}, 2]', '[{}, {}, "2"]',
+                '[1, 2]', "{}", "["):
+        cached.write_text(bad, encoding="utf-8")
+        assert _remembered(documents) == built
