@@ -83,7 +83,6 @@ class Plan:
                     broad.add(patterns[pi].id)
                 else:
                     union |= hit
-        rare = [p for p in patterns if p.id not in broad]
         sources = {p.id: tuple(sorted({s for src in p.sources for s in SOURCE_OF[src]})) for p in patterns}
         lits: dict[tuple[bool, bool], pl.DataFrame] = {}
         for only_rare in (True, False):
