@@ -31,8 +31,6 @@ verifies it on every example.
 from __future__ import annotations
 
 import functools
-import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -325,37 +323,23 @@ def load_library(extra_dirs: Iterable[Path] = (), builtin: bool = True) -> Libra
     return Library(sorted(ordered.values(), key=lambda p: p.id))
 
 
-def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "bundle-analyzer" / "patterns"
-
-
 def _load_file_cached(path: Path) -> list[Pattern]:
     """``load_file``, remembered (as JSON) per file content: validating every regex costs more
     than the rest of a short command. A file that changed is validated again."""
     import hashlib
+
+    from analyzer.diskcache import remembered
 
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise LibraryError(f"{path.name}: cannot read: {exc}") from None
     key = hashlib.sha256(data + path.name.encode() + __name__.encode()).hexdigest()[:24]
-    cached = _cache_dir() / f"{key}.json"
-    try:
-        rows = json.loads(cached.read_text(encoding="utf-8"))
-        return [Pattern(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items()})
-                for row in rows]
-    except (OSError, ValueError, TypeError):
-        pass
-    patterns = load_file(path)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps([_fields(p) for p in patterns]), encoding="utf-8")
-        os.replace(tmp, cached)
-    except OSError:
-        pass  # a read-only home: validate every time
-    return patterns
+    return remembered(
+        "patterns", key, lambda: load_file(path),
+        encode=lambda patterns: [_fields(p) for p in patterns],
+        decode=lambda rows: [Pattern(**{k: tuple(v) if isinstance(v, list) else v for k, v in row.items()})
+                             for row in rows])
 
 
 def _fields(p: Pattern) -> dict[str, Any]:

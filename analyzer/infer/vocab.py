@@ -27,6 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from analyzer.infer.template import template, templates
 from analyzer.taxonomy import CATEGORIES
@@ -318,34 +319,26 @@ def _remembered(documents: list[tuple[str, str]]) -> Vocabulary:
     ``analyze`` needs it."""
     import hashlib
     import json
-    import os
     from pathlib import Path
 
-    from analyzer.library import _cache_dir
+    from analyzer.diskcache import remembered
 
     try:
         code = Path(__file__).read_bytes()
     except OSError:
         return Vocabulary.build(documents)
     key = hashlib.sha256(code + json.dumps(documents).encode()).hexdigest()[:24]
-    cached = _cache_dir().parent / "vocabulary" / f"{key}.json"
-    try:
-        holds, docs_of, total = json.loads(cached.read_text(encoding="utf-8"))
+
+    def decode(stored: Any) -> Vocabulary | None:
+        holds, docs_of, total = stored
         # a file of another shape (cut short, written by hand) is built again, not trusted
         if _counts(docs_of) and isinstance(total, int) and isinstance(holds, dict) and all(
                 isinstance(t, str) and _counts(per) for t, per in holds.items()):
             return Vocabulary(holds, docs_of, total)
-    except (OSError, ValueError, TypeError):
-        pass
-    vocab = Vocabulary.build(documents)
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps([vocab.holds, vocab.docs_of, vocab.total]), encoding="utf-8")
-        os.replace(tmp, cached)
-    except OSError:
-        pass  # a read-only home: built every time
-    return vocab
+        return None
+
+    return remembered("vocabulary", key, lambda: Vocabulary.build(documents),
+                      encode=lambda v: [v.holds, v.docs_of, v.total], decode=decode)
 
 
 @functools.lru_cache(maxsize=1)

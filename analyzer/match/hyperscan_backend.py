@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
-import tempfile
-from pathlib import Path
 
 import polars as pl
 
+from analyzer.diskcache import cache_root, write_atomic
 from analyzer.match.hits import confirm_each, confirm_hits, polars_hits
 from analyzer.match.plan import HITS_SCHEMA, Plan
 
@@ -63,11 +61,6 @@ def _compile(items: list[tuple[bytes, int, bool]]):
     return db
 
 
-def _cache_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(root) / "bundle-analyzer"
-
-
 def _compile_covering(items: list[tuple[bytes, int, bool]]):
     """Compile ``items``; those hyperscan rejects are left out (found by splitting the set)."""
     try:
@@ -87,7 +80,7 @@ def _compile_covering(items: list[tuple[bytes, int, bool]]):
 def _database(regexes: tuple[str, ...]):
     """(database or None, indices it covers), from the disk cache when the library is known."""
     key = hashlib.sha256(("\0".join(regexes) + "\0" + str(hyperscan.__version__)).encode()).hexdigest()[:24]
-    cache = _cache_dir() / f"hs-{key}.db"
+    cache = cache_root() / f"hs-{key}.db"
     try:
         blob = cache.read_bytes()
         n = int.from_bytes(blob[:4], "little")
@@ -105,14 +98,10 @@ def _database(regexes: tuple[str, ...]):
             items.append((e, i, ci))
     db, covered = _compile_covering(items) if items else (None, [])
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
         blob = len(covered).to_bytes(4, "little") + b"".join(i.to_bytes(4, "little") for i in covered)
         if db is not None:
             blob += hyperscan.dumpb(db)
-        fd, tmp = tempfile.mkstemp(dir=cache.parent)
-        with os.fdopen(fd, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, cache)
+        write_atomic(cache, blob)
     except OSError:
         pass  # a read-only home: compile again next time
     return db, frozenset(covered)

@@ -19,11 +19,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
-import json
-import os
 import warnings
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 MAX_EXACT = 32      # strings a node's exact set may hold before it is cut into required parts
 MAX_CLASS = 10      # characters of a class read as alternatives ([Ee], [-_ ], [1-9])
@@ -248,11 +246,9 @@ def candidates_all(patterns: Sequence) -> list[tuple[tuple[str, ...], ...]]:
     h = hashlib.sha256(Path(__file__).read_bytes())
     for p in patterns:
         h.update("\0".join((p.regex, str(p.ignore_case), *p.hint)).encode() + b"\n")
-    from analyzer.library import _cache_dir
+    from analyzer.diskcache import remembered
 
-    cached = _cache_dir().parent / "literals" / f"{h.hexdigest()[:24]}.json"
-    try:
-        rows = json.loads(cached.read_text(encoding="utf-8"))
+    def decode(rows: Any) -> list[tuple[tuple[str, ...], ...]] | None:
         # a file of another shape (cut short, written by hand) is worked out again: a wrong
         # literal set would hide matches, not fail
         if (isinstance(rows, list) and len(rows) == len(patterns)
@@ -260,14 +256,7 @@ def candidates_all(patterns: Sequence) -> list[tuple[tuple[str, ...], ...]]:
                     isinstance(c, list) and all(isinstance(x, str) and x for x in c) for c in row)
                     for row in rows)):
             return [tuple(tuple(c) for c in row) for row in rows]
-    except (OSError, ValueError, TypeError):
-        pass
-    out = [candidates(p) for p in patterns]
-    try:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(out), encoding="utf-8")
-        os.replace(tmp, cached)
-    except OSError:
-        pass  # a read-only home: work them out every time
-    return out
+        return None
+
+    return remembered("literals", h.hexdigest()[:24], lambda: [candidates(p) for p in patterns],
+                      encode=lambda out: out, decode=decode)
